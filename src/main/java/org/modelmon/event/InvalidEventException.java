@@ -1,0 +1,24 @@
+package org.modelmon.event;
+
+import java.util.Objects;
+
+/**
+ * Thrown when a prediction event breaks a rule of CONTRACT.md section 2.
+ *
+ * <p>Invalid input is expected traffic, not a programming error, so the exception carries no
+ * stack trace: building one per bad record would make a flood of bad records expensive.
+ */
+public final class InvalidEventException extends RuntimeException {
+
+  private final InvalidReason reason;
+
+  public InvalidEventException(final InvalidReason reason, final String detail) {
+    super(reason + ": " + detail, null, false, false);
+    this.reason = Objects.requireNonNull(reason, "reason");
+  }
+
+  /** The rule that failed. */
+  public InvalidReason reason() {
+    return reason;
+  }
+}
