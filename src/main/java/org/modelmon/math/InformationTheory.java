@@ -17,7 +17,9 @@ public final class InformationTheory {
 
   /** Log loss ℓ = −ln q(y): the cross entropy of q against the one-hot true label y. */
   public static double logLoss(final double probabilityOfLabel, final double epsilon) {
-    return -Math.log(Math.max(probabilityOfLabel, epsilon));
+    // 0.0 − x rather than −x: a certain, correct prediction scores +0.0 like crossEntropy, not
+    // −0.0, which compares below 0 and would be written as "-0.0".
+    return 0.0 - Math.log(Math.max(probabilityOfLabel, epsilon));
   }
 
   /** Entropy H(p) = −Σ p(c) ln p(c), with 0 ln 0 = 0. */
