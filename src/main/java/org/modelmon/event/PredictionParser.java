@@ -1,0 +1,799 @@
+package org.modelmon.event;
+
+import static org.modelmon.event.InvalidReason.CLASS_MISMATCH;
+import static org.modelmon.event.InvalidReason.DUPLICATE_CLASS;
+import static org.modelmon.event.InvalidReason.INVALID_FIELD;
+import static org.modelmon.event.InvalidReason.INVALID_PROBABILITY;
+import static org.modelmon.event.InvalidReason.INVALID_TIMESTAMP;
+import static org.modelmon.event.InvalidReason.MALFORMED_JSON;
+import static org.modelmon.event.InvalidReason.MISSING_FIELD;
+import static org.modelmon.event.InvalidReason.PROBABILITY_SUM;
+import static org.modelmon.event.InvalidReason.TOO_MANY_CLASSES;
+import static org.modelmon.event.InvalidReason.UNKNOWN_LABEL;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.chrono.IsoChronology;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.modelmon.json.Names;
+import org.modelmon.json.StrictJson;
+import org.modelmon.math.CompensatedSum;
+import org.modelmon.reference.Reference;
+import org.modelmon.reference.ReferenceLookup;
+
+/**
+ * Turns the value of a prediction record into a validated {@link PredictionEvent}, or rejects it
+ * with the reason of the first rule of CONTRACT.md section 2 that fails.
+ *
+ * <p>This is the per-event hot path, so it reads the bytes with Jackson's streaming parser (no
+ * tree model) in two steps: a strict scan that only records what each known field held, then the
+ * rules in the contract's order. The scan always reads the whole value, because a JSON error
+ * anywhere ({@link InvalidReason#MALFORMED_JSON}) outranks every field rule. {@link
+ * InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model registry
+ * and comes last.
+ *
+ * <p>Where the contract is silent this parser decides:
+ *
+ * <ul>
+ *   <li>{@code probabilities} and {@code score} together, {@code classes} with the object form,
+ *       and {@code classes} with {@code score} are {@link InvalidReason#INVALID_FIELD}: each pair
+ *       says the classes twice, and guessing which one the producer meant would hide its bug.
+ *   <li>A number is an integer (for {@code label} and {@code timestamp}) when its value is
+ *       integral, as JSON Schema's {@code integer}: {@code 2.0} and {@code 2e0} are the integer 2.
+ *   <li>An empty {@code probabilities} sums to 0 and so fails {@link
+ *       InvalidReason#PROBABILITY_SUM}, which the contract checks before the class count.
+ *   <li>The event time must be ≥ 0 and at most the future skew ahead of {@code nowMillis} whether
+ *       it comes from {@code timestamp} or from the record, since either would move windows.
+ *   <li>RFC 3339 date-times may use a lower-case {@code t} and {@code z} (RFC 3339 section 5.6);
+ *       a leap second ({@code :60}) is refused as java.time refuses it.
+ *   <li>{@code -0.0} is read as {@code 0.0}; class names may not hold unpaired surrogates ({@link
+ *       Names#isClassName}).
+ * </ul>
+ *
+ * <p>Instances are immutable and safe to share between stream threads.
+ */
+public final class PredictionParser {
+
+  /** Default class names {@code "0"…"1023"}, built once so array-form events allocate none. */
+  private static final int CACHED_DEFAULT_NAMES = 1024;
+
+  private static final List<String> DEFAULT_NAMES = buildDefaultNames(CACHED_DEFAULT_NAMES);
+
+  /** {@code DEFAULT_NAME_PREFIXES[n]} is the first n default names: no per-event subList. */
+  private static final List<?>[] DEFAULT_NAME_PREFIXES = buildPrefixes();
+
+  /** The classes of the {@code score} form. */
+  private static final List<String> BINARY_CLASSES = defaultNames(2);
+
+  private static final int INITIAL_CAPACITY = 8;
+
+  /** Integers with more digits than a class name has characters cannot name a class. */
+  private static final int MAX_INTEGER_DIGITS = Names.MAX_CLASS_NAME_LENGTH;
+
+  /** RFC 3339 date-time: seconds required, 0–9 fraction digits, {@code Z} or ±hh:mm. */
+  private static final DateTimeFormatter RFC_3339 =
+      new DateTimeFormatterBuilder()
+          .parseCaseInsensitive()
+          .append(DateTimeFormatter.ISO_LOCAL_DATE)
+          .appendLiteral('T')
+          .appendPattern("HH:mm:ss")
+          .optionalStart()
+          .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
+          .optionalEnd()
+          .appendOffset("+HH:MM", "Z")
+          .toFormatter(Locale.ROOT)
+          .withChronology(IsoChronology.INSTANCE)
+          .withResolverStyle(ResolverStyle.STRICT);
+
+  private final ParserLimits limits;
+
+  /** A parser that validates against {@code limits}. */
+  public PredictionParser(final ParserLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+  }
+
+  /** The limits this parser validates against. */
+  public ParserLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Parses and validates one prediction record value.
+   *
+   * @param value the record value, UTF-8 JSON; {@code null} or empty is malformed
+   * @param recordTimestampMillis the record's timestamp, the event time when the value has no
+   *     {@code timestamp}
+   * @param nowMillis the wall clock, for the future-skew rule
+   * @param references where the model's effective reference is looked up, for the {@link
+   *     InvalidReason#CLASS_MISMATCH} rule; called only when every earlier rule passed
+   * @return the valid event, its probabilities divided by their sum
+   * @throws InvalidEventException with the reason of the first rule that fails; its message names
+   *     the field but never repeats the value
+   */
+  public PredictionEvent parse(
+      final byte[] value,
+      final long recordTimestampMillis,
+      final long nowMillis,
+      final ReferenceLookup references) {
+    final Raw raw = scan(value);
+    return validate(raw, recordTimestampMillis, nowMillis, references);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Step 1: strict scan. Records what each known field held; throws only MALFORMED_JSON.
+
+  private static Raw scan(final byte[] value) {
+    final String encodingProblem = StrictJson.encodingProblem(value);
+    if (encodingProblem != null) {
+      throw new InvalidEventException(MALFORMED_JSON, encodingProblem);
+    }
+    final Raw raw = new Raw();
+    try (JsonParser parser = StrictJson.createParser(value)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidEventException(MALFORMED_JSON, "the value is not a JSON object");
+      }
+      String field;
+      while ((field = parser.nextFieldName()) != null) {
+        final JsonToken token = parser.nextToken();
+        switch (field) {
+          case "model" -> {
+            raw.modelPresent = token != JsonToken.VALUE_NULL;
+            raw.model = readString(parser, token, raw, "model");
+          }
+          case "version" -> raw.version = readString(parser, token, raw, "version");
+          case "id" -> raw.id = readString(parser, token, raw, "id");
+          case "timestamp" -> readTimestamp(parser, token, raw);
+          case "probabilities" -> readProbabilities(parser, token, raw);
+          case "score" -> readScore(parser, token, raw);
+          case "classes" -> readClasses(parser, token, raw);
+          case "label" -> readLabel(parser, token, raw);
+          default -> parser.skipChildren();
+        }
+      }
+      if (parser.nextToken() != null) {
+        throw new InvalidEventException(MALFORMED_JSON, "content after the JSON object");
+      }
+    } catch (IOException e) {
+      throw new InvalidEventException(MALFORMED_JSON, StrictJson.describe(e));
+    }
+    return raw;
+  }
+
+  /** A string field's value; {@code null} when JSON null or (recorded as invalid) another type. */
+  private static String readString(
+      final JsonParser parser, final JsonToken token, final Raw raw, final String field)
+      throws IOException {
+    if (token == JsonToken.VALUE_STRING) {
+      return parser.getText();
+    }
+    if (token != JsonToken.VALUE_NULL) {
+      raw.invalidField(field + " is not a string");
+      parser.skipChildren();
+    }
+    return null;
+  }
+
+  private static void readTimestamp(final JsonParser parser, final JsonToken token, final Raw raw)
+      throws IOException {
+    switch (token) {
+      case VALUE_NULL -> {}
+      case VALUE_STRING -> {
+        raw.timestampKind = TimestampKind.TEXT;
+        raw.timestampText = parser.getText();
+      }
+      case VALUE_NUMBER_INT -> {
+        final JsonParser.NumberType type = parser.getNumberType();
+        if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
+          setTimestampMillis(raw, parser.getLongValue());
+        } else {
+          raw.timestampProblem(
+              parser.getBigIntegerValue().signum() < 0
+                  ? "timestamp is negative"
+                  : "timestamp is beyond any representable time");
+        }
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        final BigDecimal integral = integralValue(parser);
+        if (integral == null) {
+          raw.timestampProblem("timestamp is a number but not an integer");
+        } else if (integral.signum() < 0) {
+          raw.timestampProblem("timestamp is negative");
+        } else if (integerDigits(integral) > 18) {
+          raw.timestampProblem("timestamp is beyond any representable time");
+        } else {
+          setTimestampMillis(raw, integral.longValueExact());
+        }
+      }
+      default -> {
+        raw.timestampKind = TimestampKind.WRONG_TYPE;
+        raw.invalidField("timestamp is neither a number nor a string");
+        parser.skipChildren();
+      }
+    }
+  }
+
+  private static void setTimestampMillis(final Raw raw, final long millis) {
+    if (millis < 0) {
+      raw.timestampProblem("timestamp is negative");
+    } else {
+      raw.timestampKind = TimestampKind.MILLIS;
+      raw.timestampMillis = millis;
+    }
+  }
+
+  private static void readProbabilities(
+      final JsonParser parser, final JsonToken token, final Raw raw) throws IOException {
+    switch (token) {
+      case VALUE_NULL -> {}
+      case START_OBJECT -> {
+        raw.form = Form.OBJECT;
+        raw.names = new String[INITIAL_CAPACITY];
+        raw.values = new double[INITIAL_CAPACITY];
+        String name;
+        while ((name = parser.nextFieldName()) != null) {
+          final int index = raw.count;
+          if (!Names.isClassName(name)) {
+            raw.invalidField(
+                "probabilities: the class name of entry "
+                    + index
+                    + " is empty, longer than "
+                    + Names.MAX_CLASS_NAME_LENGTH
+                    + " characters or has a control character");
+          }
+          raw.addEntry(name, readProbability(parser, parser.nextToken(), raw, index));
+        }
+      }
+      case START_ARRAY -> {
+        raw.form = Form.ARRAY;
+        raw.values = new double[INITIAL_CAPACITY];
+        JsonToken element;
+        while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+          raw.addValue(readProbability(parser, element, raw, raw.count));
+        }
+      }
+      default -> {
+        raw.form = Form.WRONG_TYPE;
+        raw.invalidField("probabilities is neither an object nor an array");
+        parser.skipChildren();
+      }
+    }
+  }
+
+  /** One probability; a wrong type or a value outside [0, 1] is recorded, not thrown. */
+  private static double readProbability(
+      final JsonParser parser, final JsonToken token, final Raw raw, final int index)
+      throws IOException {
+    if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+      final double p = parser.getDoubleValue();
+      if (!isProbability(p)) {
+        raw.invalidProbability(
+            "probabilities entry " + index + " is not a finite number in [0, 1]");
+      }
+      // -0.0 == 0.0, so this turns -0.0 into 0.0 and leaves every other value alone.
+      return p == 0.0 ? 0.0 : p;
+    }
+    raw.invalidField("probabilities entry " + index + " is not a number");
+    parser.skipChildren();
+    return Double.NaN;
+  }
+
+  private static void readScore(final JsonParser parser, final JsonToken token, final Raw raw)
+      throws IOException {
+    if (token == JsonToken.VALUE_NULL) {
+      return;
+    }
+    raw.scorePresent = true;
+    if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+      final double score = parser.getDoubleValue();
+      if (!isProbability(score)) {
+        raw.invalidProbability("score is not a finite number in [0, 1]");
+      }
+      raw.score = score == 0.0 ? 0.0 : score;
+    } else {
+      raw.invalidField("score is not a number");
+      parser.skipChildren();
+    }
+  }
+
+  private static void readClasses(final JsonParser parser, final JsonToken token, final Raw raw)
+      throws IOException {
+    if (token == JsonToken.VALUE_NULL) {
+      return;
+    }
+    raw.classesPresent = true;
+    if (token != JsonToken.START_ARRAY) {
+      raw.invalidField("classes is not an array");
+      parser.skipChildren();
+      return;
+    }
+    raw.classNames = new String[INITIAL_CAPACITY];
+    JsonToken element;
+    while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+      final int index = raw.classCount;
+      String name = null;
+      if (element == JsonToken.VALUE_STRING) {
+        name = parser.getText();
+        if (!Names.isClassName(name)) {
+          raw.invalidField(
+              "classes entry "
+                  + index
+                  + " is empty, longer than "
+                  + Names.MAX_CLASS_NAME_LENGTH
+                  + " characters or has a control character");
+        }
+      } else {
+        raw.invalidField("classes entry " + index + " is not a string");
+        parser.skipChildren();
+      }
+      raw.addClassName(name);
+    }
+  }
+
+  private static void readLabel(final JsonParser parser, final JsonToken token, final Raw raw)
+      throws IOException {
+    switch (token) {
+      case VALUE_NULL -> {}
+      case VALUE_STRING -> {
+        raw.labelKind = LabelKind.NAME;
+        raw.labelName = parser.getText();
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        raw.labelKind = LabelKind.BOOLEAN;
+        raw.labelBoolean = token == JsonToken.VALUE_TRUE;
+      }
+      case VALUE_NUMBER_INT -> {
+        raw.labelKind = LabelKind.INTEGER;
+        final JsonParser.NumberType type = parser.getNumberType();
+        if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
+          raw.labelFitsLong = true;
+          raw.labelLong = parser.getLongValue();
+        } else {
+          raw.labelBig = parser.getBigIntegerValue();
+        }
+      }
+      case VALUE_NUMBER_FLOAT -> {
+        final BigDecimal integral = integralValue(parser);
+        if (integral == null) {
+          raw.labelKind = LabelKind.INVALID;
+          raw.invalidField("label is a number but not an integer");
+        } else {
+          raw.labelKind = LabelKind.INTEGER;
+          final int digits = integerDigits(integral);
+          if (digits <= 18) {
+            raw.labelFitsLong = true;
+            raw.labelLong = integral.longValueExact();
+          } else if (digits <= MAX_INTEGER_DIGITS) {
+            raw.labelBig = integral.toBigIntegerExact();
+          }
+          // Otherwise neither: too large to be an index or a class name, so UNKNOWN_LABEL.
+        }
+      }
+      default -> {
+        raw.labelKind = LabelKind.INVALID;
+        raw.invalidField("label is neither a string, an integer nor a boolean");
+        parser.skipChildren();
+      }
+    }
+  }
+
+  /**
+   * The current float token's value with trailing zeros stripped when it is integral, else {@code
+   * null}. Exact (BigDecimal), so 1.0000000000000000001 is not taken for 1; this path runs only
+   * for labels and timestamps written with a fraction or exponent.
+   */
+  private static BigDecimal integralValue(final JsonParser parser) throws IOException {
+    final BigDecimal value = parser.getDecimalValue();
+    if (value.signum() == 0) {
+      return BigDecimal.ZERO;
+    }
+    final BigDecimal stripped = value.stripTrailingZeros();
+    return stripped.scale() <= 0 ? stripped : null;
+  }
+
+  /** Digits before the point of an integral, stripped, non-zero BigDecimal; never inflates it. */
+  private static int integerDigits(final BigDecimal integral) {
+    return integral.signum() == 0 ? 1 : integral.precision() - integral.scale();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Step 2: the rules, in the contract's order.
+
+  private PredictionEvent validate(
+      final Raw raw,
+      final long recordTimestampMillis,
+      final long nowMillis,
+      final ReferenceLookup references) {
+    // MISSING_FIELD
+    if (!raw.modelPresent) {
+      throw new InvalidEventException(MISSING_FIELD, "no model");
+    }
+    if (raw.labelKind == LabelKind.ABSENT) {
+      throw new InvalidEventException(MISSING_FIELD, "no label");
+    }
+    if (raw.form == Form.ABSENT && !raw.scorePresent) {
+      throw new InvalidEventException(MISSING_FIELD, "neither probabilities nor score");
+    }
+
+    // INVALID_FIELD
+    if (raw.invalidField != null) {
+      throw new InvalidEventException(INVALID_FIELD, raw.invalidField);
+    }
+    if (!Names.isModel(raw.model)) {
+      throw new InvalidEventException(
+          INVALID_FIELD,
+          "model must be 1-" + Names.MAX_MODEL_LENGTH + " characters of [A-Za-z0-9_.:/-]");
+    }
+    final String version = raw.version == null ? "" : raw.version;
+    if (!Names.isVersion(version)) {
+      throw new InvalidEventException(
+          INVALID_FIELD,
+          "version must be 0-" + Names.MAX_VERSION_LENGTH + " characters of [A-Za-z0-9_.:/-]");
+    }
+    final boolean scoreForm = raw.scorePresent;
+    if (scoreForm && raw.form != Form.ABSENT) {
+      throw new InvalidEventException(INVALID_FIELD, "both probabilities and score");
+    }
+    if (raw.classesPresent) {
+      if (scoreForm) {
+        throw new InvalidEventException(INVALID_FIELD, "classes with score");
+      }
+      if (raw.form == Form.OBJECT) {
+        throw new InvalidEventException(
+            INVALID_FIELD, "classes with probabilities as an object, which names them already");
+      }
+      if (raw.classCount != raw.count) {
+        throw new InvalidEventException(
+            INVALID_FIELD,
+            "classes has " + raw.classCount + " names for " + raw.count + " probabilities");
+      }
+    }
+    if (raw.labelKind == LabelKind.BOOLEAN && !scoreForm) {
+      throw new InvalidEventException(
+          INVALID_FIELD, "label is a boolean, which only the score form allows");
+    }
+
+    // INVALID_PROBABILITY
+    if (raw.invalidProbability != null) {
+      throw new InvalidEventException(INVALID_PROBABILITY, raw.invalidProbability);
+    }
+
+    // PROBABILITY_SUM
+    final double[] q =
+        scoreForm ? new double[] {1.0 - raw.score, raw.score} : trim(raw.values, raw.count);
+    final CompensatedSum sum = new CompensatedSum();
+    for (final double p : q) {
+      sum.add(p);
+    }
+    final double total = sum.value();
+    if (!(Math.abs(total - 1.0) <= limits.probabilityTolerance())) {
+      throw new InvalidEventException(
+          PROBABILITY_SUM,
+          "probabilities sum to "
+              + total
+              + ", more than "
+              + limits.probabilityTolerance()
+              + " away from 1");
+    }
+
+    // DUPLICATE_CLASS
+    if (raw.classesPresent) {
+      final int duplicate = firstDuplicate(raw.classNames, raw.classCount);
+      if (duplicate >= 0) {
+        throw new InvalidEventException(
+            DUPLICATE_CLASS, "classes entry " + duplicate + " repeats an earlier name");
+      }
+    }
+
+    // TOO_MANY_CLASSES
+    final int n = q.length;
+    if (n < 2) {
+      throw new InvalidEventException(TOO_MANY_CLASSES, n + " classes, fewer than 2");
+    }
+    if (n > limits.maxClasses()) {
+      throw new InvalidEventException(
+          TOO_MANY_CLASSES, n + " classes, more than " + limits.maxClasses());
+    }
+
+    if (total != 1.0) {
+      for (int c = 0; c < n; c++) {
+        q[c] /= total;
+      }
+    }
+    final List<String> classes;
+    if (scoreForm) {
+      classes = BINARY_CLASSES;
+    } else if (raw.form == Form.OBJECT) {
+      classes = wrap(raw.names, n);
+    } else if (raw.classesPresent) {
+      classes = wrap(raw.classNames, n);
+    } else {
+      classes = defaultNames(n);
+    }
+
+    // UNKNOWN_LABEL
+    final int labelIndex = labelIndex(raw, classes);
+    if (labelIndex < 0) {
+      throw new InvalidEventException(UNKNOWN_LABEL, "label is not one of the event's classes");
+    }
+
+    // CLASS_MISMATCH
+    final Reference reference = references.find(raw.model, version);
+    if (reference != null) {
+      checkCoversReference(reference, classes);
+    }
+
+    // INVALID_TIMESTAMP
+    final long eventTime =
+        switch (raw.timestampKind) {
+          case ABSENT -> recordTimestampMillis;
+          case MILLIS -> raw.timestampMillis;
+          case TEXT -> parseTimestamp(raw.timestampText);
+          case INVALID -> throw new InvalidEventException(INVALID_TIMESTAMP, raw.timestampProblem);
+          case WRONG_TYPE -> throw new IllegalStateException("reported as INVALID_FIELD above");
+        };
+    if (eventTime < 0) {
+      throw new InvalidEventException(INVALID_TIMESTAMP, "event time is before 1970");
+    }
+    final long skew = limits.maxFutureSkewMillis();
+    final long latest = nowMillis > Long.MAX_VALUE - skew ? Long.MAX_VALUE : nowMillis + skew;
+    if (eventTime > latest) {
+      throw new InvalidEventException(
+          INVALID_TIMESTAMP,
+          "event time is " + (eventTime - nowMillis) + " ms ahead of the wall clock, more than "
+              + skew);
+    }
+
+    return new PredictionEvent(raw.model, version, raw.id, eventTime, classes, q, labelIndex);
+  }
+
+  /** Index of the label in {@code classes}, or -1. */
+  private static int labelIndex(final Raw raw, final List<String> classes) {
+    final int n = classes.size();
+    return switch (raw.labelKind) {
+      case NAME -> classes.indexOf(raw.labelName);
+      // Only the score form gets here with a boolean: classes "0", "1".
+      case BOOLEAN -> raw.labelBoolean ? 1 : 0;
+      case INTEGER -> {
+        if (raw.form == Form.OBJECT) {
+          // The class whose name is the integer's decimal form ("-0" and 2.0 name "0" and "2").
+          final String name =
+              raw.labelFitsLong
+                  ? Long.toString(raw.labelLong)
+                  : raw.labelBig == null ? null : raw.labelBig.toString();
+          yield name == null ? -1 : classes.indexOf(name);
+        }
+        yield raw.labelFitsLong && raw.labelLong >= 0 && raw.labelLong < n
+            ? (int) raw.labelLong
+            : -1;
+      }
+      case ABSENT, INVALID -> throw new IllegalStateException("reported before UNKNOWN_LABEL");
+    };
+  }
+
+  /** Fails unless every class the reference gives p(c) &gt; 0 is among {@code classes}. */
+  private static void checkCoversReference(final Reference reference, final List<String> classes) {
+    int support = 0;
+    for (int k = 0; k < reference.size(); k++) {
+      if (reference.probability(k) > 0.0) {
+        support++;
+      }
+    }
+    // Event classes are distinct by now, so counting the covered ones is enough.
+    int covered = 0;
+    for (int c = 0; c < classes.size(); c++) {
+      final int k = reference.indexOf(classes.get(c));
+      if (k >= 0 && reference.probability(k) > 0.0) {
+        covered++;
+      }
+    }
+    if (covered < support) {
+      throw new InvalidEventException(
+          CLASS_MISMATCH,
+          (support - covered)
+              + " of the "
+              + support
+              + " classes the reference gives a probability above 0 are missing, e.g. '"
+              + firstMissing(reference, classes)
+              + "'");
+    }
+  }
+
+  private static String firstMissing(final Reference reference, final List<String> classes) {
+    for (int k = 0; k < reference.size(); k++) {
+      final String name = reference.classes().get(k);
+      if (reference.probability(k) > 0.0 && !classes.contains(name)) {
+        return name;
+      }
+    }
+    throw new IllegalStateException("no missing class");
+  }
+
+  private static long parseTimestamp(final String text) {
+    try {
+      return RFC_3339.parse(text, Instant::from).toEpochMilli();
+    } catch (DateTimeException | ArithmeticException e) {
+      throw new InvalidEventException(
+          INVALID_TIMESTAMP,
+          "timestamp is not an RFC 3339 date-time (yyyy-mm-ddThh:mm:ss[.fraction] and Z or an"
+              + " offset)");
+    }
+  }
+
+  /** Index of the first name that repeats an earlier one, or -1. */
+  private static int firstDuplicate(final String[] names, final int n) {
+    if (n <= 16) {
+      for (int i = 1; i < n; i++) {
+        for (int j = 0; j < i; j++) {
+          if (names[i].equals(names[j])) {
+            return i;
+          }
+        }
+      }
+      return -1;
+    }
+    final Set<String> seen = new HashSet<>(n * 2);
+    for (int i = 0; i < n; i++) {
+      if (!seen.add(names[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isProbability(final double p) {
+    return p >= 0.0 && p <= 1.0;
+  }
+
+  private static double[] trim(final double[] values, final int n) {
+    return values.length == n ? values : Arrays.copyOf(values, n);
+  }
+
+  private static List<String> wrap(final String[] names, final int n) {
+    return Collections.unmodifiableList(
+        Arrays.asList(names.length == n ? names : Arrays.copyOf(names, n)));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> defaultNames(final int n) {
+    if (n <= CACHED_DEFAULT_NAMES) {
+      return (List<String>) DEFAULT_NAME_PREFIXES[n];
+    }
+    final String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = i < CACHED_DEFAULT_NAMES ? DEFAULT_NAMES.get(i) : Integer.toString(i);
+    }
+    return wrap(names, n);
+  }
+
+  private static List<String> buildDefaultNames(final int n) {
+    final String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = Integer.toString(i);
+    }
+    return List.of(names);
+  }
+
+  private static List<?>[] buildPrefixes() {
+    final List<?>[] prefixes = new List<?>[CACHED_DEFAULT_NAMES + 1];
+    for (int n = 0; n <= CACHED_DEFAULT_NAMES; n++) {
+      prefixes[n] = DEFAULT_NAMES.subList(0, n);
+    }
+    return prefixes;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private enum Form {
+    ABSENT,
+    OBJECT,
+    ARRAY,
+    WRONG_TYPE
+  }
+
+  private enum LabelKind {
+    ABSENT,
+    NAME,
+    INTEGER,
+    BOOLEAN,
+    INVALID
+  }
+
+  private enum TimestampKind {
+    ABSENT,
+    MILLIS,
+    TEXT,
+    INVALID,
+    WRONG_TYPE
+  }
+
+  /** What the scan found, before any rule but MALFORMED_JSON is applied. One per call. */
+  private static final class Raw {
+    boolean modelPresent;
+    String model;
+    String version;
+    String id;
+
+    TimestampKind timestampKind = TimestampKind.ABSENT;
+    long timestampMillis;
+    String timestampText;
+    String timestampProblem;
+
+    Form form = Form.ABSENT;
+    int count;
+    double[] values;
+    String[] names;
+
+    boolean scorePresent;
+    double score;
+
+    boolean classesPresent;
+    int classCount;
+    String[] classNames;
+
+    LabelKind labelKind = LabelKind.ABSENT;
+    String labelName;
+    boolean labelBoolean;
+    boolean labelFitsLong;
+    long labelLong;
+    BigInteger labelBig;
+
+    /** The first INVALID_FIELD and INVALID_PROBABILITY findings, reported in rule order later. */
+    String invalidField;
+
+    String invalidProbability;
+
+    void invalidField(final String detail) {
+      if (invalidField == null) {
+        invalidField = detail;
+      }
+    }
+
+    void invalidProbability(final String detail) {
+      if (invalidProbability == null) {
+        invalidProbability = detail;
+      }
+    }
+
+    void timestampProblem(final String detail) {
+      timestampKind = TimestampKind.INVALID;
+      timestampProblem = detail;
+    }
+
+    void addValue(final double p) {
+      if (count == values.length) {
+        values = Arrays.copyOf(values, count * 2);
+      }
+      values[count++] = p;
+    }
+
+    void addEntry(final String name, final double p) {
+      if (count == names.length) {
+        names = Arrays.copyOf(names, count * 2);
+      }
+      names[count] = name;
+      addValue(p);
+    }
+
+    void addClassName(final String name) {
+      if (classCount == classNames.length) {
+        classNames = Arrays.copyOf(classNames, classCount * 2);
+      }
+      classNames[classCount++] = name;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package org.modelmon.json;
+
+import com.fasterxml.jackson.core.ErrorReportConfiguration;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import java.io.IOException;
+
+/**
+ * The strict JSON reading shared by every topic modelmon consumes (CONTRACT.md sections 2 and 3):
+ * UTF-8 only, no BOM, no duplicate keys, no {@code NaN}/{@code Infinity}, bounded nesting and
+ * token sizes.
+ *
+ * <p>One {@link JsonFactory} is shared by all threads: a factory is thread-safe once built, and
+ * sharing it lets Jackson reuse its field-name symbol table, so class names that are object keys
+ * cost no allocation after their first occurrence.
+ */
+public final class StrictJson {
+
+  /**
+   * Nesting allowed in a document. A prediction needs depth 2 and a reference 2; the rest is room
+   * for whatever metadata producers attach, which the parsers skip.
+   */
+  public static final int MAX_NESTING_DEPTH = 64;
+
+  /** Longest JSON string value, in characters. */
+  public static final int MAX_STRING_LENGTH = 1 << 20;
+
+  /** Longest number literal, in characters: far above any double's, far below a slow parse. */
+  public static final int MAX_NUMBER_LENGTH = 1000;
+
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          // Error messages go to logs and dead-letter headers: never echo the payload.
+          .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+          .errorReportConfiguration(
+              ErrorReportConfiguration.builder()
+                  .maxErrorTokenLength(32)
+                  .maxRawContentLength(0)
+                  .build())
+          // Interning untrusted keys buys nothing: field names are matched with switch/equals.
+          .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(MAX_NESTING_DEPTH)
+                  .maxStringLength(MAX_STRING_LENGTH)
+                  .maxNumberLength(MAX_NUMBER_LENGTH)
+                  .build())
+          .build();
+
+  private StrictJson() {}
+
+  /**
+   * Why {@code value} cannot be strict UTF-8 JSON before any parsing, or {@code null} when it may
+   * be.
+   *
+   * <p>Jackson would auto-detect UTF-16/32 and skip a UTF-8 BOM, both of which the contract
+   * forbids, so they are refused here: any 0x00 byte (every UTF-16/32 text of JSON has one, and
+   * UTF-8 JSON never does), a UTF-8 BOM, or a UTF-16 BOM.
+   */
+  public static String encodingProblem(final byte[] value) {
+    if (value == null) {
+      return "the record value is null";
+    }
+    final int length = value.length;
+    if (length == 0) {
+      return "the record value is empty";
+    }
+    if (length >= 2) {
+      final int b0 = value[0] & 0xFF;
+      final int b1 = value[1] & 0xFF;
+      if ((b0 == 0xFE && b1 == 0xFF) || (b0 == 0xFF && b1 == 0xFE)) {
+        return "a UTF-16 byte order mark; only UTF-8 is accepted";
+      }
+      if (length >= 3 && b0 == 0xEF && b1 == 0xBB && (value[2] & 0xFF) == 0xBF) {
+        return "a UTF-8 byte order mark";
+      }
+    }
+    for (int i = 0; i < length; i++) {
+      if (value[i] == 0) {
+        return "a 0x00 byte at offset " + i + "; only UTF-8 is accepted";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A parser over {@code value}; call only after {@link #encodingProblem} returned {@code null}.
+   */
+  public static JsonParser createParser(final byte[] value) throws IOException {
+    return FACTORY.createParser(value);
+  }
+
+  /** A one-line description of a JSON error that quotes at most a short token, never the input. */
+  public static String describe(final IOException e) {
+    if (e instanceof JsonProcessingException jsonError) {
+      final JsonLocation location = jsonError.getLocation();
+      final String message = oneLine(jsonError.getOriginalMessage());
+      return location == null
+          ? message
+          : message + " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+    return oneLine(e.getMessage());
+  }
+
+  private static String oneLine(final String message) {
+    return message == null ? "unreadable JSON" : message.replace('\n', ' ').replace('\r', ' ');
+  }
+}
