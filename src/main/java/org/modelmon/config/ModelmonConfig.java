@@ -2,14 +2,21 @@ package org.modelmon.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The validated configuration of one modelmon instance (CONTRACT.md section 7).
  *
  * <p>Built only by {@link ConfigLoader}, which applies defaults, the properties file, environment
  * variables and command-line flags in that order and rejects bad values with the key's name.
+ *
+ * <p>{@link #toString()} is {@link #describe()}, so that logging a configuration never leaks a
+ * Kafka password.
  *
  * @param bootstrapServers {@code modelmon.bootstrap.servers}
  * @param applicationId {@code modelmon.application.id}
@@ -55,6 +62,14 @@ public record ModelmonConfig(
     int httpPort,
     Map<String, String> kafka) {
 
+  /** Shown instead of the value of a Kafka setting that may hold a secret. */
+  public static final String HIDDEN = "[hidden]";
+
+  // Matched against the Kafka key: sasl.jaas.config, ssl.key.password, sasl.oauthbearer.token...
+  // "key" also hides a few harmless values (ssl.keystore.type); showing a secret would be worse.
+  private static final List<String> SECRET_WORDS =
+      List.of("password", "secret", "jaas", "token", "key");
+
   public ModelmonConfig {
     windows = List.copyOf(windows);
     kafka = Map.copyOf(kafka);
@@ -63,5 +78,57 @@ public record ModelmonConfig(
   /** The configuration with every key at its default. */
   public static ModelmonConfig defaults() {
     return ConfigLoader.load(Optional.empty(), Map.of(), Map.of());
+  }
+
+  /**
+   * The effective configuration on one line, for the start-up log: {@code key=value} pairs joined
+   * by {@code ", "}, every {@code modelmon.*} key in the syntax of the configuration, then the
+   * {@code kafka.*} keys in alphabetical order. The value of a Kafka key that contains {@code
+   * password}, {@code secret}, {@code jaas}, {@code token} or {@code key} (in any case) is shown as
+   * {@value #HIDDEN}. Line breaks and other control characters in values are escaped.
+   */
+  public String describe() {
+    final StringJoiner out = new StringJoiner(", ");
+    out.add("modelmon.bootstrap.servers=" + Texts.escape(bootstrapServers));
+    out.add("modelmon.application.id=" + applicationId);
+    stateDir.ifPresent(dir -> out.add("modelmon.state.dir=" + Texts.escape(dir)));
+    out.add("modelmon.processing.guarantee=" + processingGuarantee);
+    out.add("modelmon.topic.predictions=" + predictionsTopic);
+    out.add("modelmon.topic.dlq=" + dlqTopic);
+    out.add("modelmon.topic.references=" + referencesTopic);
+    out.add("modelmon.topic.windows=" + windowsTopic);
+    out.add(
+        "modelmon.windows="
+            + windows.stream().map(WindowSpec::label).collect(Collectors.joining(",")));
+    out.add("modelmon.window.grace=" + Durations.format(grace));
+    out.add("modelmon.window.idle.close=" + Durations.format(idleClose));
+    out.add("modelmon.epsilon=" + epsilon);
+    out.add("modelmon.probability.tolerance=" + probabilityTolerance);
+    out.add("modelmon.max.classes=" + maxClasses);
+    out.add("modelmon.max.future.skew=" + Durations.format(maxFutureSkew));
+    out.add("modelmon.max.models=" + maxModels);
+    out.add("modelmon.metrics.max.classes=" + metricsMaxClasses);
+    out.add("modelmon.http.host=" + Texts.escape(httpHost));
+    out.add("modelmon.http.port=" + httpPort);
+    new TreeMap<>(kafka)
+        .forEach(
+            (key, value) ->
+                out.add(
+                    "kafka."
+                        + Texts.escape(key)
+                        + "="
+                        + (isSecret(key) ? HIDDEN : Texts.escape(value))));
+    return out.toString();
+  }
+
+  /** The same as {@link #describe()}: secrets hidden. */
+  @Override
+  public String toString() {
+    return "ModelmonConfig[" + describe() + "]";
+  }
+
+  private static boolean isSecret(final String kafkaKey) {
+    final String lower = kafkaKey.toLowerCase(Locale.ROOT);
+    return SECRET_WORDS.stream().anyMatch(lower::contains);
   }
 }
