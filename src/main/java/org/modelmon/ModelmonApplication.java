@@ -1,31 +1,233 @@
 package org.modelmon;
 
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.modelmon.config.ModelmonConfig;
+import org.modelmon.config.WindowSpec;
+import org.modelmon.http.HttpApi;
+import org.modelmon.http.StateQueries;
+import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.metrics.WatermarkGauge;
+import org.modelmon.metrics.WindowMetricsCollector;
+import org.modelmon.reference.ReferenceParser;
+import org.modelmon.topology.ModelmonTopology;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One running modelmon instance: topics ensured, the Kafka Streams topology running, metrics and
- * the HTTP endpoints served. Placeholder signature; the lifecycle is being built.
+ * One running modelmon instance: HTTP endpoints up first (live, not ready), then topics ensured
+ * (retrying while the broker is unreachable), then the Kafka Streams topology running with its
+ * metrics exported.
  */
 public final class ModelmonApplication implements AutoCloseable {
 
-  private ModelmonApplication() {}
+  private static final Logger LOG = LoggerFactory.getLogger(ModelmonApplication.class);
+  private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-  /** Starts an instance with {@code config}; returns once the HTTP endpoints answer. */
+  private final ModelmonConfig config;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusMeterRegistry meterRegistry;
+  private final ModelmonMetrics metrics;
+  private final WatermarkGauge watermarkGauge;
+  private final CountDownLatch terminated = new CountDownLatch(1);
+  private final List<AutoCloseable> binders;
+  private volatile KafkaStreams streams;
+  private volatile KafkaStreamsMetrics streamsMetrics;
+  private volatile boolean closing;
+  private HttpApi http;
+
+  private ModelmonApplication(final ModelmonConfig config) {
+    this.config = config;
+    this.meterRegistry =
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
+    final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(meterRegistry);
+    new JvmMemoryMetrics().bindTo(meterRegistry);
+    new JvmThreadMetrics().bindTo(meterRegistry);
+    new ClassLoaderMetrics().bindTo(meterRegistry);
+    new ProcessorMetrics().bindTo(meterRegistry);
+    new UptimeMetrics().bindTo(meterRegistry);
+    this.binders = List.of(gcMetrics);
+    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses());
+    this.watermarkGauge = WatermarkGauge.register(registry);
+  }
+
+  /**
+   * Starts an instance with {@code config}: returns once the HTTP endpoints answer and the
+   * stream has been started, which may take as long as the broker stays unreachable.
+   */
   public static ModelmonApplication start(final ModelmonConfig config) {
-    throw new IllegalStateException("ModelmonApplication is not built yet");
+    final ModelmonApplication application = new ModelmonApplication(config);
+    try {
+      application.startHttp();
+      application.startStreams();
+    } catch (RuntimeException e) {
+      application.close();
+      throw e;
+    }
+    return application;
+  }
+
+  private void startHttp() {
+    final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
+    final StateQueries queries = new StateQueries(this::streamsOrNull, referenceParser);
+    WindowMetricsCollector.register(registry, queries, config.metricsMaxClasses());
+    try {
+      http =
+          HttpApi.start(
+              config.httpHost(),
+              config.httpPort(),
+              registry,
+              this::streamState,
+              queries,
+              config.windows().stream().map(WindowSpec::label).toList(),
+              java.time.Clock.systemUTC());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort(), e);
+    }
+  }
+
+  private void startStreams() {
+    final int inputPartitions = ensureTopicsRetrying();
+    if (closing) {
+      return;
+    }
+    final Topology topology =
+        ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge);
+    final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
+    final KafkaStreams kafkaStreams = new KafkaStreams(topology, properties);
+    kafkaStreams.setUncaughtExceptionHandler(
+        exception -> {
+          LOG.atError().setCause(exception).log("Stream thread failed; shutting down");
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    kafkaStreams.setStateListener(
+        (newState, oldState) -> {
+          LOG.atInfo().addKeyValue("from", oldState).addKeyValue("to", newState)
+              .log("Stream state changed");
+          if (newState == KafkaStreams.State.ERROR
+              || (newState == KafkaStreams.State.NOT_RUNNING && !closing)) {
+            terminated.countDown();
+          }
+        });
+    streamsMetrics = new KafkaStreamsMetrics(kafkaStreams);
+    streamsMetrics.bindTo(meterRegistry);
+    streams = kafkaStreams;
+    LOG.atInfo()
+        .addKeyValue("applicationId", config.applicationId())
+        .addKeyValue("inputPartitions", inputPartitions)
+        .addKeyValue("windows", config.windows().stream().map(WindowSpec::label).toList())
+        .log("Starting stream");
+    kafkaStreams.start();
+  }
+
+  /** Ensures the topics exist, retrying with backoff while the broker cannot be reached. */
+  private int ensureTopicsRetrying() {
+    final Properties adminProperties = new Properties();
+    adminProperties.putAll(config.kafka());
+    adminProperties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    adminProperties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    adminProperties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+    Duration backoff = Duration.ofSeconds(1);
+    try (Admin admin = Admin.create(adminProperties)) {
+      while (!closing) {
+        try {
+          return TopicSetup.ensureTopics(admin, config);
+        } catch (ExecutionException e) {
+          LOG.atWarn()
+              .addKeyValue("bootstrapServers", config.bootstrapServers())
+              .addKeyValue("error", String.valueOf(e.getCause()))
+              .addKeyValue("retryIn", backoff)
+              .log("Cannot set up topics; not ready, retrying");
+          if (terminated.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
+            break;
+          }
+          backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY_BACKOFF) > 0
+              ? MAX_RETRY_BACKOFF : backoff.multipliedBy(2);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private KafkaStreams streamsOrNull() {
+    return streams;
+  }
+
+  private String streamState() {
+    final KafkaStreams current = streams;
+    return current == null ? "STARTING" : current.state().name();
   }
 
   /** The port the HTTP endpoints listen on (useful when configured as 0). */
   public int httpPort() {
-    throw new IllegalStateException("ModelmonApplication is not built yet");
+    return http.port();
   }
 
   /** Blocks until {@link #close()} has been called or the stream has died for good. */
   public void awaitTermination() throws InterruptedException {
-    throw new IllegalStateException("ModelmonApplication is not built yet");
+    terminated.await();
   }
 
-  /** Stops the stream and the HTTP server; idempotent. */
+  /** Whether the stream died on its own (not through {@link #close()}). */
+  public boolean failed() {
+    final KafkaStreams current = streams;
+    return !closing && current != null && current.state() == KafkaStreams.State.ERROR;
+  }
+
+  /** Stops the stream, then the HTTP server; idempotent. */
   @Override
-  public void close() {}
+  public synchronized void close() {
+    if (closing && terminated.getCount() == 0 && http == null) {
+      return;
+    }
+    closing = true;
+    terminated.countDown();
+    final KafkaStreams current = streams;
+    if (current != null) {
+      current.close(CLOSE_TIMEOUT);
+    }
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
+    if (http != null) {
+      http.close();
+      http = null;
+    }
+    for (final AutoCloseable binder : binders) {
+      try {
+        binder.close();
+      } catch (Exception e) {
+        LOG.atDebug().setCause(e).log("Closing a metrics binder failed");
+      }
+    }
+    meterRegistry.close();
+    LOG.atInfo().log("Stopped");
+  }
 }

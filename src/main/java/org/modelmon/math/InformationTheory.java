@@ -50,7 +50,9 @@ public final class InformationTheory {
         divergence += pc * Math.log(pc / Math.max(q[c], epsilon));
       }
     }
-    return divergence;
+    // Gibbs' inequality makes D ≥ 0; rounding (or mass added by clipping) can leave −1e-16,
+    // which a Prometheus counter would refuse.
+    return Math.max(0.0, divergence);
   }
 
   /**

@@ -73,6 +73,15 @@ public final class Reference {
     return distribution.clone();
   }
 
+  /**
+   * D(p‖q) from this reference p to {@code q}, given over this reference's classes.
+   *
+   * @see InformationTheory#klDivergence
+   */
+  public double klDivergenceTo(final double[] q, final double epsilon) {
+    return InformationTheory.klDivergence(distribution, q, epsilon);
+  }
+
   /** Index of {@code className}, or -1 when the reference does not list it. */
   public int indexOf(final String className) {
     final Integer index = indexByClass.get(className);

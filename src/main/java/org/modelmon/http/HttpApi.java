@@ -1,0 +1,345 @@
+package org.modelmon.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.modelmon.window.ModelKey;
+import org.modelmon.window.ModelSummary;
+import org.modelmon.window.WindowResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * modelmon's HTTP endpoints (CONTRACT.md section 6): {@code /metrics}, {@code /health/live},
+ * {@code /health/ready} and the {@code /api/v1} queries, on the JDK's built-in server.
+ *
+ * <p>The API answers from this instance's state stores only. Errors are JSON {@code {"error":
+ * "..."}} with a 4xx or 5xx status, never a stack trace.
+ */
+public final class HttpApi implements AutoCloseable {
+
+  /** Most window results one request returns. */
+  public static final int MAX_WINDOWS = 10_000;
+
+  /** The window history a request covers when it gives no {@code from}. */
+  public static final Duration DEFAULT_RANGE = Duration.ofHours(24);
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String MODELS_PATH = "/api/v1/models";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Supplier<String> streamState;
+  private final ModelQueries queries;
+  private final List<String> windowLabels;
+  private final Clock clock;
+
+  private HttpApi(
+      final HttpServer server,
+      final Supplier<String> streamState,
+      final ModelQueries queries,
+      final List<String> windowLabels,
+      final Clock clock) {
+    this.server = server;
+    this.streamState = streamState;
+    this.queries = queries;
+    this.windowLabels = List.copyOf(windowLabels);
+    this.clock = clock;
+    final AtomicInteger threads = new AtomicInteger();
+    this.executor =
+        Executors.newFixedThreadPool(
+            4,
+            runnable -> {
+              final Thread thread =
+                  new Thread(runnable, "modelmon-http-" + threads.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    server.setExecutor(executor);
+  }
+
+  /**
+   * Starts serving.
+   *
+   * @param host bind address
+   * @param port port, 0 for any free one
+   * @param registry what {@code /metrics} exports
+   * @param streamState the Kafka Streams state name; {@code RUNNING} means ready
+   * @param queries what the API answers from
+   * @param windowLabels the configured windows, as labelled
+   */
+  public static HttpApi start(
+      final String host,
+      final int port,
+      final PrometheusRegistry registry,
+      final Supplier<String> streamState,
+      final ModelQueries queries,
+      final List<String> windowLabels,
+      final Clock clock)
+      throws IOException {
+    final HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    final HttpApi api = new HttpApi(server, streamState, queries, windowLabels, clock);
+    server.createContext("/metrics", new MetricsHandler(PrometheusProperties.get(), registry));
+    server.createContext("/health/live", api.handler(api::live));
+    server.createContext("/health/ready", api.handler(api::ready));
+    server.createContext(MODELS_PATH, api.handler(api::models));
+    server.createContext("/", api.handler(exchange -> notFound(exchange.getRequestURI().getPath())));
+    server.start();
+    LOG.atInfo().addKeyValue("address", host + ":" + api.port()).log("HTTP endpoints serving");
+    return api;
+  }
+
+  /** The port listened on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(1);
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** An answer: status and JSON body. */
+  private record Answer(int status, Object body) {}
+
+  private static final class ApiException extends RuntimeException {
+    private final int status;
+
+    ApiException(final int status, final String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Route {
+    Answer answer(HttpExchange exchange);
+  }
+
+  private HttpHandler handler(final Route route) {
+    return exchange -> {
+      Answer answer;
+      try {
+        if (!"GET".equals(exchange.getRequestMethod())
+            && !"HEAD".equals(exchange.getRequestMethod())) {
+          throw new ApiException(405, "method not allowed: " + exchange.getRequestMethod());
+        }
+        answer = route.answer(exchange);
+      } catch (ApiException e) {
+        answer = error(e.status, e.getMessage());
+      } catch (NotReadyException e) {
+        answer = error(503, e.getMessage());
+      } catch (RuntimeException e) {
+        LOG.atError().setCause(e).addKeyValue("path", exchange.getRequestURI().getPath())
+            .log("HTTP request failed");
+        answer = error(500, "internal error");
+      }
+      send(exchange, answer);
+    };
+  }
+
+  private static Answer error(final int status, final String message) {
+    return new Answer(status, Map.of("error", message));
+  }
+
+  private static Answer notFound(final String path) {
+    return error(404, "no such endpoint: " + path);
+  }
+
+  private static void send(final HttpExchange exchange, final Answer answer) throws IOException {
+    final byte[] body = JSON.writeValueAsBytes(answer.body());
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    final boolean head = "HEAD".equals(exchange.getRequestMethod());
+    exchange.sendResponseHeaders(answer.status(), head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+    exchange.close();
+  }
+
+  private Answer live(final HttpExchange exchange) {
+    exactPath(exchange, "/health/live");
+    return new Answer(200, Map.of("status", "UP"));
+  }
+
+  private Answer ready(final HttpExchange exchange) {
+    exactPath(exchange, "/health/ready");
+    final String state = streamState.get();
+    return new Answer("RUNNING".equals(state) ? 200 : 503, Map.of("status", state));
+  }
+
+  private static void exactPath(final HttpExchange exchange, final String path) {
+    if (!exchange.getRequestURI().getPath().equals(path)) {
+      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+    }
+  }
+
+  private Answer models(final HttpExchange exchange) {
+    final String path = exchange.getRequestURI().getRawPath();
+    if (path.equals(MODELS_PATH) || path.equals(MODELS_PATH + "/")) {
+      return new Answer(200, modelList());
+    }
+    final String rest = path.substring(MODELS_PATH.length() + 1);
+    final int slash = rest.indexOf('/');
+    if (slash <= 0 || !rest.substring(slash).equals("/windows")) {
+      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+    }
+    final String model = URLDecoder.decode(rest.substring(0, slash), StandardCharsets.UTF_8);
+    return new Answer(200, windows(model, Query.parse(exchange.getRequestURI().getRawQuery())));
+  }
+
+  private List<Map<String, Object>> modelList() {
+    final List<Map<String, Object>> models = new ArrayList<>();
+    queries.modelsOrThrow().entrySet().stream()
+        .sorted(
+            Map.Entry.comparingByKey(
+                Comparator.comparing(ModelKey::model).thenComparing(ModelKey::version)))
+        .forEach(
+            entry -> {
+              final Map<String, Object> item = new LinkedHashMap<>();
+              final ModelSummary summary = entry.getValue();
+              item.put("model", entry.getKey().model());
+              item.put("version", entry.getKey().version());
+              item.put("lastEventTime", Instant.ofEpochMilli(summary.lastEventMillis()).toString());
+              item.put("lastEventMillis", summary.lastEventMillis());
+              item.put("predictions", summary.predictions());
+              models.add(item);
+            });
+    return models;
+  }
+
+  private List<WindowResult> windows(final String model, final Query query) {
+    final Instant now = clock.instant();
+    final Instant to = query.instant("to").orElse(now);
+    final Instant from = query.instant("from").orElse(to.minus(DEFAULT_RANGE));
+    if (from.isAfter(to)) {
+      throw new ApiException(400, "from must not be after to");
+    }
+    final int limit = query.integer("limit", MAX_WINDOWS);
+    if (limit < 1 || limit > MAX_WINDOWS) {
+      throw new ApiException(400, "limit must be between 1 and " + MAX_WINDOWS);
+    }
+    final List<String> windows = query.value("window").map(List::of).orElse(windowLabels);
+    for (final String window : windows) {
+      if (!windowLabels.contains(window)) {
+        throw new ApiException(400, "unknown window " + window + "; configured: " + windowLabels);
+      }
+    }
+    final List<ModelKey> series = new ArrayList<>();
+    for (final ModelKey key : queries.modelsOrThrow().keySet()) {
+      if (key.model().equals(model)
+          && query.value("version").map(key.version()::equals).orElse(true)) {
+        series.add(key);
+      }
+    }
+    if (series.isEmpty()) {
+      throw new ApiException(404, "unknown model " + model + query.value("version").map(v -> " version " + v).orElse(""));
+    }
+    final List<WindowResult> results = new ArrayList<>();
+    for (final ModelKey key : series) {
+      for (final String window : windows) {
+        results.addAll(queries.windows(key, window, from, to, limit - results.size()));
+        if (results.size() >= limit) {
+          break;
+        }
+      }
+    }
+    results.sort(
+        Comparator.comparingLong(WindowResult::startMillis)
+            .thenComparing(WindowResult::window)
+            .thenComparing(WindowResult::version));
+    return results;
+  }
+
+  /** Query-string parameters, validated on access. */
+  private record Query(Map<String, String> values) {
+
+    static Query parse(final String rawQuery) {
+      final Map<String, String> values = new LinkedHashMap<>();
+      if (rawQuery != null && !rawQuery.isEmpty()) {
+        for (final String pair : rawQuery.split("&")) {
+          final int equals = pair.indexOf('=');
+          final String name = decode(equals < 0 ? pair : pair.substring(0, equals));
+          final String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
+          if (values.putIfAbsent(name, value) != null) {
+            throw new ApiException(400, "parameter " + name + " given twice");
+          }
+        }
+      }
+      return new Query(values);
+    }
+
+    private static String decode(final String text) {
+      try {
+        return URLDecoder.decode(text, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(400, "malformed query string");
+      }
+    }
+
+    java.util.Optional<String> value(final String name) {
+      return java.util.Optional.ofNullable(values.get(name)).filter(v -> !v.isEmpty());
+    }
+
+    java.util.Optional<Instant> instant(final String name) {
+      return value(name).map(text -> parseInstant(name, text));
+    }
+
+    int integer(final String name, final int fallback) {
+      return value(name)
+          .map(
+              text -> {
+                try {
+                  return Integer.parseInt(text);
+                } catch (NumberFormatException e) {
+                  throw new ApiException(400, name + " must be an integer");
+                }
+              })
+          .orElse(fallback);
+    }
+
+    private static Instant parseInstant(final String name, final String text) {
+      try {
+        if (text.chars().allMatch(Character::isDigit) && text.length() <= 15) {
+          return Instant.ofEpochMilli(Long.parseLong(text));
+        }
+        return Instant.parse(text);
+      } catch (DateTimeParseException | NumberFormatException e) {
+        throw new ApiException(
+            400, name + " must be epoch milliseconds or an ISO-8601 instant, got " + text);
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package org.modelmon.http;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.modelmon.window.ModelKey;
+import org.modelmon.window.ModelSummary;
+import org.modelmon.window.WindowResult;
+
+/** The queries the {@code /api/v1} endpoints answer from. */
+public interface ModelQueries {
+
+  /**
+   * Every known (model, version) with its summary.
+   *
+   * @throws NotReadyException while the state cannot be queried
+   */
+  Map<ModelKey, ModelSummary> modelsOrThrow();
+
+  /**
+   * Final windows of one (model, version, window) series whose start lies in [{@code from},
+   * {@code to}], oldest first, at most {@code limit} of them.
+   *
+   * @throws NotReadyException while the state cannot be queried
+   */
+  List<WindowResult> windows(ModelKey key, String window, Instant from, Instant to, int limit);
+}

@@ -1,0 +1,199 @@
+package org.modelmon.topology;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+import org.modelmon.config.ModelmonConfig;
+import org.modelmon.config.WindowSpec;
+import org.modelmon.event.ParserLimits;
+import org.modelmon.event.PredictionParser;
+import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.metrics.WatermarkGauge;
+import org.modelmon.reference.ReferenceParser;
+import org.modelmon.window.WindowSerdes;
+
+/**
+ * Builds modelmon's Kafka Streams topology from the configuration (see ARCHITECTURE.md):
+ *
+ * <pre>
+ * predictions ─► score ─► pre-aggregate ─► [aggregation repartition] ─► combine ─► windows topic
+ *                  │ invalid: DeadLetterHandler ─► dead-letter topic
+ * model-references ─► global references store (read by score and combine)
+ * </pre>
+ *
+ * <p>{@link #build} is a pure function: no I/O, no threads. Tests run the very same topology.
+ */
+public final class ModelmonTopology {
+
+  public static final String REFERENCES_STORE = "references-store";
+  public static final String PARTIALS_STORE = "partials-store";
+  public static final String OPEN_WINDOWS_STORE = "open-windows-store";
+  public static final String WATERMARKS_STORE = "watermarks-store";
+  public static final String LATEST_WINDOWS_STORE = "latest-windows-store";
+  public static final String WINDOW_HISTORY_STORE = "window-history-store";
+  public static final String MODELS_STORE = "models-store";
+  public static final String AGGREGATION_TOPIC = "aggregation";
+
+  /** How often partials are sent on and final windows looked for (wall-clock). */
+  public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
+
+  /** How long final windows stay queryable through the API, at least. */
+  public static final Duration HISTORY_RETENTION = Duration.ofHours(24);
+
+  private ModelmonTopology() {}
+
+  /**
+   * The topology for {@code config}.
+   *
+   * @param config the instance's configuration
+   * @param inputPartitions the number of partitions of the predictions topic; until each has
+   *     reported (or fallen idle) no window is final
+   * @param metrics where scoring counts
+   * @param watermarkGauge where combining tasks publish the watermark
+   */
+  public static Topology build(
+      final ModelmonConfig config,
+      final int inputPartitions,
+      final ModelmonMetrics metrics,
+      final WatermarkGauge watermarkGauge) {
+    final PredictionParser parser =
+        new PredictionParser(
+            new ParserLimits(
+                config.maxClasses(),
+                config.probabilityTolerance(),
+                config.maxFutureSkew().toMillis()));
+    final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
+    final ModelAdmission admission = new ModelAdmission(config.maxModels());
+
+    final StreamsBuilder builder = new StreamsBuilder();
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(REFERENCES_STORE), Serdes.String(), Serdes.ByteArray())
+            .withLoggingDisabled(),
+        config.referencesTopic(),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("references-source"),
+        () -> new ReferenceUpdater(referenceParser, metrics));
+
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(PARTIALS_STORE),
+                WindowSerdes.openWindowKey(),
+                WindowSerdes.windowAggregate())
+            .withCachingEnabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(OPEN_WINDOWS_STORE),
+                WindowSerdes.openWindowKey(),
+                WindowSerdes.windowAggregate())
+            .withCachingEnabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(WATERMARKS_STORE),
+            Serdes.Integer(),
+            WindowSerdes.partitionWatermark()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(LATEST_WINDOWS_STORE),
+            Serdes.String(),
+            WindowSerdes.windowResult()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(MODELS_STORE),
+            WindowSerdes.modelKey(),
+            WindowSerdes.modelSummary()));
+    final Duration largestWindow =
+        config.windows().stream().map(WindowSpec::size).max(Duration::compareTo).orElseThrow();
+    final Duration retention = max(HISTORY_RETENTION, largestWindow.multipliedBy(2).plus(config.grace()));
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(WINDOW_HISTORY_STORE, retention, largestWindow, false),
+            Serdes.String(),
+            WindowSerdes.windowResult()));
+
+    builder.stream(
+            config.predictionsTopic(),
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("predictions-source"))
+        .process(
+            () -> new ScoringProcessor(parser, referenceParser, admission, metrics, config.epsilon()),
+            Named.as("score"))
+        .process(
+            () -> new PartialAggregator(bucketMillis(config), FLUSH_INTERVAL),
+            Named.as("pre-aggregate"),
+            PARTIALS_STORE)
+        .repartition(
+            Repartitioned.with(WindowSerdes.modelKey(), WindowSerdes.aggregationMessage())
+                .withName(AGGREGATION_TOPIC)
+                .withStreamPartitioner(new AggregationPartitioner()))
+        .process(
+            () ->
+                new WindowCombiner(
+                    config.windows(),
+                    config.grace(),
+                    config.idleClose(),
+                    inputPartitions,
+                    config.epsilon(),
+                    FLUSH_INTERVAL,
+                    referenceParser,
+                    metrics,
+                    watermarkGauge),
+            Named.as("combine"),
+            OPEN_WINDOWS_STORE,
+            WATERMARKS_STORE,
+            LATEST_WINDOWS_STORE,
+            WINDOW_HISTORY_STORE,
+            MODELS_STORE)
+        .to(
+            config.windowsTopic(),
+            Produced.with(Serdes.String(), WindowSerdes.windowResult()).withName("windows-sink"));
+    return builder.build();
+  }
+
+  /**
+   * The Kafka Streams properties for {@code config}: identity, guarantee, the dead-letter
+   * handler and every {@code kafka.*} pass-through key.
+   */
+  public static Properties streamsProperties(
+      final ModelmonConfig config, final ModelmonMetrics metrics) {
+    final Properties properties = new Properties();
+    properties.putAll(config.kafka());
+    properties.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
+    config.stateDir().ifPresent(dir -> properties.put(StreamsConfig.STATE_DIR_CONFIG, dir));
+    properties.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    properties.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+    properties.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.dlqTopic());
+    properties.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+    // The global references processor never throws; opting in now silences the 5.0 warning.
+    properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    return properties;
+  }
+
+  /** Key of a (model, version, window) series in the latest-window and history stores. */
+  public static String seriesKey(final String model, final String version, final String window) {
+    return model + "@" + version + "@" + window;
+  }
+
+  /** Bucket length of the pre-aggregation: the greatest common divisor of the window sizes. */
+  static long bucketMillis(final ModelmonConfig config) {
+    BigInteger gcd = BigInteger.ZERO;
+    for (final WindowSpec window : config.windows()) {
+      gcd = gcd.gcd(BigInteger.valueOf(window.sizeMillis()));
+    }
+    return gcd.longValueExact();
+  }
+
+  private static Duration max(final Duration a, final Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+}

@@ -1,0 +1,102 @@
+package org.modelmon.topology;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.modelmon.window.AggregationMessage;
+import org.modelmon.window.ModelKey;
+import org.modelmon.window.OpenWindowKey;
+import org.modelmon.window.ScoredPrediction;
+import org.modelmon.window.WatermarkTracker;
+import org.modelmon.window.WindowAggregate;
+
+/**
+ * Step 3: adds up scored predictions per (model, version, time bucket) within one input
+ * partition, and every flush interval sends the partial sums, then the partition's stream time,
+ * to the combining tasks.
+ *
+ * <p>This is what keeps a hot model from being funnelled through one partition event by event:
+ * each input partition sends a few partials per second, however many events it scores. The
+ * bucket length is the greatest common divisor of the window sizes, so every window is a whole
+ * number of buckets.
+ *
+ * <p>Partials live in a working map for speed and are written through to a changelogged store,
+ * so that sums of events whose offsets are committed survive a crash even before they were sent.
+ * The store's cache collapses the writes to one changelog record per bucket per commit.
+ */
+final class PartialAggregator
+    implements Processor<ModelKey, ScoredPrediction, ModelKey, AggregationMessage> {
+
+  private final long bucketMillis;
+  private final Duration flushInterval;
+  private final Map<OpenWindowKey, WindowAggregate> partials = new HashMap<>();
+  private ProcessorContext<ModelKey, AggregationMessage> context;
+  private KeyValueStore<OpenWindowKey, WindowAggregate> store;
+  private int partition;
+  private long streamTimeMillis = WatermarkTracker.NONE;
+  private long sentStreamTimeMillis = WatermarkTracker.NONE;
+
+  PartialAggregator(final long bucketMillis, final Duration flushInterval) {
+    this.bucketMillis = bucketMillis;
+    this.flushInterval = flushInterval;
+  }
+
+  @Override
+  public void init(final ProcessorContext<ModelKey, AggregationMessage> context) {
+    this.context = context;
+    this.partition = context.taskId().partition();
+    this.store = context.getStateStore(ModelmonTopology.PARTIALS_STORE);
+    try (KeyValueIterator<OpenWindowKey, WindowAggregate> restored = store.all()) {
+      while (restored.hasNext()) {
+        final KeyValue<OpenWindowKey, WindowAggregate> entry = restored.next();
+        partials.put(entry.key, entry.value);
+        streamTimeMillis = Math.max(streamTimeMillis, entry.value.maxEventTimeMillis());
+      }
+    }
+    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+  }
+
+  @Override
+  public void process(final Record<ModelKey, ScoredPrediction> record) {
+    final long eventTime = record.value().eventTimeMillis();
+    final long bucketStart = Math.floorDiv(eventTime, bucketMillis) * bucketMillis;
+    final OpenWindowKey bucket =
+        new OpenWindowKey(
+            bucketStart + bucketMillis, bucketMillis, record.key().model(), record.key().version());
+    final WindowAggregate partial = partials.computeIfAbsent(bucket, b -> new WindowAggregate());
+    partial.add(record.value());
+    store.put(bucket, partial);
+    streamTimeMillis = Math.max(streamTimeMillis, eventTime);
+  }
+
+  private void flush() {
+    for (final Map.Entry<OpenWindowKey, WindowAggregate> entry : partials.entrySet()) {
+      final OpenWindowKey bucket = entry.getKey();
+      final WindowAggregate partial = entry.getValue();
+      context.forward(
+          new Record<>(
+              new ModelKey(bucket.model(), bucket.version()),
+              new AggregationMessage.Partial(bucket.startMillis(), partial),
+              partial.maxEventTimeMillis()));
+      store.delete(bucket);
+    }
+    partials.clear();
+    // After the partials: per combining partition, records of one task arrive in order, so the
+    // watermark never overtakes the sums it covers.
+    if (streamTimeMillis > sentStreamTimeMillis) {
+      context.forward(
+          new Record<>(
+              ModelKey.WATERMARK,
+              new AggregationMessage.Watermark(partition, streamTimeMillis),
+              streamTimeMillis));
+      sentStreamTimeMillis = streamTimeMillis;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package org.modelmon.topology;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.modelmon.config.WindowSpec;
+import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.metrics.WatermarkGauge;
+import org.modelmon.reference.ReferenceCache;
+import org.modelmon.reference.ReferenceParser;
+import org.modelmon.window.AggregationMessage;
+import org.modelmon.window.ModelKey;
+import org.modelmon.window.ModelSummary;
+import org.modelmon.window.OpenWindowKey;
+import org.modelmon.window.WatermarkTracker;
+import org.modelmon.window.WatermarkTracker.PartitionWatermark;
+import org.modelmon.window.WindowAggregate;
+import org.modelmon.window.WindowResult;
+
+/**
+ * Step 4: adds the partials of every input partition into event-time tumbling windows and emits
+ * each window once, when the application watermark has passed its end plus grace.
+ *
+ * <p>The watermark is tracked here from the watermark messages of all input partitions (see
+ * {@link WatermarkTracker}) rather than from Kafka Streams' task stream time, which would let the
+ * fastest partition make a lagging one's events late. The watermark only moves forward; a partial
+ * for a window that is already final is counted late and left out of that window.
+ */
+final class WindowCombiner
+    implements Processor<ModelKey, AggregationMessage, String, WindowResult> {
+
+  /** Key under which the application watermark itself is kept in the watermarks store. */
+  static final int APPLICATION_WATERMARK_KEY = -1;
+
+  private final List<WindowSpec> windows;
+  private final long graceMillis;
+  private final long idleCloseMillis;
+  private final int inputPartitions;
+  private final double epsilon;
+  private final Duration checkInterval;
+  private final ReferenceParser referenceParser;
+  private final ModelmonMetrics metrics;
+  private final WatermarkGauge watermarkGauge;
+
+  private ProcessorContext<String, WindowResult> context;
+  private KeyValueStore<OpenWindowKey, WindowAggregate> openWindows;
+  private KeyValueStore<Integer, PartitionWatermark> watermarks;
+  private KeyValueStore<String, WindowResult> latestWindows;
+  private WindowStore<String, WindowResult> windowHistory;
+  private KeyValueStore<ModelKey, ModelSummary> models;
+  private ReferenceCache references;
+  private WatermarkTracker tracker;
+  private long applicationWatermark = WatermarkTracker.NONE;
+
+  WindowCombiner(
+      final List<WindowSpec> windows,
+      final Duration grace,
+      final Duration idleClose,
+      final int inputPartitions,
+      final double epsilon,
+      final Duration checkInterval,
+      final ReferenceParser referenceParser,
+      final ModelmonMetrics metrics,
+      final WatermarkGauge watermarkGauge) {
+    this.windows = windows;
+    this.graceMillis = grace.toMillis();
+    this.idleCloseMillis = idleClose.toMillis();
+    this.inputPartitions = inputPartitions;
+    this.epsilon = epsilon;
+    this.checkInterval = checkInterval;
+    this.referenceParser = referenceParser;
+    this.metrics = metrics;
+    this.watermarkGauge = watermarkGauge;
+  }
+
+  @Override
+  public void init(final ProcessorContext<String, WindowResult> context) {
+    this.context = context;
+    openWindows = context.getStateStore(ModelmonTopology.OPEN_WINDOWS_STORE);
+    watermarks = context.getStateStore(ModelmonTopology.WATERMARKS_STORE);
+    latestWindows = context.getStateStore(ModelmonTopology.LATEST_WINDOWS_STORE);
+    windowHistory = context.getStateStore(ModelmonTopology.WINDOW_HISTORY_STORE);
+    models = context.getStateStore(ModelmonTopology.MODELS_STORE);
+    final ReadOnlyKeyValueStore<String, byte[]> referenceStore =
+        context.getStateStore(ModelmonTopology.REFERENCES_STORE);
+    references = new ReferenceCache(referenceStore, referenceParser);
+    tracker =
+        new WatermarkTracker(inputPartitions, idleCloseMillis, context.currentSystemTimeMs());
+    try (KeyValueIterator<Integer, PartitionWatermark> restored = watermarks.all()) {
+      while (restored.hasNext()) {
+        final KeyValue<Integer, PartitionWatermark> entry = restored.next();
+        if (entry.key == APPLICATION_WATERMARK_KEY) {
+          applicationWatermark = entry.value.streamTimeMillis();
+        } else {
+          tracker.restore(entry.key, entry.value);
+        }
+      }
+    }
+    watermarkGauge.update(context.taskId(), applicationWatermark);
+    context.schedule(
+        checkInterval, PunctuationType.WALL_CLOCK_TIME, this::emitFinalWindows);
+  }
+
+  @Override
+  public void process(final Record<ModelKey, AggregationMessage> record) {
+    final long now = context.currentSystemTimeMs();
+    if (record.value() instanceof AggregationMessage.Watermark watermark) {
+      final PartitionWatermark advanced =
+          tracker.advance(watermark.sourcePartition(), watermark.streamTimeMillis(), now);
+      if (advanced != null) {
+        watermarks.put(watermark.sourcePartition(), advanced);
+        emitFinalWindows(now);
+      }
+    } else if (record.value() instanceof AggregationMessage.Partial partial) {
+      addPartial(record.key(), partial);
+    }
+  }
+
+  private void addPartial(final ModelKey key, final AggregationMessage.Partial partial) {
+    final WindowAggregate sums = partial.aggregate();
+    final ModelSummary summary = models.get(key);
+    models.put(key, (summary == null ? new ModelSummary(Long.MIN_VALUE, 0) : summary).plus(sums));
+    boolean late = false;
+    for (final WindowSpec window : windows) {
+      final long size = window.sizeMillis();
+      final long start = Math.floorDiv(partial.bucketStartMillis(), size) * size;
+      final long end = start + size;
+      if (isFinal(end)) {
+        late = true;
+        continue;
+      }
+      final OpenWindowKey windowKey = new OpenWindowKey(end, size, key.model(), key.version());
+      final WindowAggregate open = openWindows.get(windowKey);
+      final WindowAggregate combined = open == null ? new WindowAggregate() : open;
+      combined.add(sums);
+      openWindows.put(windowKey, combined);
+    }
+    if (late) {
+      metrics.lateEvents(key, sums.count());
+    }
+  }
+
+  private boolean isFinal(final long windowEndMillis) {
+    return applicationWatermark != WatermarkTracker.NONE
+        && windowEndMillis + graceMillis <= applicationWatermark;
+  }
+
+  private void emitFinalWindows(final long now) {
+    final long watermark = tracker.watermark(now);
+    if (watermark == WatermarkTracker.NONE || watermark <= applicationWatermark) {
+      return;
+    }
+    applicationWatermark = watermark;
+    watermarks.put(APPLICATION_WATERMARK_KEY, new PartitionWatermark(watermark, now));
+    watermarkGauge.update(context.taskId(), watermark);
+
+    final List<KeyValue<OpenWindowKey, WindowAggregate>> finalWindows = new ArrayList<>();
+    try (KeyValueIterator<OpenWindowKey, WindowAggregate> byEnd = openWindows.all()) {
+      while (byEnd.hasNext()) {
+        final KeyValue<OpenWindowKey, WindowAggregate> entry = byEnd.next();
+        if (!isFinal(entry.key.endMillis())) {
+          break; // ordered by end: every later window is still open
+        }
+        finalWindows.add(entry);
+      }
+    }
+    for (final KeyValue<OpenWindowKey, WindowAggregate> entry : finalWindows) {
+      emit(entry.key, entry.value);
+      openWindows.delete(entry.key);
+    }
+  }
+
+  private void emit(final OpenWindowKey key, final WindowAggregate sums) {
+    final String label = labelOf(key.sizeMillis());
+    final WindowResult result =
+        WindowResult.of(key, label, sums, references.find(key.model(), key.version()), epsilon);
+    final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), label);
+    latestWindows.put(seriesKey, result);
+    windowHistory.put(seriesKey, result, key.startMillis());
+    context.forward(new Record<>(result.topicKey(), result, key.endMillis()));
+  }
+
+  private String labelOf(final long sizeMillis) {
+    for (final WindowSpec window : windows) {
+      if (window.sizeMillis() == sizeMillis) {
+        return window.label();
+      }
+    }
+    throw new IllegalStateException("no configured window of " + sizeMillis + " ms");
+  }
+
+  @Override
+  public void close() {
+    watermarkGauge.remove(context.taskId());
+  }
+}

@@ -1,0 +1,22 @@
+package org.modelmon.window;
+
+/**
+ * A (model, version) pair: the unit of every metric series and the key the aggregation is
+ * partitioned by.
+ *
+ * @param model the model name
+ * @param version the version, {@code ""} when events carry none
+ */
+public record ModelKey(String model, String version) {
+
+  /**
+   * The key of watermark messages on the aggregation topic. No event can produce it: model names
+   * are at least one character long.
+   */
+  public static final ModelKey WATERMARK = new ModelKey("", "");
+
+  /** {@code model@version}, or {@code model} for the empty version. */
+  public String qualifiedName() {
+    return version.isEmpty() ? model : model + "@" + version;
+  }
+}

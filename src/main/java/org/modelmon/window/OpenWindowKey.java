@@ -1,0 +1,48 @@
+package org.modelmon.window;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Key of a window that is not final yet. Its binary form starts with the window end, so that a
+ * store ordered by bytes iterates windows in the order they become final.
+ *
+ * @param endMillis window end (exclusive)
+ * @param sizeMillis window length
+ * @param model the model
+ * @param version the version
+ */
+public record OpenWindowKey(long endMillis, long sizeMillis, String model, String version) {
+
+  /** Window start. */
+  public long startMillis() {
+    return endMillis - sizeMillis;
+  }
+
+  /** Binary form, ordered by end, then size, then model and version. */
+  public byte[] toBytes() {
+    final byte[] modelBytes = model.getBytes(StandardCharsets.UTF_8);
+    final byte[] versionBytes = version.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(8 + 8 + 2 + modelBytes.length + versionBytes.length)
+        // Flipping the sign bit makes the big-endian bytes of a signed long sort like the long.
+        .putLong(endMillis ^ Long.MIN_VALUE)
+        .putLong(sizeMillis)
+        .putShort((short) modelBytes.length)
+        .put(modelBytes)
+        .put(versionBytes)
+        .array();
+  }
+
+  /** Reads the form written by {@link #toBytes()}. */
+  public static OpenWindowKey fromBytes(final byte[] bytes) {
+    final ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    final long end = buffer.getLong() ^ Long.MIN_VALUE;
+    final long size = buffer.getLong();
+    final int modelLength = buffer.getShort();
+    final String model = new String(bytes, 18, modelLength, StandardCharsets.UTF_8);
+    final int versionOffset = 18 + modelLength;
+    final String version =
+        new String(bytes, versionOffset, bytes.length - versionOffset, StandardCharsets.UTF_8);
+    return new OpenWindowKey(end, size, model, version);
+  }
+}

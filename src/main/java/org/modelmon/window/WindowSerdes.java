@@ -1,0 +1,110 @@
+package org.modelmon.window;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.modelmon.window.WatermarkTracker.PartitionWatermark;
+
+/**
+ * The one place serdes for modelmon's own types come from: compact binary forms for state stores
+ * and the aggregation topic, JSON for window results (the windows topic and the API).
+ */
+public final class WindowSerdes {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private WindowSerdes() {}
+
+  /** (model, version) keys. */
+  public static Serde<ModelKey> modelKey() {
+    return binary(WindowSerdes::modelKeyBytes, WindowSerdes::modelKeyFromBytes);
+  }
+
+  /** Messages of the aggregation topic. */
+  public static Serde<AggregationMessage> aggregationMessage() {
+    return binary(AggregationMessage::toBytes, AggregationMessage::fromBytes);
+  }
+
+  /** Partial or open-window sums. */
+  public static Serde<WindowAggregate> windowAggregate() {
+    return binary(WindowAggregate::toBytes, WindowAggregate::fromBytes);
+  }
+
+  /** Keys of open windows, ordered by window end. */
+  public static Serde<OpenWindowKey> openWindowKey() {
+    return binary(OpenWindowKey::toBytes, OpenWindowKey::fromBytes);
+  }
+
+  /** Per-input-partition watermarks. */
+  public static Serde<PartitionWatermark> partitionWatermark() {
+    return binary(
+        watermark ->
+            ByteBuffer.allocate(16)
+                .putLong(watermark.streamTimeMillis())
+                .putLong(watermark.advancedAtMillis())
+                .array(),
+        bytes -> {
+          final ByteBuffer buffer = ByteBuffer.wrap(bytes);
+          return new PartitionWatermark(buffer.getLong(), buffer.getLong());
+        });
+  }
+
+  /** Per-(model, version) summaries. */
+  public static Serde<ModelSummary> modelSummary() {
+    return binary(ModelSummary::toBytes, ModelSummary::fromBytes);
+  }
+
+  /** Window results as the JSON of CONTRACT.md section 3. */
+  public static Serde<WindowResult> windowResult() {
+    return binary(WindowSerdes::windowResultJson, WindowSerdes::windowResultFromJson);
+  }
+
+  /** The JSON of a window result. */
+  public static byte[] windowResultJson(final WindowResult result) {
+    try {
+      return JSON.writeValueAsBytes(result);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads a window result's JSON. */
+  public static WindowResult windowResultFromJson(final byte[] json) {
+    try {
+      return JSON.readValue(json, WindowResult.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] modelKeyBytes(final ModelKey key) {
+    final byte[] model = key.model().getBytes(StandardCharsets.UTF_8);
+    final byte[] version = key.version().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(2 + model.length + version.length)
+        .putShort((short) model.length)
+        .put(model)
+        .put(version)
+        .array();
+  }
+
+  private static ModelKey modelKeyFromBytes(final byte[] bytes) {
+    final int modelLength = ByteBuffer.wrap(bytes).getShort();
+    return new ModelKey(
+        new String(bytes, 2, modelLength, StandardCharsets.UTF_8),
+        new String(bytes, 2 + modelLength, bytes.length - 2 - modelLength, StandardCharsets.UTF_8));
+  }
+
+  private static <T> Serde<T> binary(
+      final Function<T, byte[]> write, final Function<byte[], T> read) {
+    final Serializer<T> serializer = (topic, value) -> value == null ? null : write.apply(value);
+    final Deserializer<T> deserializer = (topic, bytes) -> bytes == null ? null : read.apply(bytes);
+    return Serdes.serdeFrom(serializer, deserializer);
+  }
+}

@@ -1,0 +1,52 @@
+package org.modelmon;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.modelmon.config.Durations;
+import org.modelmon.config.ModelmonConfig;
+import org.modelmon.config.WindowSpec;
+
+/** Configurations for tests, built directly so that each test states what it depends on. */
+public final class TestConfigs {
+
+  private TestConfigs() {}
+
+  /** A configuration with the given windows, grace and idle close, every other key at default. */
+  public static ModelmonConfig config(
+      final String windows, final Duration grace, final Duration idleClose) {
+    return config(windows, grace, idleClose, 1000);
+  }
+
+  /** As {@link #config(String, Duration, Duration)}, with {@code modelmon.max.models}. */
+  public static ModelmonConfig config(
+      final String windows, final Duration grace, final Duration idleClose, final int maxModels) {
+    final List<WindowSpec> specs =
+        Arrays.stream(windows.split(","))
+            .map(label -> new WindowSpec(label, Durations.parse(label)))
+            .toList();
+    return new ModelmonConfig(
+        "localhost:9092",
+        "modelmon-test",
+        Optional.empty(),
+        "exactly_once_v2",
+        "predictions",
+        "predictions-dlq",
+        "model-references",
+        "model-window-metrics",
+        specs,
+        grace,
+        idleClose,
+        1e-15,
+        1e-3,
+        1000,
+        Duration.ofHours(1),
+        maxModels,
+        50,
+        "127.0.0.1",
+        0,
+        Map.of());
+  }
+}

@@ -1,0 +1,325 @@
+package org.modelmon.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.modelmon.topology.TopologyFixture.WALL_CLOCK_START;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.modelmon.TestConfigs;
+import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.window.WindowResult;
+
+/**
+ * The whole topology in a {@link org.apache.kafka.streams.TopologyTestDriver}: windows, lateness,
+ * idle close, references and the dead-letter topic.
+ *
+ * <p>Expected values are worked out by hand (see the comments) with p = {stay: 0.7, leave: 0.3}:
+ * −ln 0.8 = 0.2231435513142097, −ln 0.6 = 0.5108256237659907, D(p‖(0.8, 0.2)) =
+ * 0.02816755759528336, D(p‖(0.4, 0.6)) = 0.18378689738681217, H(p) = 0.6108643020548935.
+ */
+class ModelmonTopologyTest {
+
+  private static final Instant T0 = WALL_CLOCK_START; // aligned to 1m and 5m windows
+  private static final String REFERENCE = "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.7, \"leave\": 0.3}}";
+  private static final double EXACT = 1e-12;
+
+  private TopologyFixture fixture;
+
+  private TopologyFixture start(final String windows) {
+    fixture =
+        new TopologyFixture(
+            TestConfigs.config(windows, Duration.ofSeconds(10), Duration.ofMinutes(1)));
+    return fixture;
+  }
+
+  @AfterEach
+  void closeDriver() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  private static String event(
+      final String version, final Instant time, final double stay, final String label) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "{\"model\": \"churn\", \"version\": \"%s\", \"timestamp\": \"%s\", "
+            + "\"probabilities\": {\"stay\": %s, \"leave\": %s}, \"label\": \"%s\"}",
+        version, time, stay, Math.round((1 - stay) * 1e9) / 1e9, label);
+  }
+
+  private void flush() {
+    fixture.advanceWallClock(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void shouldEmitExactWindowRecordOnceWatermarkPassesEndPlusGrace() {
+    start("1m");
+    fixture.publishReference("churn", REFERENCE);
+    fixture.send(event("v3", T0.plusSeconds(5), 0.8, "stay")); // stream time t0+5s, window [t0, t0+1m)
+    fixture.send(event("v3", T0.plusMillis(59_999), 0.4, "leave")); // last ms of [t0, t0+1m)
+    fixture.send(event("v3", T0.plusSeconds(60), 0.5, "stay")); // first ms of [t0+1m, t0+2m)
+    flush();
+    // Watermark t0+1m < end + grace = t0+1m10s: nothing final yet.
+    assertThat(fixture.windows.isEmpty()).isTrue();
+
+    fixture.send(event("v3", T0.plusSeconds(70), 0.5, "stay")); // stream time t0+1m10s
+    flush();
+
+    final List<TestRecord<String, String>> records = fixture.windows.readRecordsToList();
+    assertThat(records).hasSize(1);
+    assertThat(records.get(0).key()).isEqualTo("churn@v3@1m@" + T0.toEpochMilli());
+    final JsonNode window = TopologyFixture.parse(records.get(0).value());
+    final List<String> fields = new ArrayList<>();
+    window.fieldNames().forEachRemaining(fields::add);
+    assertThat(fields)
+        .containsExactly(
+            "model", "version", "window", "start", "end", "startMillis", "endMillis",
+            "predictions", "logLossSum", "logLossMean", "klDivergenceSum", "klDivergenceMean",
+            "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy",
+            "labelDrift", "predictionDrift", "labelCounts", "meanPrediction", "classLogLoss");
+    assertThat(window.get("model").asText()).isEqualTo("churn");
+    assertThat(window.get("version").asText()).isEqualTo("v3");
+    assertThat(window.get("window").asText()).isEqualTo("1m");
+    assertThat(window.get("start").asText()).isEqualTo("2026-11-28T14:00:00Z");
+    assertThat(window.get("end").asText()).isEqualTo("2026-11-28T14:01:00Z");
+    assertThat(window.get("startMillis").asLong()).isEqualTo(T0.toEpochMilli());
+    assertThat(window.get("endMillis").asLong()).isEqualTo(T0.toEpochMilli() + 60_000);
+    assertThat(window.get("predictions").asLong()).isEqualTo(2);
+    // −ln 0.8 − ln 0.6
+    assertThat(window.get("logLossSum").asDouble()).isCloseTo(0.7339691750802004, within(EXACT));
+    assertThat(window.get("logLossMean").asDouble()).isCloseTo(0.3669845875401002, within(EXACT));
+    // D(p‖q1) + D(p‖q2)
+    assertThat(window.get("klDivergenceSum").asDouble())
+        .isCloseTo(0.21195445498209553, within(EXACT));
+    assertThat(window.get("klDivergenceMean").asDouble())
+        .isCloseTo(0.10597722749104777, within(EXACT));
+    // Identity: ΣH(p,q) = ΣD(p‖q) + 2·H(p)
+    assertThat(window.get("referenceCrossEntropySum").asDouble())
+        .isCloseTo(1.4336830590918825, within(EXACT));
+    assertThat(window.get("referenceCrossEntropyMean").asDouble())
+        .isCloseTo(0.7168415295459413, within(EXACT));
+    assertThat(window.get("referenceEntropy").asDouble())
+        .isCloseTo(0.6108643020548935, within(EXACT));
+    // p̂ = ((1 + 0.5) / 3, (1 + 0.5) / 3)
+    assertThat(window.get("labelDrift").asDouble()).isCloseTo(0.08228287850505178, within(EXACT));
+    // q̄ = (0.6, 0.4)
+    assertThat(window.get("predictionDrift").asDouble())
+        .isCloseTo(0.0216008541435464, within(EXACT));
+    assertThat(window.get("labelCounts").get("stay").asLong()).isEqualTo(1);
+    assertThat(window.get("labelCounts").get("leave").asLong()).isEqualTo(1);
+    assertThat(window.get("meanPrediction").get("stay").asDouble()).isCloseTo(0.6, within(EXACT));
+    assertThat(window.get("meanPrediction").get("leave").asDouble()).isCloseTo(0.4, within(EXACT));
+    assertThat(window.get("classLogLoss").get("stay").asDouble())
+        .isCloseTo(0.2231435513142097, within(EXACT));
+    assertThat(window.get("classLogLoss").get("leave").asDouble())
+        .isCloseTo(0.5108256237659907, within(EXACT));
+
+    // The latest-window store holds the same result, for the gauges.
+    final KeyValueStore<String, WindowResult> latest =
+        fixture.driver.getKeyValueStore(ModelmonTopology.LATEST_WINDOWS_STORE);
+    final WindowResult stored = latest.get("churn@v3@1m");
+    assertThat(stored.startMillis()).isEqualTo(T0.toEpochMilli());
+    assertThat(stored.predictions()).isEqualTo(2);
+
+    // Emitted once: more time passing adds only the next window.
+    fixture.advanceWallClock(Duration.ofSeconds(5));
+    assertThat(fixture.emittedWindows())
+        .allSatisfy(w -> assertThat(w.get("startMillis").asLong()).isNotEqualTo(T0.toEpochMilli()));
+  }
+
+  @Test
+  void shouldCloseEveryConfiguredWindowSizeAtItsOwnBoundary() {
+    start("1m,5m");
+    fixture.send(event("", T0.plusSeconds(10), 0.8, "stay")); // [t0, t0+1m) and [t0, t0+5m)
+    fixture.send(event("", T0.plusSeconds(130), 0.8, "stay")); // [t0+2m, t0+3m)
+    fixture.send(event("", T0.plusSeconds(290), 0.4, "leave")); // [t0+4m, t0+5m)
+    flush();
+    fixture.send(event("", T0.plusSeconds(310), 0.8, "stay")); // stream time t0+5m10s
+    flush();
+
+    final Map<String, Long> predictionsByKey = new HashMap<>();
+    for (final JsonNode window : fixture.emittedWindows()) {
+      predictionsByKey.put(
+          window.get("window").asText() + "@" + (window.get("startMillis").asLong() - T0.toEpochMilli()) / 1000,
+          window.get("predictions").asLong());
+      assertThat(window.has("klDivergenceSum")).as("no reference, no KL").isFalse();
+    }
+    assertThat(predictionsByKey)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("1m@0", 1L, "1m@120", 1L, "1m@240", 1L, "5m@0", 3L));
+  }
+
+  @Test
+  void shouldCountOutOfOrderEventWithinGraceAndLateEventPastGrace() {
+    start("1m");
+    fixture.send(event("", T0.plusSeconds(65), 0.8, "stay")); // stream time t0+1m5s
+    flush();
+    fixture.send(event("", T0.plusSeconds(55), 0.4, "leave")); // out of order, within grace
+    flush();
+    fixture.send(event("", T0.plusSeconds(70), 0.8, "stay")); // stream time t0+1m10s: final
+    flush();
+    final List<JsonNode> first = fixture.emittedWindows();
+    assertThat(first).hasSize(1);
+    assertThat(first.get(0).get("predictions").asLong()).isEqualTo(1);
+    assertThat(first.get(0).get("labelCounts").get("leave").asLong()).isEqualTo(1);
+    assertThat(fixture.counter(ModelmonMetrics.LATE_EVENTS, "model", "churn", "version", ""))
+        .isZero();
+
+    fixture.send(event("", T0.plusSeconds(30), 0.8, "stay")); // [t0, t0+1m) is final: late
+    flush();
+    assertThat(fixture.counter(ModelmonMetrics.LATE_EVENTS, "model", "churn", "version", ""))
+        .isEqualTo(1.0);
+    assertThat(fixture.emittedWindows()).as("a final window is never emitted again").isEmpty();
+    // Scored all the same: process counters count every valid event.
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
+        .isEqualTo(4.0);
+  }
+
+  @Test
+  void shouldCloseWindowsOfAnIdleStreamByWallClock() {
+    start("1m");
+    fixture.send(event("", T0.plusSeconds(5), 0.8, "stay")); // stream time t0+5s
+    flush();
+    fixture.advanceWallClock(Duration.ofSeconds(30));
+    assertThat(fixture.windows.isEmpty()).as("not idle yet").isTrue();
+    // Idle after 1m of wall clock; then the watermark runs with the wall clock from the last move:
+    // it needs t0+1m10s, i.e. 65s after the last move at t0+1s.
+    fixture.advanceWallClock(Duration.ofSeconds(40));
+    final List<JsonNode> windows = fixture.emittedWindows();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).get("startMillis").asLong()).isEqualTo(T0.toEpochMilli());
+    assertThat(fixture.watermarkGauge.watermarkMillis()).isPresent();
+    assertThat(fixture.watermarkGauge.watermarkMillis().getAsLong())
+        .isGreaterThanOrEqualTo(T0.toEpochMilli() + 70_000);
+  }
+
+  @Test
+  void shouldScoreAgainstTheReferenceInForceAndPreferTheVersionSpecificOne() {
+    start("1m");
+    fixture.publishReference("churn", REFERENCE);
+    fixture.send(event("v3", T0.plusSeconds(1), 0.8, "stay"));
+    assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v3"))
+        .isCloseTo(0.02816755759528336, within(EXACT));
+
+    // A version-specific reference p = (0.5, 0.5) wins for v3 only: D(p‖(0.8, 0.2)) = −½ ln 0.64.
+    fixture.publishReference(
+        "churn@v3",
+        "{\"model\": \"churn\", \"version\": \"v3\", \"distribution\": {\"stay\": 0.5, \"leave\": 0.5}}");
+    fixture.send(event("v3", T0.plusSeconds(2), 0.8, "stay"));
+    fixture.send(event("v2", T0.plusSeconds(2), 0.8, "stay"));
+    assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v3"))
+        .isCloseTo(0.02816755759528336 + 0.22314355131420976, within(EXACT));
+    assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v2"))
+        .isCloseTo(0.02816755759528336, within(EXACT));
+    // H(p,q) = D(p‖q) + H(p), with H((0.5, 0.5)) = ln 2.
+    assertThat(
+            fixture.counter(
+                ModelmonMetrics.REFERENCE_CROSS_ENTROPY, "model", "churn", "version", "v3"))
+        .isCloseTo(
+            0.02816755759528336 + 0.6108643020548935 + 0.22314355131420976 + 0.6931471805599453,
+            within(EXACT));
+  }
+
+  @Test
+  void shouldDropAReferenceOnTombstoneAndIgnoreAnInvalidOne() {
+    start("1m");
+    fixture.publishReference("churn", REFERENCE);
+    fixture.publishReference("churn", "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.9}}");
+    assertThat(fixture.counter(ModelmonMetrics.INVALID_REFERENCES)).isEqualTo(1.0);
+    fixture.send(event("", T0.plusSeconds(1), 0.8, "stay")); // previous reference still in force
+    assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", ""))
+        .isCloseTo(0.02816755759528336, within(EXACT));
+
+    fixture.publishReference("churn", null);
+    fixture.send(event("", T0.plusSeconds(2), 0.8, "stay"));
+    fixture.send(event("", T0.plusSeconds(70), 0.8, "stay"));
+    flush();
+    assertThat(
+            fixture.counter(
+                ModelmonMetrics.REFERENCED_PREDICTIONS, "model", "churn", "version", ""))
+        .isEqualTo(1.0);
+    final List<JsonNode> windows = fixture.emittedWindows();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).has("klDivergenceSum")).as("reference deleted").isFalse();
+    assertThat(windows.get(0).has("labelDrift")).isFalse();
+    assertThat(windows.get(0).get("predictions").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldSendInvalidEventsByteIdenticalToTheDeadLetterTopicAndKeepGoing() {
+    start("1m");
+    final byte[] key = {0, 1, 2, (byte) 0xff};
+    final byte[] malformed = "{\"model\": \"churn\",".getBytes(StandardCharsets.UTF_8);
+    final RecordHeaders headers = new RecordHeaders();
+    headers.add("trace-id", "abc".getBytes(StandardCharsets.UTF_8));
+    fixture.predictions.pipeInput(new TestRecord<>(key, malformed, headers, T0));
+    final byte[] missingLabel =
+        "{\"model\": \"churn\", \"probabilities\": [0.5, 0.5]}".getBytes(StandardCharsets.UTF_8);
+    fixture.predictions.pipeInput(new TestRecord<>(null, missingLabel, T0));
+    fixture.send(event("", T0.plusSeconds(1), 0.8, "stay"));
+
+    final List<TestRecord<byte[], byte[]>> deadLetters = fixture.deadLetters.readRecordsToList();
+    assertThat(deadLetters).hasSize(2);
+    final TestRecord<byte[], byte[]> first = deadLetters.get(0);
+    assertThat(first.key()).isEqualTo(key);
+    assertThat(first.value()).isEqualTo(malformed);
+    assertThat(header(first, "trace-id")).isEqualTo("abc");
+    assertThat(header(first, DeadLetterHandler.REASON_HEADER)).isEqualTo("MALFORMED_JSON");
+    assertThat(header(first, DeadLetterHandler.TOPIC_HEADER)).isEqualTo("predictions");
+    assertThat(header(first, DeadLetterHandler.PARTITION_HEADER)).isEqualTo("0");
+    assertThat(header(first, DeadLetterHandler.OFFSET_HEADER)).isEqualTo("0");
+    assertThat(deadLetters.get(1).value()).isEqualTo(missingLabel);
+    assertThat(header(deadLetters.get(1), DeadLetterHandler.REASON_HEADER))
+        .isEqualTo("MISSING_FIELD");
+    assertThat(header(deadLetters.get(1), DeadLetterHandler.OFFSET_HEADER)).isEqualTo("1");
+
+    assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", "MALFORMED_JSON"))
+        .isEqualTo(1.0);
+    assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", "MISSING_FIELD"))
+        .isEqualTo(1.0);
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
+        .as("the valid event after them is scored")
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void shouldRejectModelsBeyondTheLimitWithTooManyModels() {
+    fixture =
+        new TopologyFixture(
+            TestConfigs.config("1m", Duration.ofSeconds(10), Duration.ofMinutes(1), 1));
+    fixture.send(event("v1", T0.plusSeconds(1), 0.8, "stay"));
+    final String secondModel = event("v2", T0.plusSeconds(1), 0.8, "stay");
+    fixture.send(secondModel);
+    fixture.send(event("v1", T0.plusSeconds(2), 0.8, "stay"));
+
+    final List<TestRecord<byte[], byte[]>> deadLetters = fixture.deadLetters.readRecordsToList();
+    assertThat(deadLetters).hasSize(1);
+    assertThat(new String(deadLetters.get(0).value(), StandardCharsets.UTF_8))
+        .isEqualTo(secondModel);
+    assertThat(header(deadLetters.get(0), DeadLetterHandler.REASON_HEADER))
+        .isEqualTo("TOO_MANY_MODELS");
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v1"))
+        .isEqualTo(2.0);
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v2"))
+        .isZero();
+  }
+
+  private static String header(final TestRecord<byte[], byte[]> record, final String name) {
+    final Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}

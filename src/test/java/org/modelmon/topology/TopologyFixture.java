@@ -1,0 +1,145 @@
+package org.modelmon.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.modelmon.config.ModelmonConfig;
+import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.metrics.WatermarkGauge;
+
+/**
+ * The real topology of {@link ModelmonTopology#build} in a {@link TopologyTestDriver}, with typed
+ * topics and the instance's metrics registry, for tests.
+ */
+final class TopologyFixture implements AutoCloseable {
+
+  /** Wall-clock start of every test: 2026-11-28T14:00:00Z. */
+  static final Instant WALL_CLOCK_START = Instant.parse("2026-11-28T14:00:00Z");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  final ModelmonConfig config;
+  final PrometheusRegistry registry = new PrometheusRegistry();
+  final ModelmonMetrics metrics;
+  final WatermarkGauge watermarkGauge;
+  final TopologyTestDriver driver;
+  final TestInputTopic<byte[], byte[]> predictions;
+  final TestInputTopic<String, byte[]> references;
+  final TestOutputTopic<String, String> windows;
+  final TestOutputTopic<byte[], byte[]> deadLetters;
+  private final Path stateDir;
+
+  TopologyFixture(final ModelmonConfig config) {
+    this.config = config;
+    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses());
+    this.watermarkGauge = WatermarkGauge.register(registry);
+    try {
+      this.stateDir = Files.createTempDirectory("modelmon-topology-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
+    properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    driver =
+        new TopologyTestDriver(
+            ModelmonTopology.build(config, 1, metrics, watermarkGauge),
+            properties,
+            WALL_CLOCK_START);
+    predictions =
+        driver.createInputTopic(
+            config.predictionsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+    references =
+        driver.createInputTopic(
+            config.referencesTopic(), new StringSerializer(), new ByteArraySerializer());
+    windows =
+        driver.createOutputTopic(
+            config.windowsTopic(), new StringDeserializer(), new StringDeserializer());
+    deadLetters =
+        driver.createOutputTopic(
+            config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** Pipes one event JSON with the given record timestamp. */
+  void send(final String json, final Instant recordTime) {
+    predictions.pipeInput(
+        new TestRecord<>(null, json.getBytes(StandardCharsets.UTF_8), recordTime));
+  }
+
+  /** Pipes one event JSON whose own timestamp field carries the event time. */
+  void send(final String json) {
+    send(json, WALL_CLOCK_START);
+  }
+
+  void publishReference(final String key, final String json) {
+    references.pipeInput(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Lets wall-clock time pass, firing the flush and finality punctuations. */
+  void advanceWallClock(final Duration duration) {
+    // One second at a time, as the punctuations would fire in a live run.
+    for (long s = 0; s < duration.toSeconds(); s++) {
+      driver.advanceWallClockTime(Duration.ofSeconds(1));
+    }
+  }
+
+  /** Every window record emitted so far, parsed. */
+  List<JsonNode> emittedWindows() {
+    return windows.readValuesToList().stream().map(TopologyFixture::parse).toList();
+  }
+
+  static JsonNode parse(final String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The value of a counter data point, 0 when absent. */
+  double counter(final String name, final String... labels) {
+    final String baseName = name.endsWith("_total") ? name.substring(0, name.length() - 6) : name;
+    for (final MetricSnapshot snapshot : registry.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(baseName)
+          && snapshot instanceof CounterSnapshot counters) {
+        for (final CounterSnapshot.CounterDataPointSnapshot point : counters.getDataPoints()) {
+          if (point.getLabels().equals(Labels.of(labels))) {
+            return point.getValue();
+          }
+        }
+      }
+    }
+    return 0.0;
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+    try {
+      Utils.delete(stateDir.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
