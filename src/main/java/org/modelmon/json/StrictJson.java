@@ -26,11 +26,13 @@ public final class StrictJson {
    */
   public static final int MAX_NESTING_DEPTH = 64;
 
-  /** Longest JSON string value, in characters. */
+  /** Longest JSON string value that is read, in characters; skipped values are only scanned. */
   public static final int MAX_STRING_LENGTH = 1 << 20;
 
   /** Longest number literal, in characters: far above any double's, far below a slow parse. */
   public static final int MAX_NUMBER_LENGTH = 1000;
+
+  private static final int MAX_DETAIL_LENGTH = 200;
 
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
@@ -109,6 +111,13 @@ public final class StrictJson {
   }
 
   private static String oneLine(final String message) {
-    return message == null ? "unreadable JSON" : message.replace('\n', ' ').replace('\r', ' ');
+    if (message == null) {
+      return "unreadable JSON";
+    }
+    // Jackson shortens tokens it quotes, but not a duplicate key, which may be 50,000 chars long.
+    final String line = message.replace('\n', ' ').replace('\r', ' ');
+    return line.length() <= MAX_DETAIL_LENGTH
+        ? line
+        : line.substring(0, MAX_DETAIL_LENGTH - 3) + "...";
   }
 }
