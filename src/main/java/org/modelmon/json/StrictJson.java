@@ -11,8 +11,8 @@ import java.io.IOException;
 
 /**
  * The strict JSON reading shared by every topic modelmon consumes (CONTRACT.md sections 2 and 3):
- * UTF-8 only, no BOM, no duplicate keys, no {@code NaN}/{@code Infinity}, bounded nesting and
- * token sizes.
+ * UTF-8 only, no BOM, no duplicate keys, no {@code NaN}/{@code Infinity}, bounded nesting and token
+ * sizes.
  *
  * <p>One {@link JsonFactory} is shared by all threads: a factory is thread-safe once built, and
  * sharing it lets Jackson reuse its field-name symbol table, so class names that are object keys

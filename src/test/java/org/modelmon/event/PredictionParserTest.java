@@ -146,7 +146,8 @@ class PredictionParserTest {
 
   @Test
   void shouldAcceptZeroAndOneAsIntegers() {
-    final PredictionEvent event = parse("{'model': 'm', 'probabilities': [0, 1, -0.0], 'label': 1}");
+    final PredictionEvent event =
+        parse("{'model': 'm', 'probabilities': [0, 1, -0.0], 'label': 1}");
 
     assertThat(event.probabilities()).containsExactly(0.0, 1.0, 0.0);
     assertThat(Double.doubleToRawLongBits(event.probabilities()[2])).isZero();
@@ -179,8 +180,7 @@ class PredictionParserTest {
     final String model = "Az09_.:/-" + "m".repeat(119);
     final String version = "v".repeat(64);
     final PredictionEvent event =
-        parse(
-            "{'model': '" + model + "', 'version': '" + version + "', 'score': 0.5, 'label': 1}");
+        parse("{'model': '" + model + "', 'version': '" + version + "', 'score': 0.5, 'label': 1}");
 
     assertThat(event.model()).isEqualTo(model);
     assertThat(event.version()).isEqualTo(version);
@@ -189,7 +189,9 @@ class PredictionParserTest {
   @Test
   void shouldAcceptUnicodeClassNames() {
     final PredictionEvent event =
-        parse("{'model': 'm', 'probabilities': {'chat ✓': 0.5, '\uD83D\uDC08': 0.5}, 'label': 'chat ✓'}");
+        parse(
+            "{'model': 'm', 'probabilities': {'chat ✓': 0.5, '\uD83D\uDC08': 0.5}, 'label': 'chat"
+                + " ✓'}");
 
     assertThat(event.classes()).containsExactly("chat ✓", "\uD83D\uDC08");
   }
@@ -255,11 +257,15 @@ class PredictionParserTest {
         Arguments.of("truncated", utf8(VALID.substring(0, VALID.length() - 1))),
         Arguments.of("duplicate key", utf8("{\"model\": \"m\", \"model\": \"m\", \"score\": 0.5}")),
         Arguments.of("duplicate key in unknown field", utf8(withExtra("{\"a\": 1, \"a\": 2}"))),
-        Arguments.of("duplicate class key", utf8("{\"model\": \"m\", \"label\": \"a\","
-            + " \"probabilities\": {\"a\": 0.5, \"a\": 0.5}}")),
+        Arguments.of(
+            "duplicate class key",
+            utf8(
+                "{\"model\": \"m\", \"label\": \"a\","
+                    + " \"probabilities\": {\"a\": 0.5, \"a\": 0.5}}")),
         Arguments.of("NaN", utf8("{\"model\": \"m\", \"score\": NaN, \"label\": 1}")),
-        Arguments.of("Infinity", utf8("{\"model\": \"m\", \"probabilities\": [Infinity, 0],"
-            + " \"label\": 1}")),
+        Arguments.of(
+            "Infinity",
+            utf8("{\"model\": \"m\", \"probabilities\": [Infinity, 0]," + " \"label\": 1}")),
         Arguments.of("-Infinity in unknown field", utf8(withExtra("-Infinity"))),
         Arguments.of("single quotes", utf8("{'model': 'm', 'score': 0.5, 'label': 1}")),
         Arguments.of("comment", utf8("{\"model\": \"m\", /* c */ \"score\": 0.5, \"label\": 1}")),
@@ -268,19 +274,24 @@ class PredictionParserTest {
         Arguments.of("unescaped control character", utf8(withExtra("\"a\tb\""))),
         Arguments.of("UTF-8 BOM", withBom),
         Arguments.of("UTF-16 with BOM", VALID.getBytes(StandardCharsets.UTF_16)),
-        Arguments.of("UTF-16LE with BOM", concat(new byte[] {(byte) 0xFF, (byte) 0xFE},
-            VALID.getBytes(StandardCharsets.UTF_16LE))),
+        Arguments.of(
+            "UTF-16LE with BOM",
+            concat(
+                new byte[] {(byte) 0xFF, (byte) 0xFE}, VALID.getBytes(StandardCharsets.UTF_16LE))),
         Arguments.of("UTF-16LE", VALID.getBytes(StandardCharsets.UTF_16LE)),
         Arguments.of("UTF-16BE", VALID.getBytes(StandardCharsets.UTF_16BE)),
         Arguments.of("UTF-32", VALID.getBytes(Charset.forName("UTF-32"))),
         Arguments.of("0x00 after the object", concat(utf8(VALID), new byte[] {0})),
         Arguments.of("invalid UTF-8", invalidUtf8),
         // Jackson refuses an unpaired surrogate escape in a key (in a value it is INVALID_FIELD).
-        Arguments.of("unpaired surrogate in a class key", utf8("{\"model\": \"m\","
-            + " \"probabilities\": {\"a\": 0.5, \"\\ud800\": 0.5}, \"label\": \"a\"}")),
+        Arguments.of(
+            "unpaired surrogate in a class key",
+            utf8(
+                "{\"model\": \"m\","
+                    + " \"probabilities\": {\"a\": 0.5, \"\\ud800\": 0.5}, \"label\": \"a\"}")),
         Arguments.of("5000 levels deep", utf8(withExtra("[".repeat(5000) + "]".repeat(5000)))),
-        Arguments.of("5000 objects deep",
-            utf8(withExtra("{\"a\":".repeat(5000) + "1" + "}".repeat(5000)))),
+        Arguments.of(
+            "5000 objects deep", utf8(withExtra("{\"a\":".repeat(5000) + "1" + "}".repeat(5000)))),
         Arguments.of("65 levels deep", utf8(withExtra("[".repeat(64) + "]".repeat(64)))),
         Arguments.of("number longer than 1000 digits", utf8(withExtra("1".repeat(1001)))));
   }
@@ -403,7 +414,8 @@ class PredictionParserTest {
         () -> parse("{'model': '" + tooLongModel + "', 'score': 0.5, 'label': 1}"),
         InvalidReason.INVALID_FIELD);
     assertRejected(
-        () -> parse("{'model': 'm', 'version': '" + tooLongVersion + "', 'score': 0.5, 'label': 1}"),
+        () ->
+            parse("{'model': 'm', 'version': '" + tooLongVersion + "', 'score': 0.5, 'label': 1}"),
         InvalidReason.INVALID_FIELD);
     assertRejected(
         () ->
@@ -560,7 +572,8 @@ class PredictionParserTest {
 
   @Test
   void shouldRejectAnEventMissingAClassOfTheReference() {
-    final String json = "{'model': 'churn', 'probabilities': {'stay': 0.9, 'x': 0.1}, 'label': 'x'}";
+    final String json =
+        "{'model': 'churn', 'probabilities': {'stay': 0.9, 'x': 0.1}, 'label': 'x'}";
 
     assertRejected(() -> parse(json, (m, v) -> CHURN_REFERENCE), InvalidReason.CLASS_MISMATCH);
     assertThat(parse(json).classes()).containsExactly("stay", "x");
