@@ -6,8 +6,8 @@ import org.modelmon.config.ModelmonConfig;
  * The configurable bounds a prediction event is validated against (CONTRACT.md section 2).
  *
  * @param maxClasses {@code modelmon.max.classes}: most classes an event may have, at least 2
- * @param probabilityTolerance {@code modelmon.probability.tolerance}: largest accepted |Σq − 1|,
- *     in [0, 1) so that a distribution of all zeros is always refused
+ * @param probabilityTolerance {@code modelmon.probability.tolerance}: largest accepted |Σq − 1|, in
+ *     [0, 1) so that a distribution of all zeros is always refused
  * @param maxFutureSkewMillis {@code modelmon.max.future.skew}: how far ahead of the wall clock an
  *     event time may be, ≥ 0
  */

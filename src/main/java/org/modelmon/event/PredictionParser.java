@@ -40,27 +40,27 @@ import org.modelmon.reference.ReferenceLookup;
  * Turns the value of a prediction record into a validated {@link PredictionEvent}, or rejects it
  * with the reason of the first rule of CONTRACT.md section 2 that fails.
  *
- * <p>This is the per-event hot path, so it reads the bytes with Jackson's streaming parser (no
- * tree model) in two steps: a strict scan that only records what each known field held, then the
- * rules in the contract's order. The scan always reads the whole value, because a JSON error
- * anywhere ({@link InvalidReason#MALFORMED_JSON}) outranks every field rule. {@link
- * InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model registry
- * and comes last.
+ * <p>This is the per-event hot path, so it reads the bytes with Jackson's streaming parser (no tree
+ * model) in two steps: a strict scan that only records what each known field held, then the rules
+ * in the contract's order. The scan always reads the whole value, because a JSON error anywhere
+ * ({@link InvalidReason#MALFORMED_JSON}) outranks every field rule. {@link
+ * InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model registry and
+ * comes last.
  *
  * <p>Where the contract is silent this parser decides:
  *
  * <ul>
- *   <li>{@code probabilities} and {@code score} together, {@code classes} with the object form,
- *       and {@code classes} with {@code score} are {@link InvalidReason#INVALID_FIELD}: each pair
- *       says the classes twice, and guessing which one the producer meant would hide its bug.
+ *   <li>{@code probabilities} and {@code score} together, {@code classes} with the object form, and
+ *       {@code classes} with {@code score} are {@link InvalidReason#INVALID_FIELD}: each pair says
+ *       the classes twice, and guessing which one the producer meant would hide its bug.
  *   <li>A number is an integer (for {@code label} and {@code timestamp}) when its value is
  *       integral, as JSON Schema's {@code integer}: {@code 2.0} and {@code 2e0} are the integer 2.
  *   <li>An empty {@code probabilities} sums to 0 and so fails {@link
  *       InvalidReason#PROBABILITY_SUM}, which the contract checks before the class count.
  *   <li>The event time must be ≥ 0 and at most the future skew ahead of {@code nowMillis} whether
  *       it comes from {@code timestamp} or from the record, since either would move windows.
- *   <li>RFC 3339 date-times may use a lower-case {@code t} and {@code z} (RFC 3339 section 5.6);
- *       a leap second ({@code :60}) is refused as java.time refuses it.
+ *   <li>RFC 3339 date-times may use a lower-case {@code t} and {@code z} (RFC 3339 section 5.6); a
+ *       leap second ({@code :60}) is refused as java.time refuses it.
  *   <li>{@code -0.0} is read as {@code 0.0}; class names may not hold unpaired surrogates ({@link
  *       Names#isClassName}).
  * </ul>
@@ -393,8 +393,8 @@ public final class PredictionParser {
 
   /**
    * The current float token's value with trailing zeros stripped when it is integral, else {@code
-   * null}. Exact (BigDecimal), so 1.0000000000000000001 is not taken for 1; this path runs only
-   * for labels and timestamps written with a fraction or exponent.
+   * null}. Exact (BigDecimal), so 1.0000000000000000001 is not taken for 1; this path runs only for
+   * labels and timestamps written with a fraction or exponent.
    */
   private static BigDecimal integralValue(final JsonParser parser) throws IOException {
     final BigDecimal value = parser.getDecimalValue();
@@ -554,7 +554,9 @@ public final class PredictionParser {
     if (eventTime > latest) {
       throw new InvalidEventException(
           INVALID_TIMESTAMP,
-          "event time is " + (eventTime - nowMillis) + " ms ahead of the wall clock, more than "
+          "event time is "
+              + (eventTime - nowMillis)
+              + " ms ahead of the wall clock, more than "
               + skew);
     }
 
@@ -566,8 +568,7 @@ public final class PredictionParser {
     final int n = classes.size();
     return switch (raw.labelKind) {
       case NAME -> classes.indexOf(raw.labelName);
-      // Only the score form gets here with a boolean: classes "0", "1".
-      case BOOLEAN -> raw.labelBoolean ? 1 : 0;
+      case BOOLEAN -> raw.labelBoolean ? 1 : 0; // only the score form, classes "0", "1", gets here
       case INTEGER -> {
         if (raw.form == Form.OBJECT) {
           // The class whose name is the integer's decimal form ("-0" and 2.0 name "0" and "2").

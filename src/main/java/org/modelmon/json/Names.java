@@ -28,8 +28,8 @@ public final class Names {
   }
 
   /**
-   * Whether {@code name} is a class name: 1–128 code points, no control character (Unicode
-   * category Cc) and no unpaired surrogate.
+   * Whether {@code name} is a class name: 1–128 code points, no control character (Unicode category
+   * Cc) and no unpaired surrogate.
    *
    * <p>The contract names only control characters; unpaired surrogates (possible through JSON
    * {@code \ud800} escapes) are refused too because class names are written back out as UTF-8

@@ -11,8 +11,8 @@ import java.io.IOException;
 
 /**
  * The strict JSON reading shared by every topic modelmon consumes (CONTRACT.md sections 2 and 3):
- * UTF-8 only, no BOM, no duplicate keys, no {@code NaN}/{@code Infinity}, bounded nesting and
- * token sizes.
+ * UTF-8 only, no BOM, no duplicate keys, no {@code NaN}/{@code Infinity}, bounded nesting and token
+ * sizes.
  *
  * <p>One {@link JsonFactory} is shared by all threads: a factory is thread-safe once built, and
  * sharing it lets Jackson reuse its field-name symbol table, so class names that are object keys
@@ -26,11 +26,13 @@ public final class StrictJson {
    */
   public static final int MAX_NESTING_DEPTH = 64;
 
-  /** Longest JSON string value, in characters. */
+  /** Longest JSON string value that is read, in characters; skipped values are only scanned. */
   public static final int MAX_STRING_LENGTH = 1 << 20;
 
   /** Longest number literal, in characters: far above any double's, far below a slow parse. */
   public static final int MAX_NUMBER_LENGTH = 1000;
+
+  private static final int MAX_DETAIL_LENGTH = 200;
 
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
@@ -109,6 +111,13 @@ public final class StrictJson {
   }
 
   private static String oneLine(final String message) {
-    return message == null ? "unreadable JSON" : message.replace('\n', ' ').replace('\r', ' ');
+    if (message == null) {
+      return "unreadable JSON";
+    }
+    // Jackson shortens tokens it quotes, but not a duplicate key, which may be 50,000 chars long.
+    final String line = message.replace('\n', ' ').replace('\r', ' ');
+    return line.length() <= MAX_DETAIL_LENGTH
+        ? line
+        : line.substring(0, MAX_DETAIL_LENGTH - 3) + "...";
   }
 }

@@ -1,8 +1,8 @@
 package org.modelmon.reference;
 
 /**
- * Finds the reference that applies to a (model, version): the version-specific one if there is
- * one, else the model-wide one (CONTRACT.md section 3).
+ * Finds the reference that applies to a (model, version): the version-specific one if there is one,
+ * else the model-wide one (CONTRACT.md section 3).
  *
  * <p>Called once per valid event, so implementations should be a map lookup, not I/O.
  */

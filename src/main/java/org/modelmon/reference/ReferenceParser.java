@@ -14,15 +14,15 @@ import org.modelmon.math.CompensatedSum;
  * Turns a references-topic record (CONTRACT.md section 3) into a validated, renormalised {@link
  * Reference}, or refuses it with an {@link InvalidReferenceException}.
  *
- * <p>The value is {@code {"model": m, "version": v?, "distribution": {class: p}}}, read as
- * strictly as a prediction event (see {@link StrictJson}); other fields are ignored and
- * {@code null} counts as absent. The record key must be {@link #key(String, String)} of the
- * value's model and version, so that compaction keeps exactly one reference per (model, version).
- * A null value is a tombstone, which the caller handles before calling {@link #parse}.
+ * <p>The value is {@code {"model": m, "version": v?, "distribution": {class: p}}}, read as strictly
+ * as a prediction event (see {@link StrictJson}); other fields are ignored and {@code null} counts
+ * as absent. The record key must be {@link #key(String, String)} of the value's model and version,
+ * so that compaction keeps exactly one reference per (model, version). A null value is a tombstone,
+ * which the caller handles before calling {@link #parse}.
  *
  * <p>Where the contract is silent: model, version and class names follow the same rules as in
- * prediction events, and a reference may list at most {@code maxClasses} classes, because an
- * event with more could never be valid and so could never be compared with it.
+ * prediction events, and a reference may list at most {@code maxClasses} classes, because an event
+ * with more could never be valid and so could never be compared with it.
  *
  * <p>Instances are immutable and thread-safe.
  */
@@ -50,8 +50,8 @@ public final class ReferenceParser {
   }
 
   /**
-   * The record key of the reference for {@code model} at {@code version}: {@code model} when
-   * {@code version} is {@code ""}, else {@code model@version}.
+   * The record key of the reference for {@code model} at {@code version}: {@code model} when {@code
+   * version} is {@code ""}, else {@code model@version}.
    */
   public static String key(final String model, final String version) {
     Objects.requireNonNull(model, "model");
