@@ -1,0 +1,89 @@
+package org.modelmon.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The checks that fail before any JVM is launched, and the log tail used in failure messages. */
+class EmbeddedKafkaBrokerTest {
+
+  @Test
+  void shouldNameTheBrokerPortWhenItIsInUse() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      final int port = taken.getLocalPort();
+
+      assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().brokerPort(port).start())
+          .isInstanceOfSatisfying(
+              BrokerStartException.class,
+              e -> assertThat(e.reason()).isEqualTo(BrokerStartException.Reason.PORT_IN_USE))
+          .hasMessageContaining("broker port " + port)
+          .hasMessageContaining("already in use");
+    }
+  }
+
+  @Test
+  void shouldNameTheControllerPortWhenItIsInUse(@TempDir final Path dir) throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      final int port = taken.getLocalPort();
+
+      assertThatThrownBy(
+              () -> EmbeddedKafkaBroker.builder().dataDir(dir).controllerPort(port).start())
+          .isInstanceOf(BrokerStartException.class)
+          .hasMessageContaining("controller port " + port);
+      // A directory given by the caller is the caller's, even when the start fails.
+      assertThat(dir).isDirectory();
+    }
+  }
+
+  @Test
+  void shouldRejectSettingsItDerivesItself() {
+    final EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder();
+
+    assertThatThrownBy(() -> builder.brokerProperty("listeners", "PLAINTEXT://0.0.0.0:9092"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("listeners");
+    assertThatThrownBy(() -> builder.brokerProperties(Map.of("log.dirs", "/tmp/x")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void shouldRejectEqualBrokerAndControllerPorts() {
+    assertThatThrownBy(
+            () -> EmbeddedKafkaBroker.builder().brokerPort(19092).controllerPort(19092).start())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("19092");
+  }
+
+  @Test
+  void shouldTailTheLastFortyLinesOfALog(@TempDir final Path dir) throws IOException {
+    final Path log = dir.resolve("broker.log");
+    final StringBuilder text = new StringBuilder();
+    for (int i = 1; i <= 100; i++) {
+      text.append("line ").append(i).append('\n');
+    }
+    Files.writeString(log, text);
+
+    final String tail = EmbeddedKafkaBroker.tail(log);
+
+    assertThat(tail)
+        .startsWith("\n--- last 40 lines of broker.log ---\nline 61\n")
+        .endsWith("line 100")
+        .doesNotContain("line 60\n");
+  }
+
+  @Test
+  void shouldTailNothingForAMissingOrEmptyLog(@TempDir final Path dir) throws IOException {
+    Files.writeString(dir.resolve("empty.log"), "");
+
+    assertThat(EmbeddedKafkaBroker.tail(dir.resolve("missing.log"))).isEmpty();
+    assertThat(EmbeddedKafkaBroker.tail(dir.resolve("empty.log"))).isEmpty();
+  }
+}
