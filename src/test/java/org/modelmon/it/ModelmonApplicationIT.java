@@ -108,18 +108,20 @@ class ModelmonApplicationIT {
     }
     publishReference();
 
-    // Partitions 0–2 carry [start+4m, start+8m); the lagging partition carries [start, start+4m),
-    // produced by its own producer. All of it is a backlog before modelmon starts.
+    // Partitions 0–2 carry [start+5m, start+10m); the lagging partition carries [start, start+5m),
+    // produced by its own producer. All of it is a backlog before modelmon starts. The data ends
+    // just before a 5m boundary, so that once every partition is idle, the last windows close
+    // within seconds of wall clock (the watermark then advances with the wall clock).
     final Random random = new Random(20261128);
     final List<List<ExpectedWindows.Event>> byPartition = new ArrayList<>();
     for (int partition = 0; partition < PARTITIONS; partition++) {
       final boolean lagging = partition == LAGGING_PARTITION;
-      final long from = start + (lagging ? 0 : 240_000L);
+      final long from = start + (lagging ? 0 : 300_000L);
       final int count = lagging ? 3000 : 600;
       final List<ExpectedWindows.Event> events = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         // Mostly ordered, up to 2 s out of order: well within the 5 s grace.
-        final long time = from + (240_000L * i) / count + random.nextInt(2000);
+        final long time = from + (298_000L * i) / count + random.nextInt(2000);
         events.add(randomEvent(random, time));
       }
       events.forEach(expected::add);
@@ -176,7 +178,7 @@ class ModelmonApplicationIT {
     for (final Map.Entry<String, Long> model : expected.predictionsByModel().entrySet()) {
       final String[] parts = model.getKey().split("@", -1);
       assertThat(scrape.value("modelmon_predictions_total", "model", parts[0], "version", parts[1]))
-          .isEqualTo(model.getValue());
+          .isEqualTo(model.getValue().doubleValue());
     }
     assertThat(scrape.value("modelmon_invalid_events_total", "reason", "MALFORMED_JSON"))
         .isEqualTo(7.0);
@@ -190,7 +192,8 @@ class ModelmonApplicationIT {
       final String[] parts = series.getKey().split("@", -1);
       final ExpectedWindows.Expected latest = expected.byKey().get(series.getValue());
       final String[] labels = {"model", parts[0], "version", parts[1], "window", parts[2]};
-      assertThat(scrape.value("modelmon_window_predictions", labels)).isEqualTo(latest.predictions);
+      assertThat(scrape.value("modelmon_window_predictions", labels))
+          .isEqualTo((double) latest.predictions);
       assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels))
           .isCloseTo(latest.logLossSum, within(1e-9 * latest.logLossSum));
       assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels))
