@@ -553,6 +553,15 @@ class HttpApiTest {
   }
 
   @Test
+  void shouldReturnTheEarliestWindowsWhenLimited() throws Exception {
+    // The earliest by start across both window sizes, not the first ones of the 1m series.
+    assertThat(windows("/api/v1/models/churn/windows?limit=2"))
+        .containsExactly("churn@v3@1m@+0s", "churn@v3@5m@+0s");
+    assertThat(windows("/api/v1/models/churn/windows?limit=1"))
+        .containsExactly("churn@v3@1m@+0s");
+  }
+
+  @Test
   void shouldDecodeModelNamesInThePath() throws Exception {
     assertThat(windows("/api/v1/models/fraud%3Aeu.v2/windows?version=1.0&window=5m"))
         .containsExactly("fraud:eu.v2@1.0@5m@+0s");
