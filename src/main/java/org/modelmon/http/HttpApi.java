@@ -215,6 +215,10 @@ public final class HttpApi implements AutoCloseable {
     if (path.equals(MODELS_PATH) || path.equals(MODELS_PATH + "/")) {
       return new Answer(200, modelList());
     }
+    // The server routes by plain string prefix, so /api/v1/modelsX... lands here too.
+    if (!path.startsWith(MODELS_PATH + "/")) {
+      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+    }
     final String rest = path.substring(MODELS_PATH.length() + 1);
     final int slash = rest.indexOf('/');
     if (slash <= 0 || !rest.substring(slash).equals("/windows")) {

@@ -584,6 +584,7 @@ class HttpApiTest {
         "/api/v1/models/churn/windows?window=1m&window=5m | 400",
         "/api/v1/models/churn | 404",
         "/api/v1/models/churn/windows/extra | 404",
+        "/api/v1/modelsXchurn/windows | 404",
         "/api/v1/nothing | 404",
         "/health/live/deeper | 404",
         "/no/such/path | 404"
