@@ -50,6 +50,10 @@ public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODELS_PATH = "/api/v1/models";
+  private static final Comparator<WindowResult> WINDOW_ORDER =
+      Comparator.comparingLong(WindowResult::startMillis)
+          .thenComparing(WindowResult::window)
+          .thenComparing(WindowResult::version);
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -211,6 +215,10 @@ public final class HttpApi implements AutoCloseable {
     if (path.equals(MODELS_PATH) || path.equals(MODELS_PATH + "/")) {
       return new Answer(200, modelList());
     }
+    // The server routes by plain string prefix, so /api/v1/modelsX... lands here too.
+    if (!path.startsWith(MODELS_PATH + "/")) {
+      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+    }
     final String rest = path.substring(MODELS_PATH.length() + 1);
     final int slash = rest.indexOf('/');
     if (slash <= 0 || !rest.substring(slash).equals("/windows")) {
@@ -267,19 +275,17 @@ public final class HttpApi implements AutoCloseable {
     if (series.isEmpty()) {
       throw new ApiException(404, "unknown model " + model + query.value("version").map(v -> " version " + v).orElse(""));
     }
+    // Any series may hold the earliest windows: take up to limit of each, keep the earliest limit.
     final List<WindowResult> results = new ArrayList<>();
     for (final ModelKey key : series) {
       for (final String window : windows) {
-        results.addAll(queries.windows(key, window, from, to, limit - results.size()));
-        if (results.size() >= limit) {
-          break;
+        results.addAll(queries.windows(key, window, from, to, limit));
+        results.sort(WINDOW_ORDER);
+        if (results.size() > limit) {
+          results.subList(limit, results.size()).clear();
         }
       }
     }
-    results.sort(
-        Comparator.comparingLong(WindowResult::startMillis)
-            .thenComparing(WindowResult::window)
-            .thenComparing(WindowResult::version));
     return results;
   }
 

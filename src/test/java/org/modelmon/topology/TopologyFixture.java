@@ -31,27 +31,28 @@ import org.modelmon.metrics.WatermarkGauge;
 
 /**
  * The real topology of {@link ModelmonTopology#build} in a {@link TopologyTestDriver}, with typed
- * topics and the instance's metrics registry, for tests.
+ * topics and the instance's metrics registry, for tests. Public so that the HTTP tests query the
+ * stores of the very same topology.
  */
-final class TopologyFixture implements AutoCloseable {
+public final class TopologyFixture implements AutoCloseable {
 
   /** Wall-clock start of every test: 2026-11-28T14:00:00Z. */
-  static final Instant WALL_CLOCK_START = Instant.parse("2026-11-28T14:00:00Z");
+  public static final Instant WALL_CLOCK_START = Instant.parse("2026-11-28T14:00:00Z");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final ModelmonConfig config;
-  final PrometheusRegistry registry = new PrometheusRegistry();
+  public final ModelmonConfig config;
+  public final PrometheusRegistry registry = new PrometheusRegistry();
   final ModelmonMetrics metrics;
   final WatermarkGauge watermarkGauge;
-  final TopologyTestDriver driver;
+  public final TopologyTestDriver driver;
   final TestInputTopic<byte[], byte[]> predictions;
   final TestInputTopic<String, byte[]> references;
   final TestOutputTopic<String, String> windows;
   final TestOutputTopic<byte[], byte[]> deadLetters;
   private final Path stateDir;
 
-  TopologyFixture(final ModelmonConfig config) {
+  public TopologyFixture(final ModelmonConfig config) {
     this.config = config;
     this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses());
     this.watermarkGauge = WatermarkGauge.register(registry);
@@ -88,16 +89,16 @@ final class TopologyFixture implements AutoCloseable {
   }
 
   /** Pipes one event JSON whose own timestamp field carries the event time. */
-  void send(final String json) {
+  public void send(final String json) {
     send(json, WALL_CLOCK_START);
   }
 
-  void publishReference(final String key, final String json) {
+  public void publishReference(final String key, final String json) {
     references.pipeInput(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Lets wall-clock time pass, firing the flush and finality punctuations. */
-  void advanceWallClock(final Duration duration) {
+  public void advanceWallClock(final Duration duration) {
     // One second at a time, as the punctuations would fire in a live run.
     for (long s = 0; s < duration.toSeconds(); s++) {
       driver.advanceWallClockTime(Duration.ofSeconds(1));
@@ -118,7 +119,7 @@ final class TopologyFixture implements AutoCloseable {
   }
 
   /** The value of a counter data point, 0 when absent. */
-  double counter(final String name, final String... labels) {
+  public double counter(final String name, final String... labels) {
     final String baseName = name.endsWith("_total") ? name.substring(0, name.length() - 6) : name;
     for (final MetricSnapshot snapshot : registry.scrape()) {
       if (snapshot.getMetadata().getPrometheusName().equals(baseName)
