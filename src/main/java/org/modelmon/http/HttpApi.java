@@ -52,7 +52,7 @@ public final class HttpApi implements AutoCloseable {
   private static final String MODELS_PATH = "/api/v1/models";
   private static final Comparator<WindowResult> WINDOW_ORDER =
       Comparator.comparingLong(WindowResult::startMillis)
-          .thenComparing(WindowResult::window)
+          .thenComparingLong(WindowResult::endMillis)
           .thenComparing(WindowResult::version);
 
   private final HttpServer server;

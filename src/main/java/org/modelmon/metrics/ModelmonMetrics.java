@@ -127,24 +127,30 @@ public final class ModelmonMetrics {
     lateEvents.labelValues(key.model(), key.version()).inc(count);
   }
 
+  private ReferenceCounters referenceCountersOf(final ModelKey key) {
+    return new ReferenceCounters(
+        referencedPredictions.labelValues(key.model(), key.version()),
+        klDivergence.labelValues(key.model(), key.version()),
+        referenceCrossEntropy.labelValues(key.model(), key.version()));
+  }
+
+  private record ReferenceCounters(
+      CounterDataPoint predictions, CounterDataPoint klDivergence, CounterDataPoint crossEntropy) {}
+
   /** Handles on the counters of one (model, version). */
   public final class ModelCounters {
 
     private final ModelKey key;
     private final CounterDataPoint predictionCount;
     private final CounterDataPoint logLossSum;
-    private final CounterDataPoint referencedCount;
-    private final CounterDataPoint klDivergenceSum;
-    private final CounterDataPoint referenceCrossEntropySum;
+    // Created on the first referenced event: a model without a reference has no such series.
+    private volatile ReferenceCounters referenceCounters;
     private final Map<String, CounterDataPoint> labelCounts = new ConcurrentHashMap<>();
 
     private ModelCounters(final ModelKey key) {
       this.key = key;
       predictionCount = predictions.labelValues(key.model(), key.version());
       logLossSum = logLoss.labelValues(key.model(), key.version());
-      referencedCount = referencedPredictions.labelValues(key.model(), key.version());
-      klDivergenceSum = klDivergence.labelValues(key.model(), key.version());
-      referenceCrossEntropySum = referenceCrossEntropy.labelValues(key.model(), key.version());
     }
 
     /** Counts one scored prediction without a reference. */
@@ -161,9 +167,14 @@ public final class ModelmonMetrics {
         final double klDivergence,
         final double referenceCrossEntropy) {
       scored(logLoss, label);
-      referencedCount.inc();
-      klDivergenceSum.inc(klDivergence);
-      referenceCrossEntropySum.inc(referenceCrossEntropy);
+      ReferenceCounters counters = referenceCounters;
+      if (counters == null) {
+        counters = referenceCountersOf(key);
+        referenceCounters = counters;
+      }
+      counters.predictions().inc();
+      counters.klDivergence().inc(klDivergence);
+      counters.crossEntropy().inc(referenceCrossEntropy);
     }
 
     private void countLabel(final String label) {

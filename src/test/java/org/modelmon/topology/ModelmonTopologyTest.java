@@ -235,6 +235,22 @@ class ModelmonTopologyTest {
   }
 
   @Test
+  void shouldExportNoReferenceSeriesForAModelWithoutReference() {
+    start("1m");
+    fixture.send(event("v1", T0.plusSeconds(1), 0.8, "stay"));
+    assertThat(fixture.hasCounter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v1"))
+        .isTrue();
+    // CONTRACT.md §1: reference quantities are absent, never 0, for a model without reference.
+    for (final String name :
+        List.of(
+            ModelmonMetrics.KL_DIVERGENCE,
+            ModelmonMetrics.REFERENCE_CROSS_ENTROPY,
+            ModelmonMetrics.REFERENCED_PREDICTIONS)) {
+      assertThat(fixture.hasCounter(name, "model", "churn", "version", "v1")).as(name).isFalse();
+    }
+  }
+
+  @Test
   void shouldDropAReferenceOnTombstoneAndIgnoreAnInvalidOne() {
     start("1m");
     fixture.publishReference("churn", REFERENCE);

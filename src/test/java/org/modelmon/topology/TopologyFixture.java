@@ -120,18 +120,29 @@ public final class TopologyFixture implements AutoCloseable {
 
   /** The value of a counter data point, 0 when absent. */
   public double counter(final String name, final String... labels) {
+    final CounterSnapshot.CounterDataPointSnapshot point = counterPoint(name, labels);
+    return point == null ? 0.0 : point.getValue();
+  }
+
+  /** Whether a counter series with exactly these labels is exported at all. */
+  public boolean hasCounter(final String name, final String... labels) {
+    return counterPoint(name, labels) != null;
+  }
+
+  private CounterSnapshot.CounterDataPointSnapshot counterPoint(
+      final String name, final String... labels) {
     final String baseName = name.endsWith("_total") ? name.substring(0, name.length() - 6) : name;
     for (final MetricSnapshot snapshot : registry.scrape()) {
       if (snapshot.getMetadata().getPrometheusName().equals(baseName)
           && snapshot instanceof CounterSnapshot counters) {
         for (final CounterSnapshot.CounterDataPointSnapshot point : counters.getDataPoints()) {
           if (point.getLabels().equals(Labels.of(labels))) {
-            return point.getValue();
+            return point;
           }
         }
       }
     }
-    return 0.0;
+    return null;
   }
 
   @Override
