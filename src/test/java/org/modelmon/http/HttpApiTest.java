@@ -32,6 +32,7 @@ import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
 import org.modelmon.reference.ReferenceParser;
+import org.modelmon.testing.PrometheusText;
 import org.modelmon.topology.TopologyFixture;
 import org.modelmon.window.WindowResult;
 

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +47,7 @@ import org.modelmon.ModelmonApplication;
 import org.modelmon.config.ConfigLoader;
 import org.modelmon.demo.EmbeddedKafkaBroker;
 import org.modelmon.testing.KafkaBrokerExtension;
+import org.modelmon.testing.PrometheusText;
 
 /**
  * modelmon's {@code run} entry point against a real KRaft broker: several producers write a
@@ -171,16 +175,15 @@ class ModelmonApplicationIT {
       }
     }
 
-    final PrometheusScrape scrape =
-        PrometheusScrape.of(URI.create("http://127.0.0.1:" + application.httpPort() + "/metrics"));
-    assertThat(scrape.find("modelmon_late_events_total"))
+    final PrometheusText scrape = scrape(application.httpPort());
+    assertThat(scrape.samples("modelmon_late_events_total"))
         .allSatisfy(sample -> assertThat(sample.value()).isZero());
     for (final Map.Entry<String, Long> model : expected.predictionsByModel().entrySet()) {
       final String[] parts = model.getKey().split("@", -1);
-      assertThat(scrape.value("modelmon_predictions_total", "model", parts[0], "version", parts[1]))
+      assertThat(scrape.value("modelmon_predictions_total", "model", parts[0], "version", parts[1]).orElseThrow())
           .isEqualTo(model.getValue().doubleValue());
     }
-    assertThat(scrape.value("modelmon_invalid_events_total", "reason", "MALFORMED_JSON"))
+    assertThat(scrape.value("modelmon_invalid_events_total", "reason", "MALFORMED_JSON").orElseThrow())
         .isEqualTo(7.0);
     // The window gauges show each series' latest window.
     final Map<String, String> latestBySeries = new HashMap<>();
@@ -192,14 +195,24 @@ class ModelmonApplicationIT {
       final String[] parts = series.getKey().split("@", -1);
       final ExpectedWindows.Expected latest = expected.byKey().get(series.getValue());
       final String[] labels = {"model", parts[0], "version", parts[1], "window", parts[2]};
-      assertThat(scrape.value("modelmon_window_predictions", labels))
+      assertThat(scrape.value("modelmon_window_predictions", labels).orElseThrow())
           .isEqualTo((double) latest.predictions);
-      assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels))
+      assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels).orElseThrow())
           .isCloseTo(latest.logLossSum, within(1e-9 * latest.logLossSum));
-      assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels))
+      assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels).orElseThrow())
           .isEqualTo((startOf(series.getValue()) + windowSizes.get(parts[2])) / 1000.0);
     }
     assertThat(countRecords(topic("predictions-dlq"), 7)).isEqualTo(7);
+  }
+
+  private static PrometheusText scrape(final int port) throws IOException, InterruptedException {
+    final HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return PrometheusText.parse(response.body());
   }
 
   private static long startOf(final String windowKey) {

@@ -1,4 +1,4 @@
-package org.modelmon.http;
+package org.modelmon.testing;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,10 +12,10 @@ import java.util.Optional;
  * on what a scraper reads rather than on the registry: sample lines {@code name{l="v",...} value
  * [timestamp]}, and the {@code # HELP} and {@code # TYPE} lines.
  */
-final class PrometheusText {
+public final class PrometheusText {
 
   /** One sample line. */
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private final List<Sample> samples;
   private final Map<String, String> help;
@@ -29,7 +29,7 @@ final class PrometheusText {
   }
 
   /** Parses a whole exposition; throws {@link IllegalArgumentException} on a malformed line. */
-  static PrometheusText parse(final String text) {
+  public static PrometheusText parse(final String text) {
     final List<Sample> samples = new ArrayList<>();
     final Map<String, String> help = new HashMap<>();
     final Map<String, String> type = new HashMap<>();
@@ -106,17 +106,17 @@ final class PrometheusText {
   }
 
   /** Every sample, in order. */
-  List<Sample> samples() {
+  public List<Sample> samples() {
     return samples;
   }
 
   /** The samples of one name. */
-  List<Sample> samples(final String name) {
+  public List<Sample> samples(final String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
   }
 
   /** The value of the sample with exactly these labels ({@code name, value, ...}), if present. */
-  Optional<Double> value(final String name, final String... labelPairs) {
+  public Optional<Double> value(final String name, final String... labelPairs) {
     final Map<String, String> labels = new HashMap<>();
     for (int i = 0; i < labelPairs.length; i += 2) {
       labels.put(labelPairs[i], labelPairs[i + 1]);
@@ -128,12 +128,12 @@ final class PrometheusText {
   }
 
   /** {@code # HELP} text by metric name. */
-  Map<String, String> help() {
+  public Map<String, String> help() {
     return help;
   }
 
   /** {@code # TYPE} by metric name. */
-  Map<String, String> type() {
+  public Map<String, String> type() {
     return type;
   }
 }
