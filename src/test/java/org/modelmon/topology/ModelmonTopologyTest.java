@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.modelmon.TestConfigs;
+import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.window.WindowResult;
 
@@ -332,6 +334,71 @@ class ModelmonTopologyTest {
         .isEqualTo(2.0);
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v2"))
         .isZero();
+  }
+
+  @Test
+  void shouldSendAnInputOfEveryReasonToTheDeadLetterTopicCountedAndByteIdentical() {
+    fixture =
+        new TopologyFixture(
+            TestConfigs.config("1m", Duration.ofSeconds(10), Duration.ofMinutes(1), 1));
+    fixture.publishReference("churn", REFERENCE);
+    fixture.send("{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
+    final Map<InvalidReason, String> inputs = new EnumMap<>(InvalidReason.class);
+    inputs.put(InvalidReason.MALFORMED_JSON, "{\"model\": \"m\", ");
+    inputs.put(InvalidReason.MISSING_FIELD, "{\"model\": \"m\", \"probabilities\": [0.5, 0.5]}");
+    inputs.put(
+        InvalidReason.INVALID_FIELD,
+        "{\"model\": \"no spaces\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
+    inputs.put(
+        InvalidReason.INVALID_PROBABILITY,
+        "{\"model\": \"m\", \"probabilities\": [1.5, -0.5], \"label\": 0}");
+    inputs.put(
+        InvalidReason.PROBABILITY_SUM,
+        "{\"model\": \"m\", \"probabilities\": [0.5, 0.6], \"label\": 0}");
+    inputs.put(
+        InvalidReason.DUPLICATE_CLASS,
+        "{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"classes\": [\"a\", \"a\"], \"label\": 0}");
+    inputs.put(
+        InvalidReason.TOO_MANY_CLASSES,
+        "{\"model\": \"m\", \"probabilities\": [1.0], \"label\": 0}");
+    inputs.put(
+        InvalidReason.UNKNOWN_LABEL,
+        "{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"label\": 2}");
+    inputs.put(
+        InvalidReason.CLASS_MISMATCH,
+        "{\"model\": \"churn\", \"probabilities\": {\"stay\": 0.5, \"gone\": 0.5}, \"label\": \"stay\"}");
+    inputs.put(
+        InvalidReason.INVALID_TIMESTAMP,
+        "{\"model\": \"m\", \"timestamp\": \"yesterday\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
+    inputs.put(
+        InvalidReason.TOO_MANY_MODELS,
+        "{\"model\": \"second\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
+    assertThat(inputs.keySet()).containsExactly(InvalidReason.values());
+
+    for (final Map.Entry<InvalidReason, String> input : inputs.entrySet()) {
+      final byte[] key = input.getKey().name().getBytes(StandardCharsets.UTF_8);
+      final RecordHeaders headers = new RecordHeaders();
+      headers.add("origin", key);
+      fixture.predictions.pipeInput(
+          new TestRecord<>(key, input.getValue().getBytes(StandardCharsets.UTF_8), headers, T0));
+    }
+
+    final List<TestRecord<byte[], byte[]>> deadLetters = fixture.deadLetters.readRecordsToList();
+    assertThat(deadLetters).hasSize(inputs.size());
+    for (final TestRecord<byte[], byte[]> deadLetter : deadLetters) {
+      final InvalidReason reason =
+          InvalidReason.valueOf(new String(deadLetter.key(), StandardCharsets.UTF_8));
+      assertThat(header(deadLetter, DeadLetterHandler.REASON_HEADER)).isEqualTo(reason.name());
+      assertThat(header(deadLetter, "origin")).isEqualTo(reason.name());
+      assertThat(deadLetter.value())
+          .isEqualTo(inputs.get(reason).getBytes(StandardCharsets.UTF_8));
+      assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", reason.name()))
+          .as(reason.name())
+          .isEqualTo(1.0);
+    }
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "m", "version", ""))
+        .as("nothing invalid is scored")
+        .isEqualTo(1.0);
   }
 
   private static String header(final TestRecord<byte[], byte[]> record, final String name) {
