@@ -13,6 +13,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -21,11 +23,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
+import org.modelmon.http.ApplicationQueries;
 import org.modelmon.http.HttpApi;
 import org.modelmon.http.StateQueries;
 import org.modelmon.metrics.ModelmonMetrics;
@@ -93,8 +99,10 @@ public final class ModelmonApplication implements AutoCloseable {
 
   private void startHttp() {
     final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
-    final StateQueries queries = new StateQueries(this::streamsOrNull, referenceParser);
-    WindowMetricsCollector.register(registry, queries, config.metricsMaxClasses());
+    final StateQueries localState = new StateQueries(this::streamsOrNull, referenceParser);
+    WindowMetricsCollector.register(registry, localState, config.metricsMaxClasses());
+    final ApplicationQueries queries =
+        new ApplicationQueries(localState, this::streamsOrNull, this::applicationServer);
     try {
       http =
           HttpApi.start(
@@ -119,6 +127,8 @@ public final class ModelmonApplication implements AutoCloseable {
     final Topology topology =
         ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge);
     final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
+    final HostInfo server = applicationServer();
+    properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, server.host() + ":" + server.port());
     final KafkaStreams kafkaStreams = new KafkaStreams(topology, properties);
     kafkaStreams.setUncaughtExceptionHandler(
         exception -> {
@@ -176,6 +186,26 @@ public final class ModelmonApplication implements AutoCloseable {
     return 0;
   }
 
+  /**
+   * Where peers reach this instance's API for interactive queries: {@code kafka.application.server}
+   * when set, else the HTTP bind address, or this host's name when bound to every interface.
+   */
+  private HostInfo applicationServer() {
+    final String configured = config.kafka().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+    if (configured != null) {
+      return HostInfo.buildFromEndpoint(configured);
+    }
+    final String host = config.httpHost();
+    if (!host.equals("0.0.0.0") && !host.equals("::") && !host.isEmpty()) {
+      return new HostInfo(host, http.port());
+    }
+    try {
+      return new HostInfo(InetAddress.getLocalHost().getHostName(), http.port());
+    } catch (UnknownHostException e) {
+      return new HostInfo("localhost", http.port());
+    }
+  }
+
   private KafkaStreams streamsOrNull() {
     return streams;
   }
@@ -211,7 +241,11 @@ public final class ModelmonApplication implements AutoCloseable {
     terminated.countDown();
     final KafkaStreams current = streams;
     if (current != null) {
-      current.close(CLOSE_TIMEOUT);
+      // Leaving the group hands this instance's tasks to the others at once, instead of after
+      // the session timeout.
+      current.close(
+          CloseOptions.timeout(CLOSE_TIMEOUT)
+              .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();

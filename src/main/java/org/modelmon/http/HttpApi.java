@@ -50,6 +50,12 @@ public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODELS_PATH = "/api/v1/models";
+
+  /**
+   * Query parameter a peer instance sets when it forwards a query here: answer from this
+   * instance's own state stores only.
+   */
+  public static final String LOCAL_PARAMETER = "local";
   private static final Comparator<WindowResult> WINDOW_ORDER =
       Comparator.comparingLong(WindowResult::startMillis)
           .thenComparingLong(WindowResult::endMillis)
@@ -212,8 +218,10 @@ public final class HttpApi implements AutoCloseable {
 
   private Answer models(final HttpExchange exchange) {
     final String path = exchange.getRequestURI().getRawPath();
+    final Query query = Query.parse(exchange.getRequestURI().getRawQuery());
+    final ModelQueries source = query.flag(LOCAL_PARAMETER) ? queries.local() : queries;
     if (path.equals(MODELS_PATH) || path.equals(MODELS_PATH + "/")) {
-      return new Answer(200, modelList());
+      return new Answer(200, modelList(source));
     }
     // The server routes by plain string prefix, so /api/v1/modelsX... lands here too.
     if (!path.startsWith(MODELS_PATH + "/")) {
@@ -225,12 +233,12 @@ public final class HttpApi implements AutoCloseable {
       throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
     }
     final String model = URLDecoder.decode(rest.substring(0, slash), StandardCharsets.UTF_8);
-    return new Answer(200, windows(model, Query.parse(exchange.getRequestURI().getRawQuery())));
+    return new Answer(200, windows(source, model, query));
   }
 
-  private List<Map<String, Object>> modelList() {
+  private List<Map<String, Object>> modelList(final ModelQueries source) {
     final List<Map<String, Object>> models = new ArrayList<>();
-    queries.modelsOrThrow().entrySet().stream()
+    source.modelsOrThrow().entrySet().stream()
         .sorted(
             Map.Entry.comparingByKey(
                 Comparator.comparing(ModelKey::model).thenComparing(ModelKey::version)))
@@ -248,7 +256,8 @@ public final class HttpApi implements AutoCloseable {
     return models;
   }
 
-  private List<WindowResult> windows(final String model, final Query query) {
+  private List<WindowResult> windows(
+      final ModelQueries source, final String model, final Query query) {
     final Instant now = clock.instant();
     final Instant to = query.instant("to").orElse(now);
     final Instant from = query.instant("from").orElse(to.minus(DEFAULT_RANGE));
@@ -266,7 +275,7 @@ public final class HttpApi implements AutoCloseable {
       }
     }
     final List<ModelKey> series = new ArrayList<>();
-    for (final ModelKey key : queries.modelsOrThrow().keySet()) {
+    for (final ModelKey key : source.modelsOrThrow().keySet()) {
       if (key.model().equals(model)
           && query.value("version").map(key.version()::equals).orElse(true)) {
         series.add(key);
@@ -279,7 +288,7 @@ public final class HttpApi implements AutoCloseable {
     final List<WindowResult> results = new ArrayList<>();
     for (final ModelKey key : series) {
       for (final String window : windows) {
-        results.addAll(queries.windows(key, window, from, to, limit));
+        results.addAll(source.windows(key, window, from, to, limit));
         results.sort(WINDOW_ORDER);
         if (results.size() > limit) {
           results.subList(limit, results.size()).clear();
@@ -317,6 +326,18 @@ public final class HttpApi implements AutoCloseable {
 
     java.util.Optional<String> value(final String name) {
       return java.util.Optional.ofNullable(values.get(name)).filter(v -> !v.isEmpty());
+    }
+
+    boolean flag(final String name) {
+      return value(name)
+          .map(
+              text -> {
+                if (!text.equals("true") && !text.equals("false")) {
+                  throw new ApiException(400, name + " must be true or false");
+                }
+                return text.equals("true");
+              })
+          .orElse(false);
     }
 
     java.util.Optional<Instant> instant(final String name) {

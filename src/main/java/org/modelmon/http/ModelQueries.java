@@ -24,4 +24,12 @@ public interface ModelQueries {
    * @throws NotReadyException while the state cannot be queried
    */
   List<WindowResult> windows(ModelKey key, String window, Instant from, Instant to, int limit);
+
+  /**
+   * The same queries answered from this instance's state stores alone: what a peer asks for
+   * when it forwards a query here ({@code local=true}), so that forwarding never loops.
+   */
+  default ModelQueries local() {
+    return this;
+  }
 }

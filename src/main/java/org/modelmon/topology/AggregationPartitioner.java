@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.modelmon.window.AggregationMessage;
@@ -16,6 +17,8 @@ import org.modelmon.window.WindowSerdes;
  * partition's stream time (KIP-837 multicast).
  */
 final class AggregationPartitioner implements StreamPartitioner<ModelKey, AggregationMessage> {
+
+  private static final Serializer<ModelKey> KEY_SERIALIZER = WindowSerdes.modelKey().serializer();
 
   @Override
   public Optional<Set<Integer>> partitions(
@@ -32,7 +35,7 @@ final class AggregationPartitioner implements StreamPartitioner<ModelKey, Aggreg
 
   /** The partition owning {@code key}'s windows; interactive queries use the same function. */
   static int partitionOf(final ModelKey key, final int numPartitions) {
-    final byte[] bytes = WindowSerdes.modelKey().serializer().serialize(null, key);
+    final byte[] bytes = KEY_SERIALIZER.serialize(null, key);
     return Utils.toPositive(Utils.murmur2(bytes)) % numPartitions;
   }
 }

@@ -2,7 +2,9 @@ package org.modelmon.topology;
 
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -11,6 +13,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.Stores;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
@@ -19,6 +22,7 @@ import org.modelmon.event.PredictionParser;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.reference.ReferenceParser;
+import org.modelmon.window.ModelKey;
 import org.modelmon.window.WindowSerdes;
 
 /**
@@ -182,6 +186,15 @@ public final class ModelmonTopology {
   /** Key of a (model, version, window) series in the latest-window and history stores. */
   public static String seriesKey(final String model, final String version, final String window) {
     return model + "@" + version + "@" + window;
+  }
+
+  /**
+   * Which partition of the aggregation topic — and so which instance — owns the windows of a
+   * (model, version); for interactive queries with {@code KafkaStreams#queryMetadataForKey}.
+   */
+  public static StreamPartitioner<ModelKey, Object> ownerPartitioner() {
+    return (topic, key, value, numPartitions) ->
+        Optional.of(Set.of(AggregationPartitioner.partitionOf(key, numPartitions)));
   }
 
   /** Bucket length of the pre-aggregation: the greatest common divisor of the window sizes. */

@@ -16,6 +16,7 @@ final class ExpectedWindows {
     long predictions;
     double logLossSum;
     double klDivergenceSum;
+    boolean referenced;
     final Map<String, Long> labelCounts = new TreeMap<>();
   }
 
@@ -71,6 +72,7 @@ final class ExpectedWindows {
       expected.logLossSum += logLoss;
       if (kl != null) {
         expected.klDivergenceSum += kl;
+        expected.referenced = true;
       }
       expected.labelCounts.merge(event.classes().get(event.label()), 1L, Long::sum);
     }
@@ -86,7 +88,18 @@ final class ExpectedWindows {
     return predictionsByModel;
   }
 
-  boolean hasReference(final String model) {
-    return references.containsKey(model);
+  /** For each series {@code model@version@window}, the key of its latest window. */
+  Map<String, String> latestBySeries() {
+    final Map<String, String> latest = new TreeMap<>();
+    for (final String key : byKey.keySet()) {
+      latest.merge(
+          key.substring(0, key.lastIndexOf('@')), key, (a, b) -> startOf(a) >= startOf(b) ? a : b);
+    }
+    return latest;
+  }
+
+  /** The start of a window given by its topic key. */
+  static long startOf(final String windowKey) {
+    return Long.parseLong(windowKey.substring(windowKey.lastIndexOf('@') + 1));
   }
 }
