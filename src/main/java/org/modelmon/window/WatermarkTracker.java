@@ -48,9 +48,19 @@ public final class WatermarkTracker {
     this.startedAtMillis = startedAtMillis;
   }
 
-  /** Restores what was known of a partition (after a restart). */
+  /**
+   * Restores what was known of a partition after a restart. Wall-clock time while the
+   * application was down does not count toward idleness: the partition gets a whole idle-close
+   * period from this tracker's start to report again, so that the backlog a restart leaves is
+   * windowed as it would have been live instead of being made late by a watermark that ran on
+   * with the wall clock.
+   */
   public void restore(final int partition, final PartitionWatermark watermark) {
-    partitions.put(partition, watermark);
+    partitions.put(
+        partition,
+        new PartitionWatermark(
+            watermark.streamTimeMillis(),
+            Math.max(watermark.advancedAtMillis(), startedAtMillis)));
   }
 
   /**
