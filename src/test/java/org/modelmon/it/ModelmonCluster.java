@@ -123,29 +123,41 @@ final class ModelmonCluster implements AutoCloseable {
         new ProducerRecord<>(topic("predictions"), partition, null, null, json(event)));
   }
 
-  /** Starts one more instance of the application. */
+  /** Starts one more instance of the application, in this JVM. */
   ModelmonApplication startInstance() throws IOException {
-    final int index = instances.size();
+    final Path file = configFile(instances.size(), 0);
+    final ModelmonApplication instance =
+        ModelmonApplication.start(ConfigLoader.load(Optional.of(file), Map.of(), Map.of()));
+    instances.add(instance);
+    return instance;
+  }
+
+  /**
+   * Writes the configuration file of instance {@code index}: this application's topics, its own
+   * state dir, HTTP on loopback at {@code httpPort} (0 for any), plus the cluster's settings.
+   */
+  Path configFile(final int index, final int httpPort) throws IOException {
     final Properties properties = new Properties();
     properties.setProperty("modelmon.bootstrap.servers", broker.bootstrapServers());
     properties.setProperty("modelmon.application.id", "modelmon-it-" + suffix);
-    properties.setProperty(
-        "modelmon.state.dir", workDir.resolve("state-" + index).toString());
+    properties.setProperty("modelmon.state.dir", workDir.resolve("state-" + index).toString());
     properties.setProperty("modelmon.topic.predictions", topic("predictions"));
     properties.setProperty("modelmon.topic.dlq", topic("predictions-dlq"));
     properties.setProperty("modelmon.topic.references", topic("model-references"));
     properties.setProperty("modelmon.topic.windows", topic("model-window-metrics"));
     properties.setProperty("modelmon.http.host", "127.0.0.1");
-    properties.setProperty("modelmon.http.port", "0");
+    properties.setProperty("modelmon.http.port", Integer.toString(httpPort));
     properties.putAll(settings);
     final Path file = workDir.resolve("modelmon-" + index + ".properties");
     try (var out = Files.newBufferedWriter(file)) {
       properties.store(out, "integration test instance " + index);
     }
-    final ModelmonApplication instance =
-        ModelmonApplication.start(ConfigLoader.load(Optional.of(file), Map.of(), Map.of()));
-    instances.add(instance);
-    return instance;
+    return file;
+  }
+
+  /** A directory for the test's own files, deleted with the cluster. */
+  Path workDir() {
+    return workDir;
   }
 
   /** A churn (object form, has a reference), digits (array form) or fraud v2 (score form) event. */
@@ -276,7 +288,14 @@ final class ModelmonCluster implements AutoCloseable {
   }
 
   PrometheusText scrape(final ModelmonApplication instance) throws IOException, InterruptedException {
-    final HttpResponse<String> response = get(instance, "/metrics");
+    return scrape(instance.httpPort());
+  }
+
+  PrometheusText scrape(final int httpPort) throws IOException, InterruptedException {
+    final HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     return PrometheusText.parse(response.body());
   }
