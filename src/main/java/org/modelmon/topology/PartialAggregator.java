@@ -73,7 +73,11 @@ final class PartialAggregator
     final WindowAggregate partial = partials.computeIfAbsent(bucket, b -> new WindowAggregate());
     partial.add(record.value());
     store.put(bucket, partial);
-    streamTimeMillis = Math.max(streamTimeMillis, eventTime);
+    // An event ahead of the wall clock (allowed up to modelmon.max.future.skew) is windowed at
+    // its own time, but advances the partition's stream time only up to now: one skewed
+    // producer must not drag the watermark ahead and make everyone else's events late.
+    streamTimeMillis =
+        Math.max(streamTimeMillis, Math.min(eventTime, context.currentSystemTimeMs()));
   }
 
   private void flush() {

@@ -2,7 +2,7 @@ package org.modelmon.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
-import static org.modelmon.topology.TopologyFixture.WALL_CLOCK_START;
+import static org.modelmon.topology.TopologyFixture.EVENT_TIME_ORIGIN;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,7 +49,7 @@ import org.modelmon.window.WindowResult;
  */
 class HttpApiTest {
 
-  private static final Instant T0 = WALL_CLOCK_START; // 1795874400000 ms, aligned to 1m and 5m
+  private static final Instant T0 = EVENT_TIME_ORIGIN; // 1795874400000 ms, aligned to 1m and 5m
   private static final long T0_MILLIS = T0.toEpochMilli();
   private static final Instant NOW = T0.plus(Duration.ofMinutes(10));
   private static final List<String> WINDOWS = List.of("1m", "5m");

@@ -2,6 +2,7 @@ package org.modelmon.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.modelmon.topology.TopologyFixture.EVENT_TIME_ORIGIN;
 import static org.modelmon.topology.TopologyFixture.WALL_CLOCK_START;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,7 @@ import org.modelmon.window.WindowResult;
  */
 class ModelmonTopologyTest {
 
-  private static final Instant T0 = WALL_CLOCK_START; // aligned to 1m and 5m windows
+  private static final Instant T0 = EVENT_TIME_ORIGIN; // aligned to 1m and 5m windows
   private static final String REFERENCE = "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.7, \"leave\": 0.3}}";
   private static final double EXACT = 1e-12;
 
@@ -189,6 +190,48 @@ class ModelmonTopologyTest {
     // Scored all the same: process counters count every valid event.
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
         .isEqualTo(4.0);
+  }
+
+  @Test
+  void shouldNotLetAnEventAheadOfTheWallClockCloseOtherWindows() {
+    start("1m");
+    final Instant now = WALL_CLOCK_START; // t0+10m
+    // An event 50 minutes ahead of the wall clock is within the 1 h skew, so it is valid …
+    fixture.send(event("", now.plus(Duration.ofMinutes(50)), 0.8, "stay"));
+    flush();
+    // … but it must not drag the watermark 50 minutes ahead: these live events, seconds old,
+    // are on time for [t0+9m, t0+10m), not late.
+    fixture.send(event("", now.minusSeconds(10), 0.8, "stay"));
+    fixture.send(event("", now.minusSeconds(5), 0.4, "leave"));
+    flush();
+    assertThat(fixture.counter(ModelmonMetrics.LATE_EVENTS, "model", "churn", "version", ""))
+        .isZero();
+    assertThat(fixture.emittedWindows()).as("watermark ≤ now < end + grace").isEmpty();
+    fixture.advanceWallClock(Duration.ofSeconds(15));
+    fixture.send(event("", now.plusSeconds(16), 0.8, "stay")); // stream time t0+10m16s
+    flush();
+    final List<JsonNode> windows = fixture.emittedWindows();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).get("startMillis").asLong())
+        .isEqualTo(T0.toEpochMilli() + 540_000);
+    assertThat(windows.get(0).get("predictions").asLong()).isEqualTo(2);
+  }
+
+  @Test
+  void shouldCountAnEventFarInThePastLateWithoutDisturbingOpenWindows() {
+    start("1m");
+    fixture.send(event("", T0.plusSeconds(80), 0.8, "stay")); // stream time t0+1m20s
+    flush();
+    fixture.send(event("", Instant.parse("2001-01-01T00:00:00Z"), 0.8, "stay"));
+    fixture.send(event("", T0.plusSeconds(90), 0.4, "leave"));
+    fixture.send(event("", T0.plusSeconds(135), 0.8, "stay")); // stream time t0+2m15s
+    flush();
+    assertThat(fixture.counter(ModelmonMetrics.LATE_EVENTS, "model", "churn", "version", ""))
+        .isEqualTo(1.0);
+    final List<JsonNode> windows = fixture.emittedWindows();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).get("startMillis").asLong()).isEqualTo(T0.toEpochMilli() + 60_000);
+    assertThat(windows.get(0).get("predictions").asLong()).isEqualTo(2);
   }
 
   @Test

@@ -36,8 +36,14 @@ import org.modelmon.metrics.WatermarkGauge;
  */
 public final class TopologyFixture implements AutoCloseable {
 
-  /** Wall-clock start of every test: 2026-11-28T14:00:00Z. */
-  public static final Instant WALL_CLOCK_START = Instant.parse("2026-11-28T14:00:00Z");
+  public static final Instant EVENT_TIME_ORIGIN = Instant.parse("2026-11-28T14:00:00Z");
+
+  /**
+   * Wall-clock start of every test: ten minutes after {@link #EVENT_TIME_ORIGIN}, so that test
+   * events are in the past, as real ones are (an event ahead of the wall clock advances the
+   * watermark only up to now).
+   */
+  public static final Instant WALL_CLOCK_START = EVENT_TIME_ORIGIN.plus(Duration.ofMinutes(10));
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
