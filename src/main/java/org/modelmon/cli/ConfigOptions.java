@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The configuration options every command that talks to Kafka shares, {@code --config FILE} and
- * {@code -D key=value}, mixed into each command so that all of them load the configuration the
- * same way (CONTRACT.md section 7).
+ * {@code -D key=value}, mixed into each command so that all of them load the configuration the same
+ * way (CONTRACT.md section 7).
  */
 final class ConfigOptions {
 
@@ -29,13 +29,13 @@ final class ConfigOptions {
       paramLabel = "KEY=VALUE",
       description = {
         "Sets a key, overriding the file and the environment; repeatable.",
-        "E.g. -D modelmon.http.port=9000"
+        "E.g. -D modelmon.bootstrap.servers=kafka:9092"
       })
   private List<String> settings = new ArrayList<>();
 
   /**
-   * The configuration: defaults &lt; {@code --config} file &lt; {@code environment} &lt; {@code
-   * -D} flags.
+   * The configuration: defaults &lt; {@code --config} file &lt; {@code environment} &lt; {@code -D}
+   * flags.
    *
    * @throws ConfigException on the first bad value, with the key's name
    */

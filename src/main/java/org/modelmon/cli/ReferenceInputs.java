@@ -89,16 +89,16 @@ final class ReferenceInputs {
    *
    * <p>A line is either a prediction event (a JSON object), parsed and validated by {@link
    * PredictionParser} as the processor parses events, whose {@link PredictionEvent#label()} counts
-   * when its model is {@code model} — events of other models are counted as ignored, whatever
-   * their version, since the true labels do not depend on which version predicted; or a bare label:
-   * a JSON string is a class name, an integer the class named by its decimal form, and {@code
+   * when its model is {@code model} — events of other models are counted as ignored, whatever their
+   * version, since the true labels do not depend on which version predicted; or a bare label: a
+   * JSON string is a class name, an integer the class named by its decimal form, and {@code
    * true}/{@code false} the classes {@code "1"}/{@code "0"}, as in the event forms. Blank lines are
    * skipped. Event times do not matter here, so the processor's future-skew rule is not applied;
    * every other rule is.
    *
    * @param limits the configured limits; at most {@code maxClasses} distinct labels are accepted
-   * @throws InvalidInputException for an unreadable file, an invalid line (naming its number), or
-   *     a file without a single label of {@code model}
+   * @throws InvalidInputException for an unreadable file, an invalid line (naming its number), or a
+   *     file without a single label of {@code model}
    */
   static LabelCounts readLabels(final Path file, final String model, final ParserLimits limits) {
     final String where = "--from-labels " + file;
@@ -178,10 +178,11 @@ final class ReferenceInputs {
             case VALUE_FALSE -> "0";
             case VALUE_NUMBER_INT -> json.getBigIntegerValue().toString();
             case VALUE_NUMBER_FLOAT -> integerName(json.getDecimalValue(), where);
-            default -> throw new InvalidInputException(
-                where
-                    + "neither a prediction event (a JSON object) nor a label (a JSON string,"
-                    + " integer or boolean)");
+            default ->
+                throw new InvalidInputException(
+                    where
+                        + "neither a prediction event (a JSON object) nor a label (a JSON string,"
+                        + " integer or boolean)");
           };
       if (json.nextToken() != null) {
         throw new InvalidInputException(where + "malformed JSON: content after the label");

@@ -151,8 +151,7 @@ final class ReferencePublishCommand implements Callable<Integer> {
     final Reference reference;
     try {
       reference =
-          record.validate(
-              new ReferenceParser(config.probabilityTolerance(), config.maxClasses()));
+          record.validate(new ReferenceParser(config.probabilityTolerance(), config.maxClasses()));
     } catch (final InvalidReferenceException e) {
       throw new InvalidInputException(option + ": not a valid reference: " + e.getMessage());
     }

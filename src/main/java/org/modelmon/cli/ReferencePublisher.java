@@ -57,7 +57,9 @@ final class ReferencePublisher {
     try {
       producer =
           new KafkaProducer<>(
-              producerProperties(remainingMillis), new StringSerializer(), new ByteArraySerializer());
+              producerProperties(remainingMillis),
+              new StringSerializer(),
+              new ByteArraySerializer());
     } catch (final KafkaException e) {
       throw clientFailure(e);
     }

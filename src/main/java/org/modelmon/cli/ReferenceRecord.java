@@ -62,8 +62,8 @@ record ReferenceRecord(String model, String version, Map<String, BigDecimal> dis
   }
 
   /**
-   * Reads this record back exactly as the processor will, so that whatever it would refuse is
-   * never published.
+   * Reads this record back exactly as the processor will, so that whatever it would refuse is never
+   * published.
    *
    * @throws org.modelmon.reference.InvalidReferenceException with the processor's reason
    */

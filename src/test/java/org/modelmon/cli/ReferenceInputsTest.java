@@ -29,7 +29,8 @@ class ReferenceInputsTest {
   @Test
   void shouldParseADistributionInTheOrderGiven() {
     assertThat(ReferenceInputs.parseDistribution("stay=0.8,leave=0.2"))
-        .containsExactly(entry("stay", new BigDecimal("0.8")), entry("leave", new BigDecimal("0.2")));
+        .containsExactly(
+            entry("stay", new BigDecimal("0.8")), entry("leave", new BigDecimal("0.2")));
   }
 
   @Test
@@ -41,8 +42,7 @@ class ReferenceInputsTest {
 
   @Test
   void shouldSplitAtTheLastEqualsSoThatNamesMayHoldOne() {
-    assertThat(ReferenceInputs.parseDistribution("x=y=0.5,z=0.5"))
-        .containsOnlyKeys("x=y", "z");
+    assertThat(ReferenceInputs.parseDistribution("x=y=0.5,z=0.5")).containsOnlyKeys("x=y", "z");
   }
 
   @Test
@@ -101,7 +101,8 @@ class ReferenceInputsTest {
     final Path file =
         write(
             // object form: a string label, and an integer naming the class "1"
-            "{\"model\": \"m\", \"probabilities\": {\"stay\": 0.9, \"leave\": 0.1}, \"label\": \"stay\"}",
+            "{\"model\": \"m\", \"probabilities\": {\"stay\": 0.9, \"leave\": 0.1}, \"label\":"
+                + " \"stay\"}",
             "{\"model\": \"m\", \"probabilities\": {\"0\": 0.4, \"1\": 0.6}, \"label\": 1}",
             // array form with classes: the label is an index
             "{\"model\": \"m\", \"probabilities\": [0.2, 0.8], \"classes\": [\"stay\", \"leave\"],"
@@ -140,8 +141,9 @@ class ReferenceInputsTest {
   void shouldIgnoreTheWallClockButNotOtherTimestampRules() throws IOException {
     // Far in the future: the stream would refuse it now, but a labels file is not live traffic.
     final Path future =
-        write("{\"model\": \"m\", \"timestamp\": \"2999-01-01T00:00:00Z\", \"score\": 0.5,"
-            + " \"label\": 1}");
+        write(
+            "{\"model\": \"m\", \"timestamp\": \"2999-01-01T00:00:00Z\", \"score\": 0.5,"
+                + " \"label\": 1}");
     assertThat(ReferenceInputs.readLabels(future, "m", LIMITS).counts()).containsOnlyKeys("1");
 
     final Path bad =
@@ -181,8 +183,8 @@ class ReferenceInputsTest {
     final Path file = write("\"a\"", "{\"model\": \"m\",, }");
 
     assertThatThrownBy(() -> ReferenceInputs.readLabels(file, "m", LIMITS))
-        .hasMessageStartingWith("--from-labels " + file + " line 2: invalid prediction event:"
-            + " MALFORMED_JSON: ")
+        .hasMessageStartingWith(
+            "--from-labels " + file + " line 2: invalid prediction event:" + " MALFORMED_JSON: ")
         .hasMessageContaining("(column ")
         .hasMessageNotContaining("line 1");
   }
@@ -278,7 +280,9 @@ class ReferenceInputsTest {
     final Path others = write("{\"model\": \"x\", \"score\": 0.5, \"label\": 1}");
     assertThatThrownBy(() -> ReferenceInputs.readLabels(others, "m", LIMITS))
         .hasMessage(
-            "--from-labels " + others + ": no labels of model m (1 events of other models ignored)");
+            "--from-labels "
+                + others
+                + ": no labels of model m (1 events of other models ignored)");
   }
 
   @Test
@@ -294,8 +298,7 @@ class ReferenceInputsTest {
 
   @Test
   void shouldDivideCountsByTheTotal() {
-    final ReferenceInputs.LabelCounts counts =
-        new ReferenceInputs.LabelCounts(Map.of("a", 2L), 0);
+    final ReferenceInputs.LabelCounts counts = new ReferenceInputs.LabelCounts(Map.of("a", 2L), 0);
     assertThat(counts.distribution()).containsExactly(entry("a", new BigDecimal("1.0")));
 
     final Map<String, Long> twoToOne = new LinkedHashMap<>();

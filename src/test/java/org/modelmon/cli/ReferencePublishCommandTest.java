@@ -180,9 +180,33 @@ class ReferencePublishCommandTest {
   }
 
   @Test
+  void shouldPassKafkaSettingsToTheClients() {
+    // The clients refuse the setting before any connection: proof that it reached them.
+    final Result result =
+        execute(
+            withClosedBroker(
+                "--model",
+                "m",
+                "--distribution",
+                "a=0.5,b=0.5",
+                "-D",
+                "kafka.security.protocol=NOPE"));
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err().lines())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "modelmon: cannot create a Kafka client: Invalid value NOPE for configuration"
+                + " security.protocol");
+  }
+
+  @Test
   void shouldExit1WithOneLineWhenTheBrokerCannotBeReached() {
     final Result result =
-        execute(Duration.ofSeconds(2), withClosedBroker("--model", "m", "--distribution", "a=0.5,b=0.5"));
+        execute(
+            Duration.ofSeconds(2),
+            withClosedBroker("--model", "m", "--distribution", "a=0.5,b=0.5"));
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.out()).isEmpty();

@@ -18,7 +18,8 @@ class ReferenceRecordTest {
 
   @Test
   void shouldWriteAModelWideReferenceWithoutVersion() {
-    final ReferenceRecord record = new ReferenceRecord("churn", "", p("stay", "0.8", "leave", "0.2"));
+    final ReferenceRecord record =
+        new ReferenceRecord("churn", "", p("stay", "0.8", "leave", "0.2"));
 
     assertThat(record.key()).isEqualTo("churn");
     assertThat(new String(record.value(), UTF_8))
@@ -27,7 +28,8 @@ class ReferenceRecordTest {
 
   @Test
   void shouldWriteAVersionSpecificReference() {
-    final ReferenceRecord record = new ReferenceRecord("churn", "v3", p("stay", "0.8", "leave", "0.2"));
+    final ReferenceRecord record =
+        new ReferenceRecord("churn", "v3", p("stay", "0.8", "leave", "0.2"));
 
     assertThat(record.key()).isEqualTo("churn@v3");
     assertThat(new String(record.value(), UTF_8))
@@ -62,12 +64,15 @@ class ReferenceRecordTest {
     assertThatThrownBy(() -> new ReferenceRecord("m", "", p("a", "1")).validate(parser))
         .isInstanceOf(InvalidReferenceException.class)
         .hasMessage("distribution has 1 classes, fewer than 2");
-    assertThatThrownBy(() -> new ReferenceRecord("m", "", p("a", "0.5", "b", "0.6")).validate(parser))
+    assertThatThrownBy(
+            () -> new ReferenceRecord("m", "", p("a", "0.5", "b", "0.6")).validate(parser))
         .hasMessageContaining("sums to 1.1");
-    assertThatThrownBy(() -> new ReferenceRecord("m", "", p("a", "1.5", "b", "-0.5")).validate(parser))
+    assertThatThrownBy(
+            () -> new ReferenceRecord("m", "", p("a", "1.5", "b", "-0.5")).validate(parser))
         .hasMessage("distribution entry 0 is not a finite number in [0, 1]");
     // Too large for a double: read as Infinity, exactly as from any other producer.
-    assertThatThrownBy(() -> new ReferenceRecord("m", "", p("a", "1e400", "b", "0")).validate(parser))
+    assertThatThrownBy(
+            () -> new ReferenceRecord("m", "", p("a", "1e400", "b", "0")).validate(parser))
         .hasMessage("distribution entry 0 is not a finite number in [0, 1]");
   }
 
