@@ -83,8 +83,8 @@ public final class Main {
         .println(
             "modelmon: "
                 + message
-                + " (see: modelmon "
-                + commandLine.getCommandSpec().qualifiedName(" ").replaceFirst("^modelmon ", "")
+                + " (see: "
+                + commandLine.getCommandSpec().qualifiedName(" ")
                 + " --help)");
     commandLine.getErr().flush();
     return commandLine.getCommandSpec().exitCodeOnInvalidInput();
