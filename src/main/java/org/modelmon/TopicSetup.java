@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * Creates modelmon's topics when they are missing, and reads how many partitions the predictions
  * topic has. Existing topics are left as they are.
  */
-final class TopicSetup {
+public final class TopicSetup {
 
   /** Partitions of a predictions topic modelmon creates: room for a few instances. */
   static final int PREDICTIONS_PARTITIONS = 4;
@@ -38,7 +38,9 @@ final class TopicSetup {
     final Set<String> existing = admin.listTopics().names().get();
     final List<NewTopic> missing = new ArrayList<>();
     if (!existing.contains(config.predictionsTopic())) {
-      missing.add(new NewTopic(config.predictionsTopic(), Optional.of(PREDICTIONS_PARTITIONS), Optional.empty()));
+      missing.add(
+          new NewTopic(
+              config.predictionsTopic(), Optional.of(PREDICTIONS_PARTITIONS), Optional.empty()));
     }
     if (!existing.contains(config.dlqTopic())) {
       missing.add(new NewTopic(config.dlqTopic(), Optional.of(1), Optional.empty()));
@@ -47,11 +49,43 @@ final class TopicSetup {
       missing.add(new NewTopic(config.windowsTopic(), Optional.of(1), Optional.empty()));
     }
     if (!existing.contains(config.referencesTopic())) {
-      missing.add(
-          new NewTopic(config.referencesTopic(), Optional.of(1), Optional.empty())
-              .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+      missing.add(referencesTopic(config));
     }
-    for (final NewTopic topic : missing) {
+    createAll(admin, missing);
+    final TopicDescription predictions =
+        admin
+            .describeTopics(List.of(config.predictionsTopic()))
+            .allTopicNames()
+            .get()
+            .get(config.predictionsTopic());
+    return predictions.partitions().size();
+  }
+
+  /**
+   * Ensures the references topic ({@code modelmon.topic.references}) exists, creating it as the
+   * processor would (one partition, compacted) when it is missing; an existing topic is left as it
+   * is. For {@code reference publish}, which must not create the processor's other topics.
+   *
+   * @throws ExecutionException when the broker refuses or cannot be reached; the cause says why
+   */
+  public static void ensureReferencesTopic(final Admin admin, final ModelmonConfig config)
+      throws ExecutionException, InterruptedException {
+    if (!admin.listTopics().names().get().contains(config.referencesTopic())) {
+      createAll(admin, List.of(referencesTopic(config)));
+    }
+  }
+
+  // Compacted, so that the latest reference of each (model, version) key is kept for good. One
+  // partition is plenty: references are few, and every instance reads them all into a global store.
+  private static NewTopic referencesTopic(final ModelmonConfig config) {
+    return new NewTopic(config.referencesTopic(), Optional.of(1), Optional.empty())
+        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+  }
+
+  /** Creates each topic; one that another client created in the meantime is fine. */
+  private static void createAll(final Admin admin, final List<NewTopic> topics)
+      throws ExecutionException, InterruptedException {
+    for (final NewTopic topic : topics) {
       try {
         admin.createTopics(List.of(topic)).all().get();
         LOG.atInfo()
@@ -64,11 +98,5 @@ final class TopicSetup {
         }
       }
     }
-    final TopicDescription predictions =
-        admin.describeTopics(List.of(config.predictionsTopic()))
-            .allTopicNames()
-            .get()
-            .get(config.predictionsTopic());
-    return predictions.partitions().size();
   }
 }

@@ -1,8 +1,11 @@
 package org.modelmon.cli;
 
+import java.time.Duration;
 import java.util.Map;
 import org.modelmon.config.ConfigException;
 import picocli.CommandLine;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
 /** The entry point of the runnable jar: {@code java -jar modelmon.jar <command>}. */
@@ -29,9 +32,22 @@ public final class Main {
    *     --config} file and {@code -D} flags
    */
   public static CommandLine commandLine(final Map<String, String> environment) {
-    return new CommandLine(new ModelmonCommand())
-        .addSubcommand(new RunCommand(environment))
-        .setExecutionExceptionHandler(Main::handleExecutionException);
+    return commandLine(environment, ReferencePublishCommand.DEFAULT_TIMEOUT);
+  }
+
+  /** As {@link #commandLine(Map)}, with how long {@code reference publish} waits for Kafka. */
+  static CommandLine commandLine(
+      final Map<String, String> environment, final Duration publishTimeout) {
+    final CommandLine commandLine =
+        new CommandLine(new ModelmonCommand())
+            .addSubcommand(new RunCommand(environment))
+            .addSubcommand(
+                new CommandLine(new ReferenceCommand())
+                    .addSubcommand(new ReferencePublishCommand(environment, publishTimeout)))
+            .setExecutionExceptionHandler(Main::handleExecutionException);
+    final IParameterExceptionHandler standard = commandLine.getParameterExceptionHandler();
+    return commandLine.setParameterExceptionHandler(
+        (e, args) -> handleParameterException(e, args, standard));
   }
 
   /** The version in the jar's manifest ({@code Implementation-Version}), or {@code "dev"}. */
@@ -40,15 +56,37 @@ public final class Main {
     return version == null || version.isBlank() ? "dev" : version;
   }
 
-  // A bad configuration is the user's to fix, like a bad option: one line, no stack trace.
+  // A bad configuration or input is the user's to fix, like a bad option: one line, no stack trace.
   private static int handleExecutionException(
       final Exception e, final CommandLine commandLine, final ParseResult parseResult)
       throws Exception {
-    if (e instanceof ConfigException) {
+    if (e instanceof ConfigException || e instanceof InvalidInputException) {
       commandLine.getErr().println("modelmon: " + e.getMessage());
       commandLine.getErr().flush();
       return EXIT_CONFIG_ERROR;
     }
     throw e;
+  }
+
+  // reference publish is run from scripts and CI jobs, whose logs should show one line saying what
+  // was wrong, not that line lost above a page of usage; its --help has the usage.
+  private static int handleParameterException(
+      final ParameterException e, final String[] args, final IParameterExceptionHandler standard)
+      throws Exception {
+    final CommandLine commandLine = e.getCommandLine();
+    if (!(commandLine.getCommand() instanceof ReferencePublishCommand)) {
+      return standard.handleParseException(e, args);
+    }
+    final String message = e.getMessage().replaceFirst("^Error: ", "").replaceAll("\\R", " ");
+    commandLine
+        .getErr()
+        .println(
+            "modelmon: "
+                + message
+                + " (see: "
+                + commandLine.getCommandSpec().qualifiedName(" ")
+                + " --help)");
+    commandLine.getErr().flush();
+    return commandLine.getCommandSpec().exitCodeOnInvalidInput();
   }
 }

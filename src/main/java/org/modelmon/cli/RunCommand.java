@@ -1,22 +1,16 @@
 package org.modelmon.cli;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.modelmon.ModelmonApplication;
-import org.modelmon.config.ConfigException;
-import org.modelmon.config.ConfigLoader;
 import org.modelmon.config.ModelmonConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,20 +34,7 @@ final class RunCommand implements Callable<Integer> {
       description = "Show this help message and exit.")
   private boolean help;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "A properties file (UTF-8) of modelmon.* and kafka.* keys.")
-  private Path configFile;
-
-  @Option(
-      names = {"-D", "--set"},
-      paramLabel = "KEY=VALUE",
-      description = {
-        "Sets a key, overriding the file and the environment; repeatable.",
-        "E.g. -D modelmon.http.port=9000"
-      })
-  private List<String> settings = new ArrayList<>();
+  @Mixin private ConfigOptions configOptions;
 
   private final Map<String, String> environment;
 
@@ -63,8 +44,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    final ModelmonConfig config =
-        ConfigLoader.load(Optional.ofNullable(configFile), environment, flags());
+    final ModelmonConfig config = configOptions.load(environment);
     LOG.info("Starting modelmon {} with {}", Main.version(), config.describe());
 
     // The handlers go in before start(), which takes a while: a signal during start-up still
@@ -101,19 +81,5 @@ final class RunCommand implements Callable<Integer> {
     // Nobody asked it to stop, so the stream died: exit non-zero so that a supervisor restarts us.
     spec.commandLine().getErr().println("modelmon: the stream stopped unexpectedly; see the log");
     return 1;
-  }
-
-  /** The {@code -D} flags as keys and values, the last one winning for a repeated key. */
-  private Map<String, String> flags() {
-    final Map<String, String> flags = new LinkedHashMap<>();
-    for (final String setting : settings) {
-      final int equals = setting.indexOf('=');
-      if (equals <= 0) {
-        throw new ConfigException(
-            "-D \"" + setting + "\": expected KEY=VALUE, e.g. -D modelmon.http.port=9000");
-      }
-      flags.put(setting.substring(0, equals), setting.substring(equals + 1));
-    }
-    return flags;
   }
 }

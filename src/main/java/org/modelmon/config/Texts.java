@@ -3,7 +3,7 @@ package org.modelmon.config;
 import java.util.Locale;
 
 /** Makes any configured text safe to show inside a one-line message or log line. */
-final class Texts {
+public final class Texts {
 
   private Texts() {}
 
@@ -11,12 +11,12 @@ final class Texts {
    * {@code text} in double quotes, with quotes, backslashes and control characters escaped, so that
    * any value fits in a one-line message.
    */
-  static String quote(final String text) {
+  public static String quote(final String text) {
     return "\"" + escape(text).replace("\"", "\\\"") + "\"";
   }
 
   /** {@code text} with backslashes and control characters escaped (a line break as {@code \n}). */
-  static String escape(final String text) {
+  public static String escape(final String text) {
     final StringBuilder out = new StringBuilder(text.length() + 2);
     for (int i = 0; i < text.length(); i++) {
       final char c = text.charAt(i);

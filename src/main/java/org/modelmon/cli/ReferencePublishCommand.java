@@ -1,0 +1,218 @@
+package org.modelmon.cli;
+
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+import org.modelmon.config.ModelmonConfig;
+import org.modelmon.config.Texts;
+import org.modelmon.event.ParserLimits;
+import org.modelmon.json.Names;
+import org.modelmon.reference.InvalidReferenceException;
+import org.modelmon.reference.Reference;
+import org.modelmon.reference.ReferenceParser;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code modelmon reference publish}: validates a model's reference label distribution as the
+ * processor will, then writes it to the compacted references topic (CONTRACT.md sections 3 and 7).
+ */
+@Command(
+    name = "publish",
+    description = {
+      "Publishes a model's reference label distribution p (e.g. the training prior) to the"
+          + " compacted references topic (modelmon.topic.references), creating that topic when it"
+          + " is missing. The reference is checked by the processor's own rules first; an invalid"
+          + " one is never published.",
+      "Exit status: 0 published, 2 invalid input or configuration, 1 the cluster could not be"
+          + " reached in time or refused the record.",
+      "Configuration: defaults < --config FILE < MODELMON_* environment variables < -D flags."
+    })
+final class ReferencePublishCommand implements Callable<Integer> {
+
+  /** How long creating the topic and sending may take by default. */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Classes listed in the confirmation line; the rest are counted. */
+  private static final int CLASSES_SHOWN = 10;
+
+  private static final MathContext SHOWN_DIGITS = new MathContext(6);
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help message and exit.")
+  private boolean help;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "M",
+      description = "The model: 1-128 characters of A-Z a-z 0-9 _ . : / -")
+  private String model;
+
+  @Option(
+      names = "--version",
+      paramLabel = "V",
+      description = {
+        "The model version the reference is for (0-64 characters of the same set). Without it the"
+            + " reference is model-wide; a version's own reference wins over the model-wide one."
+      })
+  private String version = "";
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  private Source source;
+
+  @Mixin private ConfigOptions configOptions;
+
+  private final Map<String, String> environment;
+  private final Duration timeout;
+
+  /**
+   * @param environment the environment variables, a configuration layer
+   * @param timeout how long creating the topic and sending may take
+   */
+  ReferencePublishCommand(final Map<String, String> environment, final Duration timeout) {
+    this.environment = Map.copyOf(environment);
+    this.timeout = timeout;
+  }
+
+  /** Where p comes from: given, or counted from labels. Exactly one. */
+  static final class Source {
+
+    @Option(
+        names = "--distribution",
+        paramLabel = "CLASS=P[,CLASS=P...]",
+        description = {
+          "p itself, e.g. stay=0.8,leave=0.2: at least 2 classes, each p in [0, 1], summing to 1"
+              + " within modelmon.probability.tolerance. Spaces around items are ignored; a class"
+              + " name with a comma or surrounding spaces needs --from-labels."
+        })
+    private String distribution;
+
+    @Option(
+        names = "--from-labels",
+        paramLabel = "FILE",
+        description = {
+          "p as the mix of the labels in a JSON Lines file (UTF-8, one JSON value per line):"
+              + " prediction events (their label, resolved as the processor resolves it; events of"
+              + " other models are ignored) or bare labels (\"stay\", an integer such as 1, or"
+              + " true/false for \"1\"/\"0\"). Blank lines are skipped."
+        })
+    private Path labelsFile;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    final ModelmonConfig config = configOptions.load(environment);
+    if (!Names.isModel(model)) {
+      throw new InvalidInputException(
+          "--model "
+              + Texts.quote(model)
+              + ": not a model name (1-"
+              + Names.MAX_MODEL_LENGTH
+              + " characters of A-Z a-z 0-9 _ . : / -)");
+    }
+    if (!Names.isVersion(version)) {
+      throw new InvalidInputException(
+          "--version "
+              + Texts.quote(version)
+              + ": not a version (0-"
+              + Names.MAX_VERSION_LENGTH
+              + " characters of A-Z a-z 0-9 _ . : / -)");
+    }
+
+    final ReferenceInputs.LabelCounts labels;
+    final Map<String, BigDecimal> distribution;
+    final String option;
+    if (source.distribution != null) {
+      labels = null;
+      distribution = ReferenceInputs.parseDistribution(source.distribution);
+      option = "--distribution";
+    } else {
+      labels = ReferenceInputs.readLabels(source.labelsFile, model, ParserLimits.from(config));
+      distribution = labels.distribution();
+      option = "--from-labels " + source.labelsFile;
+    }
+
+    final ReferenceRecord record = new ReferenceRecord(model, version, distribution);
+    final Reference reference;
+    try {
+      reference =
+          record.validate(new ReferenceParser(config.probabilityTolerance(), config.maxClasses()));
+    } catch (final InvalidReferenceException e) {
+      throw new InvalidInputException(option + ": not a valid reference: " + e.getMessage());
+    }
+
+    try {
+      new ReferencePublisher(config, timeout).publish(record);
+    } catch (final ReferencePublisher.PublishException e) {
+      final PrintWriter err = spec.commandLine().getErr();
+      err.println("modelmon: " + e.getMessage());
+      err.flush();
+      return 1;
+    }
+
+    final PrintWriter out = spec.commandLine().getOut();
+    out.println(summary(config, record, reference, labels));
+    out.flush();
+    return 0;
+  }
+
+  /**
+   * One line: what was published where, p as the processor reads it (renormalised) and H(p), and
+   * for labels how many were counted and ignored.
+   */
+  private static String summary(
+      final ModelmonConfig config,
+      final ReferenceRecord record,
+      final Reference reference,
+      final ReferenceInputs.LabelCounts labels) {
+    final StringJoiner classes = new StringJoiner(", ");
+    final int shown = Math.min(reference.size(), CLASSES_SHOWN);
+    for (int c = 0; c < shown; c++) {
+      classes.add(
+          reference.classes().get(c)
+              + "="
+              + new BigDecimal(reference.probability(c))
+                  .round(SHOWN_DIGITS)
+                  .stripTrailingZeros()
+                  .toPlainString());
+    }
+    if (reference.size() > shown) {
+      classes.add("and " + (reference.size() - shown) + " more");
+    }
+    final StringBuilder line =
+        new StringBuilder()
+            .append("Published reference ")
+            .append(record.key())
+            .append(" to ")
+            .append(config.referencesTopic())
+            .append(": ")
+            .append(reference.size())
+            .append(" classes (")
+            .append(classes)
+            .append("), H(p) = ")
+            .append(String.format(Locale.ROOT, "%.6f", reference.entropy()))
+            .append(" nats");
+    if (labels != null) {
+      line.append("; from ").append(labels.labels()).append(" labels");
+      if (labels.ignored() > 0) {
+        line.append(", ").append(labels.ignored()).append(" events of other models ignored");
+      }
+    }
+    return line.toString();
+  }
+}
