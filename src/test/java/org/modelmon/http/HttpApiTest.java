@@ -7,19 +7,13 @@ import static org.modelmon.topology.TopologyFixture.WALL_CLOCK_START;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +25,6 @@ import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
-import org.modelmon.reference.ReferenceParser;
 import org.modelmon.testing.PrometheusText;
 import org.modelmon.topology.TopologyFixture;
 import org.modelmon.window.WindowResult;
@@ -82,13 +75,10 @@ class HttpApiTest {
           WindowMetricsCollector.WINDOW_PREDICTION_DRIFT);
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private TopologyFixture fixture;
+  private ServedTopology served;
   private DriverStateQueries queries;
-  private final AtomicReference<String> streamState = new AtomicReference<>("RUNNING");
-  private HttpApi api;
 
   @BeforeEach
   void startTopologyAndServer() throws IOException {
@@ -115,30 +105,15 @@ class HttpApiTest {
     fixture.send(churn(T0.plusSeconds(15), 0.8, "stay")); // late: [t0, t0+1m), [t0, t0+5m) final
     flush();
 
-    queries =
-        new DriverStateQueries(
-            fixture.driver,
-            new ReferenceParser(
-                fixture.config.probabilityTolerance(), fixture.config.maxClasses()));
-    WindowMetricsCollector.register(
-        fixture.registry, queries, fixture.config.metricsMaxClasses());
-    api =
-        HttpApi.start(
-            "127.0.0.1",
-            0,
-            fixture.registry,
-            streamState::get,
-            queries,
-            WINDOWS,
-            Clock.fixed(NOW, ZoneOffset.UTC));
+    served = ServedTopology.serve(fixture, WINDOWS, NOW);
+    queries = served.queries;
   }
 
   @AfterEach
   void stopServerAndTopology() {
-    if (api != null) {
-      api.close();
-    }
-    if (fixture != null) {
+    if (served != null) {
+      served.close();
+    } else if (fixture != null) {
       fixture.close();
     }
   }
@@ -167,14 +142,7 @@ class HttpApiTest {
 
   private HttpResponse<String> get(final String pathAndQuery, final String... headers)
       throws IOException, InterruptedException {
-    final HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + pathAndQuery))
-            .timeout(Duration.ofSeconds(10))
-            .GET();
-    if (headers.length > 0) {
-      request.headers(headers);
-    }
-    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return served.get(pathAndQuery, headers);
   }
 
   private PrometheusText scrape() throws IOException, InterruptedException {
@@ -434,7 +402,7 @@ class HttpApiTest {
 
   @Test
   void shouldAnswerLiveWhileTheProcessIsUp() throws Exception {
-    streamState.set("REBALANCING");
+    served.streamState.set("REBALANCING");
 
     final HttpResponse<String> response = get("/health/live");
 
@@ -444,12 +412,12 @@ class HttpApiTest {
 
   @Test
   void shouldAnswerReadyOnlyWhileTheStreamIsRunning() throws Exception {
-    streamState.set("REBALANCING");
+    served.streamState.set("REBALANCING");
     final HttpResponse<String> rebalancing = get("/health/ready");
     assertThat(rebalancing.statusCode()).isEqualTo(503);
     assertThat(json(rebalancing)).isEqualTo(JSON.readTree("{\"status\": \"REBALANCING\"}"));
 
-    streamState.set("RUNNING");
+    served.streamState.set("RUNNING");
     final HttpResponse<String> running = get("/health/ready");
     assertThat(running.statusCode()).isEqualTo(200);
     assertThat(json(running)).isEqualTo(JSON.readTree("{\"status\": \"RUNNING\"}"));
@@ -603,12 +571,7 @@ class HttpApiTest {
   void shouldRefuseOtherMethodsThanGet() throws Exception {
     for (final String path :
         List.of("/api/v1/models", "/api/v1/models/churn/windows", "/health/live")) {
-      final HttpResponse<String> response =
-          CLIENT.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      final HttpResponse<String> response = served.send(path, "POST");
 
       assertThat(response.statusCode()).as(path).isEqualTo(405);
       assertThat(fieldNames(json(response))).containsExactly("error");
