@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.modelmon.TestConfigs;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
@@ -32,7 +33,8 @@ import org.modelmon.window.WindowResult;
 /**
  * {@link HttpApi} on a real port, answering from the stores of the real topology in a {@link
  * org.apache.kafka.streams.TopologyTestDriver}: {@code /metrics} as a scraper parses it, the
- * health checks and the {@code /api/v1} queries.
+ * health checks, the {@code /api/v1} queries and the status page's files (what the page draws
+ * from them is {@code StatusPageIT}'s part).
  *
  * <p>Three models, windows {@code 1m,5m}, grace 10s: {@code churn@v3} with the model-wide
  * reference p = {stay: 0.7, leave: 0.3}, and {@code fraud:eu.v2@1.0} and {@code team/fraud} (no
@@ -586,6 +588,107 @@ class HttpApiTest {
       final HttpResponse<String> response = get(path);
 
       assertThat(response.statusCode()).as(path).isEqualTo(503);
+      assertThat(fieldNames(json(response))).containsExactly("error");
+    }
+  }
+
+  // --- the status page's files ---
+
+  @ParameterizedTest(name = "GET {0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/ | text/html; charset=utf-8 | <script src=\"static/app.js\" defer></script>",
+        "/static/app.js | text/javascript; charset=utf-8 | textContent",
+        "/static/style.css | text/css; charset=utf-8 | .chart",
+        "/static/favicon.svg | image/svg+xml | <svg",
+        "/static/vendor/uplot/dist/uPlot.iife.min.js | text/javascript; charset=utf-8 | uPlot",
+        "/static/vendor/uplot/dist/uPlot.min.css | text/css; charset=utf-8 | .uplot",
+        "/static/app.js?v=2 | text/javascript; charset=utf-8 | textContent"
+      })
+  void shouldServeTheStatusPageFilesFromTheClasspath(
+      final String path, final String contentType, final String excerpt) throws Exception {
+    final HttpResponse<String> response = get(path);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue(contentType);
+    assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-cache");
+    assertThat(response.headers().firstValue("ETag"))
+        .hasValueSatisfying(etag -> assertThat(etag).matches("\"[0-9a-f]{32}\""));
+    assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(response.body()).contains(excerpt);
+  }
+
+  @Test
+  void shouldForbidScriptsFromElsewhereOnThePage() throws Exception {
+    final HttpResponse<String> response = get("/");
+
+    assertThat(response.headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(policy -> assertThat(policy).startsWith("default-src 'self';"));
+    // Everything the page loads comes from this server.
+    assertThat(response.body()).doesNotContain("http:", "https:", "//cdn");
+  }
+
+  @Test
+  void shouldAnswerNotModifiedWhenTheBrowserHoldsTheSameFile() throws Exception {
+    final String etag = get("/static/app.js").headers().firstValue("ETag").orElseThrow();
+
+    final HttpResponse<String> same = get("/static/app.js", "If-None-Match", etag);
+    final HttpResponse<String> other = get("/static/app.js", "If-None-Match", "\"0\"");
+
+    assertThat(same.statusCode()).isEqualTo(304);
+    assertThat(same.body()).isEmpty();
+    assertThat(other.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void shouldAnswerHeadWithoutBody() throws Exception {
+    final HttpResponse<String> response = served.send("/", "HEAD");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(response.body()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "GET {0} -> 404")
+  @ValueSource(
+      strings = {
+        "/index.html",
+        "/static",
+        "/static/",
+        "/static/nope.js",
+        "/static/.app.js",
+        "/static//app.js",
+        "/static/app.js/",
+        "/static/../HttpApi.class",
+        "/static/./app.js",
+        "/static/%2e%2e/HttpApi.class",
+        "/static/..%2fHttpApi.class",
+        "/static/app%2ejs",
+        "/static/vendor",
+        "/static/vendor/uplot/dist",
+        "/static/vendor/uplot/package.json",
+        "/static/vendor/uplot/dist/uPlot.d.ts",
+        "/static/vendor/uplot/../../../../../logback.xml",
+        "/static/vendor/uplot/..%2f..%2fuplot/pom.properties",
+        "/static/vendor/other/app.js",
+        "/static/org/modelmon/http/static/app.js",
+        "/logback.xml",
+        "/org/modelmon/http/static/app.js"
+      })
+  void shouldServeNoFileOutsideTheStaticFolders(final String path) throws Exception {
+    final HttpResponse<String> response = get(path);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
+    assertThat(fieldNames(json(response))).containsExactly("error");
+  }
+
+  @Test
+  void shouldRefuseOtherMethodsOnTheStatusPage() throws Exception {
+    for (final String path : List.of("/", "/static/app.js")) {
+      final HttpResponse<String> response = served.send(path, "POST");
+
+      assertThat(response.statusCode()).as(path).isEqualTo(405);
       assertThat(fieldNames(json(response))).containsExactly("error");
     }
   }
