@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * modelmon's HTTP endpoints (CONTRACT.md section 6): {@code /metrics}, {@code /health/live},
- * {@code /health/ready} and the {@code /api/v1} queries, on the JDK's built-in server.
+ * {@code /health/ready}, the {@code /api/v1} queries and the status page at {@code /}, on the
+ * JDK's built-in server.
  *
  * <p>The API answers from this instance's state stores only. Errors are JSON {@code {"error":
  * "..."}} with a 4xx or 5xx status, never a stack trace.
@@ -117,7 +118,10 @@ public final class HttpApi implements AutoCloseable {
     server.createContext("/health/live", api.handler(api::live));
     server.createContext("/health/ready", api.handler(api::ready));
     server.createContext(MODELS_PATH, api.handler(api::models));
-    server.createContext("/", api.handler(exchange -> notFound(exchange.getRequestURI().getPath())));
+    server.createContext(
+        "/",
+        StatusPageHandler.create(
+            api.handler(exchange -> notFound(exchange.getRequestURI().getPath()))));
     server.start();
     LOG.atInfo().addKeyValue("address", host + ":" + api.port()).log("HTTP endpoints serving");
     return api;

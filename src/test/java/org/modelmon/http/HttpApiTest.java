@@ -7,31 +7,25 @@ import static org.modelmon.topology.TopologyFixture.EVENT_TIME_ORIGIN;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.modelmon.TestConfigs;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
-import org.modelmon.reference.ReferenceParser;
 import org.modelmon.testing.PrometheusText;
 import org.modelmon.topology.TopologyFixture;
 import org.modelmon.window.WindowResult;
@@ -39,7 +33,8 @@ import org.modelmon.window.WindowResult;
 /**
  * {@link HttpApi} on a real port, answering from the stores of the real topology in a {@link
  * org.apache.kafka.streams.TopologyTestDriver}: {@code /metrics} as a scraper parses it, the
- * health checks and the {@code /api/v1} queries.
+ * health checks, the {@code /api/v1} queries and the status page's files (what the page draws
+ * from them is {@code StatusPageIT}'s part).
  *
  * <p>Three models, windows {@code 1m,5m}, grace 10s: {@code churn@v3} with the model-wide
  * reference p = {stay: 0.7, leave: 0.3}, and {@code fraud:eu.v2@1.0} and {@code team/fraud} (no
@@ -82,13 +77,10 @@ class HttpApiTest {
           WindowMetricsCollector.WINDOW_PREDICTION_DRIFT);
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private TopologyFixture fixture;
+  private ServedTopology served;
   private DriverStateQueries queries;
-  private final AtomicReference<String> streamState = new AtomicReference<>("RUNNING");
-  private HttpApi api;
 
   @BeforeEach
   void startTopologyAndServer() throws IOException {
@@ -115,30 +107,15 @@ class HttpApiTest {
     fixture.send(churn(T0.plusSeconds(15), 0.8, "stay")); // late: [t0, t0+1m), [t0, t0+5m) final
     flush();
 
-    queries =
-        new DriverStateQueries(
-            fixture.driver,
-            new ReferenceParser(
-                fixture.config.probabilityTolerance(), fixture.config.maxClasses()));
-    WindowMetricsCollector.register(
-        fixture.registry, queries, fixture.config.metricsMaxClasses());
-    api =
-        HttpApi.start(
-            "127.0.0.1",
-            0,
-            fixture.registry,
-            streamState::get,
-            queries,
-            WINDOWS,
-            Clock.fixed(NOW, ZoneOffset.UTC));
+    served = ServedTopology.serve(fixture, WINDOWS, NOW);
+    queries = served.queries;
   }
 
   @AfterEach
   void stopServerAndTopology() {
-    if (api != null) {
-      api.close();
-    }
-    if (fixture != null) {
+    if (served != null) {
+      served.close();
+    } else if (fixture != null) {
       fixture.close();
     }
   }
@@ -167,14 +144,7 @@ class HttpApiTest {
 
   private HttpResponse<String> get(final String pathAndQuery, final String... headers)
       throws IOException, InterruptedException {
-    final HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + pathAndQuery))
-            .timeout(Duration.ofSeconds(10))
-            .GET();
-    if (headers.length > 0) {
-      request.headers(headers);
-    }
-    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return served.get(pathAndQuery, headers);
   }
 
   private PrometheusText scrape() throws IOException, InterruptedException {
@@ -434,7 +404,7 @@ class HttpApiTest {
 
   @Test
   void shouldAnswerLiveWhileTheProcessIsUp() throws Exception {
-    streamState.set("REBALANCING");
+    served.streamState.set("REBALANCING");
 
     final HttpResponse<String> response = get("/health/live");
 
@@ -444,12 +414,12 @@ class HttpApiTest {
 
   @Test
   void shouldAnswerReadyOnlyWhileTheStreamIsRunning() throws Exception {
-    streamState.set("REBALANCING");
+    served.streamState.set("REBALANCING");
     final HttpResponse<String> rebalancing = get("/health/ready");
     assertThat(rebalancing.statusCode()).isEqualTo(503);
     assertThat(json(rebalancing)).isEqualTo(JSON.readTree("{\"status\": \"REBALANCING\"}"));
 
-    streamState.set("RUNNING");
+    served.streamState.set("RUNNING");
     final HttpResponse<String> running = get("/health/ready");
     assertThat(running.statusCode()).isEqualTo(200);
     assertThat(json(running)).isEqualTo(JSON.readTree("{\"status\": \"RUNNING\"}"));
@@ -603,12 +573,7 @@ class HttpApiTest {
   void shouldRefuseOtherMethodsThanGet() throws Exception {
     for (final String path :
         List.of("/api/v1/models", "/api/v1/models/churn/windows", "/health/live")) {
-      final HttpResponse<String> response =
-          CLIENT.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path))
-                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      final HttpResponse<String> response = served.send(path, "POST");
 
       assertThat(response.statusCode()).as(path).isEqualTo(405);
       assertThat(fieldNames(json(response))).containsExactly("error");
@@ -623,6 +588,107 @@ class HttpApiTest {
       final HttpResponse<String> response = get(path);
 
       assertThat(response.statusCode()).as(path).isEqualTo(503);
+      assertThat(fieldNames(json(response))).containsExactly("error");
+    }
+  }
+
+  // --- the status page's files ---
+
+  @ParameterizedTest(name = "GET {0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/ | text/html; charset=utf-8 | <script src=\"static/app.js\" defer></script>",
+        "/static/app.js | text/javascript; charset=utf-8 | textContent",
+        "/static/style.css | text/css; charset=utf-8 | .chart",
+        "/static/favicon.svg | image/svg+xml | <svg",
+        "/static/vendor/uplot/dist/uPlot.iife.min.js | text/javascript; charset=utf-8 | uPlot",
+        "/static/vendor/uplot/dist/uPlot.min.css | text/css; charset=utf-8 | .uplot",
+        "/static/app.js?v=2 | text/javascript; charset=utf-8 | textContent"
+      })
+  void shouldServeTheStatusPageFilesFromTheClasspath(
+      final String path, final String contentType, final String excerpt) throws Exception {
+    final HttpResponse<String> response = get(path);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue(contentType);
+    assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-cache");
+    assertThat(response.headers().firstValue("ETag"))
+        .hasValueSatisfying(etag -> assertThat(etag).matches("\"[0-9a-f]{32}\""));
+    assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(response.body()).contains(excerpt);
+  }
+
+  @Test
+  void shouldForbidScriptsFromElsewhereOnThePage() throws Exception {
+    final HttpResponse<String> response = get("/");
+
+    assertThat(response.headers().firstValue("Content-Security-Policy"))
+        .hasValueSatisfying(policy -> assertThat(policy).startsWith("default-src 'self';"));
+    // Everything the page loads comes from this server.
+    assertThat(response.body()).doesNotContain("http:", "https:", "//cdn");
+  }
+
+  @Test
+  void shouldAnswerNotModifiedWhenTheBrowserHoldsTheSameFile() throws Exception {
+    final String etag = get("/static/app.js").headers().firstValue("ETag").orElseThrow();
+
+    final HttpResponse<String> same = get("/static/app.js", "If-None-Match", etag);
+    final HttpResponse<String> other = get("/static/app.js", "If-None-Match", "\"0\"");
+
+    assertThat(same.statusCode()).isEqualTo(304);
+    assertThat(same.body()).isEmpty();
+    assertThat(other.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void shouldAnswerHeadWithoutBody() throws Exception {
+    final HttpResponse<String> response = served.send("/", "HEAD");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(response.body()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "GET {0} -> 404")
+  @ValueSource(
+      strings = {
+        "/index.html",
+        "/static",
+        "/static/",
+        "/static/nope.js",
+        "/static/.app.js",
+        "/static//app.js",
+        "/static/app.js/",
+        "/static/../HttpApi.class",
+        "/static/./app.js",
+        "/static/%2e%2e/HttpApi.class",
+        "/static/..%2fHttpApi.class",
+        "/static/app%2ejs",
+        "/static/vendor",
+        "/static/vendor/uplot/dist",
+        "/static/vendor/uplot/package.json",
+        "/static/vendor/uplot/dist/uPlot.d.ts",
+        "/static/vendor/uplot/../../../../../logback.xml",
+        "/static/vendor/uplot/..%2f..%2fuplot/pom.properties",
+        "/static/vendor/other/app.js",
+        "/static/org/modelmon/http/static/app.js",
+        "/logback.xml",
+        "/org/modelmon/http/static/app.js"
+      })
+  void shouldServeNoFileOutsideTheStaticFolders(final String path) throws Exception {
+    final HttpResponse<String> response = get(path);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
+    assertThat(fieldNames(json(response))).containsExactly("error");
+  }
+
+  @Test
+  void shouldRefuseOtherMethodsOnTheStatusPage() throws Exception {
+    for (final String path : List.of("/", "/static/app.js")) {
+      final HttpResponse<String> response = served.send(path, "POST");
+
+      assertThat(response.statusCode()).as(path).isEqualTo(405);
       assertThat(fieldNames(json(response))).containsExactly("error");
     }
   }

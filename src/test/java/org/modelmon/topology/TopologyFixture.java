@@ -2,6 +2,7 @@ package org.modelmon.topology;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -92,6 +94,29 @@ public final class TopologyFixture implements AutoCloseable {
   void send(final String json, final Instant recordTime) {
     predictions.pipeInput(
         new TestRecord<>(null, json.getBytes(StandardCharsets.UTF_8), recordTime));
+  }
+
+  /**
+   * A prediction event in the object form (CONTRACT.md section 2).
+   *
+   * @param version the version, or {@code null} to leave the field out
+   * @param probabilities class to probability, written in iteration order
+   */
+  public static String event(
+      final String model,
+      final String version,
+      final Instant time,
+      final Map<String, Double> probabilities,
+      final String label) {
+    final ObjectNode event = JSON.createObjectNode().put("model", model);
+    if (version != null) {
+      event.put("version", version);
+    }
+    event.put("timestamp", time.toString());
+    final ObjectNode classes = event.putObject("probabilities");
+    probabilities.forEach(classes::put);
+    event.put("label", label);
+    return event.toString();
   }
 
   /** Pipes one event JSON whose own timestamp field carries the event time. */

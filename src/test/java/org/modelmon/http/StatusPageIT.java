@@ -1,0 +1,367 @@
+package org.modelmon.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+import static org.modelmon.topology.TopologyFixture.WALL_CLOCK_START;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.modelmon.TestConfigs;
+import org.modelmon.testing.HeadlessChromium;
+import org.modelmon.topology.TopologyFixture;
+import org.modelmon.window.WindowResult;
+
+/**
+ * The status page of {@code GET /} as a person sees it: the real topology in a {@link
+ * org.apache.kafka.streams.TopologyTestDriver}, served by {@link HttpApi}, loaded by headless
+ * Chromium, which runs the page's scripts and charting library, then takes a screenshot ({@code
+ * target/status-page.png}) and dumps the DOM the scripts built.
+ *
+ * <p>Two model versions, windows {@code 1m,5m}, grace 10s, 30 minutes of traffic from t0: {@code
+ * churn@v3} with the reference p = {stay: 0.7, leave: 0.3}, whose label mix drifts from minute 12
+ * and whose predictions turn overconfident from minute 18; {@code team/fraud} without version or
+ * reference, which starts missing fraud at minute 20.
+ */
+class StatusPageIT {
+
+  private static final Instant T0 = WALL_CLOCK_START; // aligned to 1m and 5m
+  private static final List<String> WINDOWS = List.of("1m", "5m");
+  private static final int MINUTES = 30;
+  private static final int EVENTS_PER_MINUTE = 12;
+  private static final Instant NOW = T0.plus(Duration.ofMinutes(MINUTES + 5));
+  private static final Path SCREENSHOT = Path.of("target", "status-page.png");
+
+  /** Two refreshes of the page (every 5 s) fit in the budget. */
+  private static final Duration VIRTUAL_TIME = Duration.ofSeconds(10);
+
+  private static final String REFERENCE_CHARTS = "kl, crossEntropy, labelDrift, predictionDrift";
+
+  @Test
+  void shouldDrawTheHistoryAndLatestWindowsOfEveryModelVersion() throws Exception {
+    try (ServedTopology served = serve(true)) {
+      final HeadlessChromium chromium = HeadlessChromium.of(1280, 1600, VIRTUAL_TIME);
+      Files.createDirectories(SCREENSHOT.getParent());
+      Files.deleteIfExists(SCREENSHOT);
+
+      chromium.screenshot(served.uri("/"), SCREENSHOT);
+      final String dom = chromium.dumpDom(served.uri("/"));
+
+      final Map<String, String> body = attributes(firstTag(dom, "body"));
+      assertThat(body).containsEntry("data-state", "ready");
+      assertThat(Integer.parseInt(body.get("data-refreshes")))
+          .as("refreshes, the first one full and the later ones only for newer windows")
+          .isGreaterThanOrEqualTo(2);
+      assertThat(optionsOf(dom, "window-size")).as("sizes in the data").containsExactly("1m", "5m");
+
+      // Every chart drawn (uPlot's draw hook sets data-points) with one point per final 1m window.
+      final Card churn = card(dom, "churn", "v3");
+      assertThat(churn.points())
+          .containsExactly(
+              entry("logLoss", "30"),
+              entry("kl", "30"),
+              entry("crossEntropy", "30"),
+              entry("labelDrift", "30"),
+              entry("predictionDrift", "30"));
+      assertThat(churn.canvases()).isGreaterThanOrEqualTo(5);
+      final Card team = card(dom, "team/fraud", "");
+      assertThat(team.points())
+          .as("no " + REFERENCE_CHARTS)
+          .containsExactly(entry("logLoss", "30"));
+      assertThat(team.canvases()).isGreaterThanOrEqualTo(1);
+      assertThat(team.html()).contains("No reference distribution for this model version");
+
+      // One table row per window size: the latest final window, as the history store holds it.
+      for (final Card card : List.of(churn, team)) {
+        assertThat(card.rows().keySet()).containsExactly("1m", "5m");
+        for (final String window : WINDOWS) {
+          assertThat(card.rows().get(window))
+              .as(card.model() + " " + window)
+              .containsExactlyElementsOf(expectedRow(latest(served, card, window)));
+        }
+      }
+      assertThat(team.rows().get("1m")).endsWith("—", "—", "—", "—");
+
+      // The identity, with the numbers of churn's latest 1m window.
+      final WindowResult last = latest(served, churn, "1m");
+      assertThat(churn.html())
+          .contains("H(p,q) = D(p‖q) + H(p)")
+          .contains(
+              js(last.referenceCrossEntropyMean())
+                  + " = "
+                  + js(last.klDivergenceMean())
+                  + " + "
+                  + js(last.referenceEntropy()));
+
+      // The window size chosen, kept in the address: six final 5m windows.
+      final String fiveMinutes = chromium.dumpDom(served.uri("/#window=5m"));
+      assertThat(card(fiveMinutes, "churn", "v3").points())
+          .containsOnlyKeys("logLoss", "kl", "crossEntropy", "labelDrift", "predictionDrift")
+          .allSatisfy((chart, points) -> assertThat(points).as(chart).isEqualTo("6"));
+
+      // A picture with text and coloured lines on it, not a blank or an error page.
+      final BufferedImage image = ImageIO.read(SCREENSHOT.toFile());
+      assertThat(image.getWidth()).isEqualTo(1280);
+      assertThat(distinctColours(image)).isGreaterThan(200);
+    }
+  }
+
+  @Test
+  void shouldSaySoWhenNothingHasBeenScoredYet() throws Exception {
+    try (ServedTopology served = serve(false)) {
+      final String dom = HeadlessChromium.of(1280, 800, VIRTUAL_TIME).dumpDom(served.uri("/"));
+
+      assertThat(attributes(firstTag(dom, "body"))).containsEntry("data-state", "empty");
+      assertThat(dom).contains("No predictions scored yet.").doesNotContain("data-chart=");
+    }
+  }
+
+  @Test
+  void shouldSaySoWhileTheStateCannotBeQueried() throws Exception {
+    try (ServedTopology served = serve(true)) {
+      served.queries.ready(false);
+
+      final String dom = HeadlessChromium.of(1280, 800, VIRTUAL_TIME).dumpDom(served.uri("/"));
+
+      assertThat(attributes(firstTag(dom, "body"))).containsEntry("data-state", "not-ready");
+      assertThat(text(element(dom, "p", "banner")))
+          .startsWith("modelmon is not ready yet: state stores are not queryable yet: REBALANCING");
+      assertThat(dom)
+          .contains("Waiting for modelmon to become ready")
+          .doesNotContain("data-chart=");
+    }
+  }
+
+  // --- the served topology ---
+
+  private static ServedTopology serve(final boolean withTraffic) throws IOException {
+    final TopologyFixture fixture =
+        new TopologyFixture(
+            TestConfigs.config("1m,5m", Duration.ofSeconds(10), Duration.ofMinutes(1)));
+    try {
+      if (withTraffic) {
+        sendTraffic(fixture);
+      }
+    } catch (RuntimeException e) {
+      fixture.close();
+      throw e;
+    }
+    return ServedTopology.serve(fixture, WINDOWS, NOW);
+  }
+
+  private static void sendTraffic(final TopologyFixture fixture) {
+    fixture.publishReference(
+        "churn", "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.7, \"leave\": 0.3}}");
+    final Random random = new Random(42);
+    for (int minute = 0; minute < MINUTES; minute++) {
+      for (int i = 0; i < EVENTS_PER_MINUTE; i++) {
+        // 1m window [t0+minute, t0+minute+1m), 5m window [t0+5·(minute/5)m, +5m).
+        final Instant time = T0.plusSeconds(60L * minute + 2 + 5L * i);
+        fixture.send(churn(random, minute, time));
+        fixture.send(teamFraud(random, minute, time));
+      }
+    }
+    fixture.advanceWallClock(Duration.ofSeconds(1));
+    // Stream time t0+31m: every window ending by t0+30m50s is final, so all thirty 1m and six 5m
+    // windows; this event's own windows stay open.
+    fixture.send(churn(random, MINUTES, T0.plus(Duration.ofMinutes(MINUTES + 1))));
+    fixture.advanceWallClock(Duration.ofSeconds(1));
+  }
+
+  /** Calibrated at first; the label mix moves from minute 12, overconfidence from minute 18. */
+  private static String churn(final Random random, final int minute, final Instant time) {
+    final double leaveRate = minute < 12 ? 0.3 : Math.min(0.6, 0.3 + 0.02 * (minute - 12));
+    final boolean leave = random.nextDouble() < leaveRate;
+    double stay = leave ? 0.15 + 0.45 * random.nextDouble() : 0.6 + 0.35 * random.nextDouble();
+    if (minute >= 18) {
+      stay = Math.min(0.98, stay + 0.25);
+    }
+    return TopologyFixture.event(
+        "churn", "v3", time, binary("stay", stay, "leave"), leave ? "leave" : "stay");
+  }
+
+  /** No version, no reference; from minute 20 the model misses most fraud. */
+  private static String teamFraud(final Random random, final int minute, final Instant time) {
+    final boolean fraud = random.nextDouble() < 0.15;
+    final double u = random.nextDouble();
+    double pFraud = fraud ? 0.45 + 0.45 * u : 0.02 + 0.18 * u;
+    if (minute >= 20 && fraud) {
+      pFraud = 0.1 + 0.3 * u;
+    }
+    return TopologyFixture.event(
+        "team/fraud", null, time, binary("fraud", pFraud, "ok"), fraud ? "fraud" : "ok");
+  }
+
+  /** Two classes whose probabilities, at three decimals, sum to exactly 1. */
+  private static Map<String, Double> binary(
+      final String first, final double p, final String other) {
+    final long thousandths = Math.round(p * 1000);
+    final Map<String, Double> probabilities = new LinkedHashMap<>();
+    probabilities.put(first, thousandths / 1000.0);
+    probabilities.put(other, (1000 - thousandths) / 1000.0);
+    return probabilities;
+  }
+
+  private static WindowResult latest(
+      final ServedTopology served, final Card card, final String window) {
+    return served.queries.latestWindows().stream()
+        .filter(w -> w.model().equals(card.model()) && w.version().equals(card.version()))
+        .filter(w -> w.window().equals(window))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no latest " + window + " window of " + card));
+  }
+
+  /** The cells of a table row as the page writes them. */
+  private static List<String> expectedRow(final WindowResult w) {
+    return List.of(
+        w.window(),
+        w.start().replace("T", " ").replace("Z", ""),
+        String.format(Locale.US, "%,d", w.predictions()),
+        js(w.logLossMean()),
+        js(w.klDivergenceMean()),
+        js(w.labelDrift()),
+        js(w.predictionDrift()),
+        js(w.referenceEntropy()));
+  }
+
+  /** A number as the page's {@code fmt} writes it: four decimals, tiny ones in e-notation. */
+  private static String js(final Double value) {
+    if (value == null) {
+      return "—";
+    }
+    if (value != 0 && Math.abs(value) < 1e-4) {
+      // JavaScript's toExponential(2) writes "5.00e-5" where Java writes "5.00e-05".
+      return String.format(Locale.ROOT, "%.2e", value).replaceFirst("e([+-])0*(\\d)", "e$1$2");
+    }
+    return String.format(Locale.ROOT, "%.4f", value);
+  }
+
+  // --- reading the dumped DOM ---
+
+  /** One model version's card: its chart points by chart, its table cells by window size. */
+  private record Card(
+      String model,
+      String version,
+      String html,
+      Map<String, String> points,
+      Map<String, List<String>> rows,
+      int canvases) {}
+
+  private static final Pattern SECTION = Pattern.compile("<section\\b[^>]*>");
+  private static final Pattern CHART =
+      Pattern.compile("<div\\b[^>]*\\bdata-chart=\"[^\"]*\"[^>]*>");
+  private static final Pattern ROW =
+      Pattern.compile("(<tr\\b[^>]*\\bdata-window=\"[^\"]*\"[^>]*>)(.*?)</tr>", Pattern.DOTALL);
+  private static final Pattern CELL = Pattern.compile("<td\\b[^>]*>(.*?)</td>", Pattern.DOTALL);
+  private static final Pattern ATTRIBUTE =
+      Pattern.compile("([A-Za-z_:][-A-Za-z0-9_:.]*)=\"([^\"]*)\"");
+
+  private static Card card(final String dom, final String model, final String version) {
+    final Matcher section = SECTION.matcher(dom);
+    while (section.find()) {
+      final Map<String, String> attributes = attributes(section.group());
+      if (model.equals(attributes.get("data-model"))
+          && version.equals(attributes.get("data-version"))) {
+        final int end = dom.indexOf("</section>", section.end());
+        final String html = dom.substring(section.start(), end);
+        final Map<String, String> points = new LinkedHashMap<>();
+        final Matcher chart = CHART.matcher(html);
+        while (chart.find()) {
+          final Map<String, String> chartAttributes = attributes(chart.group());
+          points.put(chartAttributes.get("data-chart"), chartAttributes.get("data-points"));
+        }
+        final Map<String, List<String>> rows = new LinkedHashMap<>();
+        final Matcher row = ROW.matcher(html);
+        while (row.find()) {
+          final Map<String, String> rowAttributes = attributes(row.group(1));
+          assertThat(rowAttributes)
+              .containsEntry("data-model", model)
+              .containsEntry("data-version", version);
+          final List<String> cells = new ArrayList<>();
+          final Matcher cell = CELL.matcher(row.group(2));
+          while (cell.find()) {
+            cells.add(text(cell.group(1)));
+          }
+          rows.put(rowAttributes.get("data-window"), cells);
+        }
+        final int canvases = html.split("<canvas\\b", -1).length - 1;
+        return new Card(model, version, html, points, rows, canvases);
+      }
+    }
+    throw new AssertionError("no card for " + model + "@" + version + " in the page:\n" + dom);
+  }
+
+  private static String firstTag(final String dom, final String name) {
+    final Matcher tag = Pattern.compile("<" + name + "\\b[^>]*>").matcher(dom);
+    assertThat(tag.find()).as("<" + name + "> in the page").isTrue();
+    return tag.group();
+  }
+
+  /** The inner HTML of the element with that id. */
+  private static String element(final String dom, final String name, final String id) {
+    final Matcher element =
+        Pattern.compile(
+                "<" + name + "\\b[^>]*\\bid=\"" + id + "\"[^>]*>(.*?)</" + name + ">",
+                Pattern.DOTALL)
+            .matcher(dom);
+    assertThat(element.find()).as("#" + id + " in the page").isTrue();
+    return element.group(1);
+  }
+
+  private static List<String> optionsOf(final String dom, final String selectId) {
+    final String select = element(dom, "select", selectId);
+    final List<String> options = new ArrayList<>();
+    final Matcher option = Pattern.compile("<option\\b[^>]*>(.*?)</option>").matcher(select);
+    while (option.find()) {
+      options.add(text(option.group(1)));
+    }
+    return options;
+  }
+
+  private static Map<String, String> attributes(final String tag) {
+    final Map<String, String> attributes = new LinkedHashMap<>();
+    final Matcher attribute = ATTRIBUTE.matcher(tag);
+    while (attribute.find()) {
+      attributes.put(attribute.group(1), unescape(attribute.group(2)));
+    }
+    return attributes;
+  }
+
+  /** The text of an HTML fragment: tags dropped, entities decoded. */
+  private static String text(final String html) {
+    return unescape(html.replaceAll("<[^>]*>", "")).trim();
+  }
+
+  private static String unescape(final String html) {
+    return html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u00a0")
+        .replace("&amp;", "&");
+  }
+
+  private static int distinctColours(final BufferedImage image) {
+    final Set<Integer> colours = new HashSet<>();
+    for (int y = 0; y < image.getHeight(); y += 2) {
+      for (int x = 0; x < image.getWidth(); x += 2) {
+        colours.add(image.getRGB(x, y));
+      }
+    }
+    return colours.size();
+  }
+}
