@@ -39,6 +39,9 @@ public final class ConfigLoader {
   private static final String ENV_PREFIX = "MODELMON_";
   private static final String KAFKA_ENV_PREFIX = "MODELMON_KAFKA_";
 
+  /** MODELMON_ variables that are read elsewhere (the logging configuration), not keys. */
+  private static final Set<String> NON_KEY_VARIABLES = Set.of("MODELMON_LOG_LEVEL");
+
   private static final String BOOTSTRAP_SERVERS = "modelmon.bootstrap.servers";
   private static final String APPLICATION_ID = "modelmon.application.id";
   private static final String STATE_DIR = "modelmon.state.dir";
@@ -113,7 +116,7 @@ public final class ConfigLoader {
     new TreeMap<>(environment)
         .forEach(
             (name, value) -> {
-              if (name.startsWith(ENV_PREFIX)) {
+              if (name.startsWith(ENV_PREFIX) && !NON_KEY_VARIABLES.contains(name)) {
                 put(settings, keyOfVariable(name), value, "by environment variable " + name);
               }
             });

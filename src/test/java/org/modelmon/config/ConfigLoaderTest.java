@@ -271,6 +271,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shouldAcceptTheLogLevelVariableThatTheLoggingConfigurationReads() {
+    // src/main/resources/logback.xml reads MODELMON_LOG_LEVEL; it is no configuration key.
+    final ModelmonConfig config =
+        ConfigLoader.load(Optional.empty(), Map.of("MODELMON_LOG_LEVEL", "DEBUG"), Map.of());
+    assertThat(config.httpPort()).isEqualTo(8080);
+  }
+
+  @Test
   void shouldRejectKafkaKeysThatModelmonOwns() {
     assertRejected(Map.of("MODELMON_KAFKA_BOOTSTRAP_SERVERS", "broker:9092"), Map.of())
         .hasMessageStartingWith("kafka.bootstrap.servers: set modelmon.bootstrap.servers instead");
