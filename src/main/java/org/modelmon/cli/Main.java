@@ -31,6 +31,7 @@ public final class Main {
   public static CommandLine commandLine(final Map<String, String> environment) {
     return new CommandLine(new ModelmonCommand())
         .addSubcommand(new RunCommand(environment))
+        .addSubcommand(new DemoCommand())
         .setExecutionExceptionHandler(Main::handleExecutionException);
   }
 

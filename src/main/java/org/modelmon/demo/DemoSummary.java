@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,10 +49,10 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
 
   private static final String ROW_FORMAT = "%6s  %-8s %-7s %9s %9s %8s %12s %11s";
 
-  /** Copies the collections. */
+  /** Copies the collections, keeping the dead letters sorted by reason. */
   public DemoSummary {
     rows = List.copyOf(rows);
-    deadLetters = Map.copyOf(deadLetters);
+    deadLetters = Collections.unmodifiableMap(new TreeMap<>(deadLetters));
   }
 
   /** Reads the summary of {@code window} from a scrape of modelmon's metrics. */

@@ -24,9 +24,10 @@ class DemoSummaryTest {
       metrics.forModel(new ModelKey("fraud", "v1")).scoredWithReference(0.1, "0", 0.2, 0.3);
     }
     metrics.forModel(new ModelKey("digits", "v1")).scoredWithReference(0.5, "7", 1.0, 2.0);
-    metrics.invalidEvent(InvalidReason.MALFORMED_JSON);
-    metrics.invalidEvent(InvalidReason.MALFORMED_JSON);
     metrics.invalidEvent(InvalidReason.UNKNOWN_LABEL);
+    metrics.invalidEvent(InvalidReason.MALFORMED_JSON);
+    metrics.invalidEvent(InvalidReason.MALFORMED_JSON);
+    metrics.invalidEvent(InvalidReason.PROBABILITY_SUM);
     gauge(registry, WindowMetricsCollector.WINDOW_LOG_LOSS)
         .labelValues("digits", "v1", "10s")
         .set(0.5625);
@@ -60,12 +61,15 @@ class DemoSummaryTest {
                 Optional.empty(),
                 Optional.empty()));
     assertThat(summary.deadLetters())
-        .containsOnly(Map.entry("MALFORMED_JSON", 2L), Map.entry("UNKNOWN_LABEL", 1L));
+        .containsExactly(
+            Map.entry("MALFORMED_JSON", 2L),
+            Map.entry("PROBABILITY_SUM", 1L),
+            Map.entry("UNKNOWN_LABEL", 1L));
     assertThat(summary.lines(Duration.ofSeconds(75)))
         .containsExactly(
             "  1:15  digits   v1              1     0.563    3.900        0.002           -",
             "  1:15  fraud    v1              3         -        -            -           -",
-            "  1:15  dead letters: 3 (MALFORMED_JSON 2, UNKNOWN_LABEL 1)");
+            "  1:15  dead letters: 4 (MALFORMED_JSON 2, PROBABILITY_SUM 1, UNKNOWN_LABEL 1)");
     assertThat(summary.header())
         .startsWith(
             "  time  model    version    events  log loss       KL  label drift  pred drift");
