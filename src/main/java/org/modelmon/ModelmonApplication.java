@@ -220,6 +220,14 @@ public final class ModelmonApplication implements AutoCloseable {
     return http.port();
   }
 
+  /**
+   * The registry behind {@code GET /metrics}, for in-process readers (the demo's live summary):
+   * reading it is a scrape, with the window gauges read from the state stores at that moment.
+   */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
   /** Blocks until {@link #close()} has been called or the stream has died for good. */
   public void awaitTermination() throws InterruptedException {
     terminated.await();

@@ -41,6 +41,7 @@ public final class Main {
     final CommandLine commandLine =
         new CommandLine(new ModelmonCommand())
             .addSubcommand(new RunCommand(environment))
+            .addSubcommand(new DemoCommand())
             .addSubcommand(
                 new CommandLine(new ReferenceCommand())
                     .addSubcommand(new ReferencePublishCommand(environment, publishTimeout)))

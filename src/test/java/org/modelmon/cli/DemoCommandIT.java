@@ -1,0 +1,297 @@
+package org.modelmon.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.modelmon.testing.PrometheusText;
+
+/**
+ * {@code modelmon demo} as a user runs it, in its own JVM: with its HTTP and broker ports taken it
+ * falls back to free ones, shows window results for every model, prints the live summary, lets
+ * digits v1 drift while fraud v1 stays level, and on SIGTERM exits 0 leaving no broker process and
+ * no data directory behind.
+ */
+class DemoCommandIT {
+
+  private static final Duration RESULTS_TIMEOUT = Duration.ofSeconds(100);
+  private static final Duration DRIFT_AFTER = Duration.ofSeconds(15);
+  private static final List<String> SERIES = List.of("fraud v1", "fraud v2", "digits v1");
+
+  /** Windows with fewer events are too noisy to compare; partial first windows can be tiny. */
+  private static final int MIN_WINDOW_EVENTS = 200;
+
+  private static final Pattern METRICS_URL =
+      Pattern.compile("metrics\\s+http://localhost:(\\d+)/metrics");
+  private static final Pattern DATA_DIR = Pattern.compile("data in (\\S+) \\(deleted on exit\\)");
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private Path workDir;
+  private Path childTmp;
+  private Process process;
+  private long launchNanos;
+  private double firstResultSeconds = Double.NaN;
+
+  @BeforeEach
+  void createWorkDir() throws IOException {
+    workDir = Files.createTempDirectory("modelmon-demo-it");
+    childTmp = Files.createDirectories(workDir.resolve("tmp"));
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException, InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    Utils.delete(workDir.toFile());
+  }
+
+  @Test
+  void shouldShowDriftOfOneModelAndStopCleanlyOnSigterm() throws Exception {
+    final Path stdout = workDir.resolve("demo.out");
+    final Path stderr = workDir.resolve("demo.err");
+    try (ServerSocket takenHttp = new ServerSocket();
+        ServerSocket takenBroker = new ServerSocket()) {
+      takenHttp.bind(new InetSocketAddress(0));
+      takenBroker.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      process =
+          new ProcessBuilder(
+                  List.of(
+                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                      "-Djava.io.tmpdir=" + childTmp,
+                      "-cp",
+                      System.getProperty("java.class.path"),
+                      Main.class.getName(),
+                      "demo",
+                      "--rate",
+                      "300",
+                      "--duration",
+                      "150s",
+                      "--drift-after",
+                      DRIFT_AFTER.toSeconds() + "s",
+                      "--seed",
+                      "7",
+                      "--http-port",
+                      Integer.toString(takenHttp.getLocalPort()),
+                      "--broker-port",
+                      Integer.toString(takenBroker.getLocalPort())))
+              .redirectOutput(stdout.toFile())
+              .redirectError(stderr.toFile())
+              .start();
+      launchNanos = System.nanoTime();
+
+      // Given: the introduction, printed once traffic has started.
+      final String introduction = awaitOutput(stdout, stderr, "Traffic: 300 events/s");
+      final long trafficSeenMillis = System.currentTimeMillis();
+      assertThat(introduction)
+          .contains("HTTP port " + takenHttp.getLocalPort() + " is in use")
+          .contains("Kafka port " + takenBroker.getLocalPort() + " is in use")
+          .contains("status page  http://localhost:")
+          .contains("/api/v1/models")
+          .contains("/health/ready");
+      final int port = Integer.parseInt(group(METRICS_URL, introduction));
+      assertThat(port).isNotEqualTo(takenHttp.getLocalPort());
+      final Path dataDir = Path.of(group(DATA_DIR, introduction));
+      assertThat(dataDir).startsWith(childTmp).isDirectory();
+      final List<ProcessHandle> descendants = process.descendants().toList();
+      assertThat(descendants).as("the broker runs as a child JVM").isNotEmpty();
+
+      // When: traffic runs past the drift.
+      final Map<String, TreeMap<Double, Window>> windows =
+          collectWindows(port, trafficSeenMillis, stdout, stderr);
+      System.out.printf(
+          "DemoCommandIT: first window results %.1f s after launch%n", firstResultSeconds);
+
+      // Then: digits v1's log loss rises while fraud v1 stays near its level.
+      final double traffic = trafficSeenMillis / 1000.0;
+      final Level digits = level(windows.get("digits v1"), traffic);
+      final Level fraud = level(windows.get("fraud v1"), traffic);
+      assertThat(digits.after())
+          .as("digits v1 log loss " + digits)
+          .isGreaterThan(1.5 * digits.before());
+      assertThat(fraud.after() / fraud.before())
+          .as("fraud v1 log loss " + fraud)
+          .isBetween(0.5, 2.0);
+
+      final String summary = Files.readString(stdout);
+      assertThat(summary)
+          .containsPattern("time\\s+model\\s+version\\s+events\\s+log loss\\s+KL")
+          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+digits\\s+v1\\s+\\d+\\s+\\d+\\.\\d{3}\\s+\\d")
+          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+fraud\\s+v1\\s+\\d+\\s+\\d+\\.\\d{3}\\s+\\d")
+          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+fraud\\s+v2\\s+\\d+\\s+\\d+\\.\\d{3}\\s+\\d")
+          .containsPattern("dead letters: [1-9]\\d* \\(")
+          .contains("drift: digits v1");
+
+      process.destroy(); // SIGTERM
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+      assertThat(process.exitValue()).as(tail(stderr)).isZero();
+      assertThat(Files.readString(stdout)).contains("modelmon demo stopped.");
+      assertThat(descendants).noneMatch(ProcessHandle::isAlive);
+      assertThat(dataDir).doesNotExist();
+      try (Stream<Path> left = Files.list(childTmp)) {
+        assertThat(left.map(p -> p.getFileName().toString()))
+            .noneMatch(name -> name.startsWith("modelmon-"));
+      }
+      System.out.printf(
+          "DemoCommandIT: whole run %.1f s%n", (System.nanoTime() - launchNanos) / 1e9);
+    }
+  }
+
+  /**
+   * Polls {@code /metrics} once a second and keeps every 10s window seen, per model and version,
+   * until digits v1 and fraud v1 each have a full window that began after the drift.
+   */
+  private Map<String, TreeMap<Double, Window>> collectWindows(
+      final int port, final long trafficSeenMillis, final Path stdout, final Path stderr)
+      throws IOException, InterruptedException {
+    final URI metrics = URI.create("http://127.0.0.1:" + port + "/metrics");
+    final long deadline = System.nanoTime() + RESULTS_TIMEOUT.toNanos();
+    final double postDriftStart = trafficSeenMillis / 1000.0 + DRIFT_AFTER.toSeconds() + 1;
+    final Map<String, TreeMap<Double, Window>> windows = new HashMap<>();
+    while (System.nanoTime() < deadline) {
+      assertThat(process.isAlive()).as(tail(stderr)).isTrue();
+      final PrometheusText text = PrometheusText.parse(get(metrics));
+      for (final String series : SERIES) {
+        final String[] modelVersion = series.split(" ");
+        final Optional<Double> end =
+            windowGauge(text, "modelmon_window_end_timestamp_seconds", modelVersion);
+        final Optional<Double> logLoss =
+            windowGauge(text, "modelmon_window_log_loss_nats", modelVersion);
+        final Optional<Double> events =
+            windowGauge(text, "modelmon_window_predictions", modelVersion);
+        if (end.isPresent() && logLoss.isPresent() && events.isPresent()) {
+          windows
+              .computeIfAbsent(series, k -> new TreeMap<>())
+              .put(end.get(), new Window(end.get() - 10, events.get(), logLoss.get()));
+        }
+      }
+      if (Double.isNaN(firstResultSeconds) && windows.keySet().containsAll(SERIES)) {
+        firstResultSeconds = (System.nanoTime() - launchNanos) / 1e9;
+      }
+      if (hasFullWindowFrom(windows.get("digits v1"), postDriftStart)
+          && hasFullWindowFrom(windows.get("fraud v1"), postDriftStart)) {
+        assertThat(windows.keySet()).containsAll(SERIES);
+        return windows;
+      }
+      Thread.sleep(1_000);
+    }
+    throw new AssertionError(
+        "no post-drift windows within "
+            + RESULTS_TIMEOUT
+            + "; seen "
+            + windows
+            + "\n"
+            + Files.readString(stdout)
+            + tail(stderr));
+  }
+
+  private static boolean hasFullWindowFrom(
+      final TreeMap<Double, Window> windows, final double from) {
+    return windows != null
+        && windows.values().stream()
+            .anyMatch(w -> w.start() >= from && w.events() >= MIN_WINDOW_EVENTS);
+  }
+
+  /**
+   * The event-weighted mean log loss of windows that ended before the drift and of windows that
+   * began after it, with a second of margin either side for when the test saw traffic start.
+   */
+  private static Level level(final TreeMap<Double, Window> windows, final double trafficStart) {
+    final double drift = trafficStart + DRIFT_AFTER.toSeconds();
+    return new Level(
+        mean(windows.values().stream().filter(w -> w.start() + 10 <= drift - 1)),
+        mean(windows.values().stream().filter(w -> w.start() >= drift + 1)));
+  }
+
+  private static double mean(final Stream<Window> windows) {
+    final double[] sums = new double[2];
+    windows
+        .filter(w -> w.events() >= MIN_WINDOW_EVENTS)
+        .forEach(
+            w -> {
+              sums[0] += w.events() * w.logLoss();
+              sums[1] += w.events();
+            });
+    assertThat(sums[1]).as("events in the windows compared").isPositive();
+    return sums[0] / sums[1];
+  }
+
+  private static Optional<Double> windowGauge(
+      final PrometheusText text, final String name, final String[] modelVersion) {
+    return text.value(name, "model", modelVersion[0], "version", modelVersion[1], "window", "10s");
+  }
+
+  private String awaitOutput(final Path stdout, final Path stderr, final String marker)
+      throws IOException, InterruptedException {
+    final long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      final String text = Files.readString(stdout);
+      if (text.contains(marker)) {
+        return text;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(
+        "never printed "
+            + marker
+            + " (alive "
+            + process.isAlive()
+            + ")\n"
+            + Files.readString(stdout)
+            + tail(stderr));
+  }
+
+  private String get(final URI uri) throws IOException, InterruptedException {
+    try {
+      return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (final ConnectException e) {
+      throw new AssertionError("nothing listens on " + uri, e);
+    }
+  }
+
+  private static String group(final Pattern pattern, final String text) {
+    final Matcher matcher = pattern.matcher(text);
+    assertThat(matcher.find()).as(pattern + " in\n" + text).isTrue();
+    return matcher.group(1);
+  }
+
+  private static String tail(final Path file) {
+    try {
+      final List<String> lines = Files.readAllLines(file);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
+  }
+
+  /** One final 10s window as the gauges showed it. */
+  private record Window(double start, double events, double logLoss) {}
+
+  /** Mean log loss before and after the drift. */
+  private record Level(double before, double after) {}
+}
