@@ -36,7 +36,9 @@ class PrometheusRuleGeneratorTest {
     assertThat(resource.path("metadata").path("name").asText()).isEqualTo("modelmon");
     // Read back, the YAML says the same as the rules file: no value re-typed or re-flowed.
     assertThat(resource.path("spec").path("groups"))
-        .as("spec.groups of %s: run bin/generate-prometheusrule", PrometheusRuleGenerator.PROMETHEUS_RULE)
+        .as(
+            "spec.groups of %s: run bin/generate-prometheusrule",
+            PrometheusRuleGenerator.PROMETHEUS_RULE)
         .isEqualTo(rules.get("groups"));
   }
 }
