@@ -65,6 +65,7 @@ public final class DemoRunner implements AutoCloseable {
   static final String IDLE_CLOSE = "5s";
   static final String APPLICATION_ID = "modelmon-demo";
   static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(5);
+  static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   /** The summary repeats its header every this many summaries (a minute). */
   private static final int HEADER_EVERY = 12;
@@ -263,6 +264,9 @@ public final class DemoRunner implements AutoCloseable {
     settings.put("modelmon.window.grace", GRACE);
     settings.put("modelmon.window.idle.close", IDLE_CLOSE);
     settings.put("modelmon.http.port", Integer.toString(httpPort));
+    // Kafka Streams does not leave its group on close, so a demo restarted on a kept --data-dir
+    // would wait out the previous member's session (45 s by default) before it gets any work.
+    settings.put("kafka.session.timeout.ms", Long.toString(SESSION_TIMEOUT.toMillis()));
     return ConfigLoader.load(Optional.empty(), Map.of(), settings);
   }
 
