@@ -141,17 +141,15 @@ public final class DemoRunner implements AutoCloseable {
    * Blocks until {@link #close()}, until {@code duration} has passed, or until the stream dies.
    *
    * @param duration how long to run at most; empty for no limit
+   * @return whether the stream died on its own (read before anything is closed, since a closed
+   *     stream no longer counts as failed)
    */
-  public void awaitEnd(final Optional<Duration> duration) throws InterruptedException {
+  public boolean awaitEnd(final Optional<Duration> duration) throws InterruptedException {
     if (duration.isPresent()) {
       ended.await(duration.get().toMillis(), TimeUnit.MILLISECONDS);
     } else {
       ended.await();
     }
-  }
-
-  /** Whether the stream died on its own. */
-  public boolean failed() {
     final ModelmonApplication app = application;
     return app != null && app.failed();
   }
