@@ -129,9 +129,10 @@ final class DemoCommand implements Callable<Integer> {
             stopped.countDown();
           }
         });
+    final boolean streamFailed;
     try {
       runner.start();
-      runner.awaitEnd(options.duration());
+      streamFailed = runner.awaitEnd(options.duration());
     } catch (final BrokerStartException e) {
       spec.commandLine()
           .getErr()
@@ -145,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
       stopped.await();
       return 0;
     }
-    if (runner.failed()) {
+    if (streamFailed) {
       spec.commandLine()
           .getErr()
           .println("modelmon demo: the stream stopped unexpectedly; see the log");

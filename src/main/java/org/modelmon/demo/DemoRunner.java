@@ -65,6 +65,7 @@ public final class DemoRunner implements AutoCloseable {
   static final String IDLE_CLOSE = "5s";
   static final String APPLICATION_ID = "modelmon-demo";
   static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(5);
+  static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   /** The summary repeats its header every this many summaries (a minute). */
   private static final int HEADER_EVERY = 12;
@@ -140,17 +141,15 @@ public final class DemoRunner implements AutoCloseable {
    * Blocks until {@link #close()}, until {@code duration} has passed, or until the stream dies.
    *
    * @param duration how long to run at most; empty for no limit
+   * @return whether the stream died on its own (read before anything is closed, since a closed
+   *     stream no longer counts as failed)
    */
-  public void awaitEnd(final Optional<Duration> duration) throws InterruptedException {
+  public boolean awaitEnd(final Optional<Duration> duration) throws InterruptedException {
     if (duration.isPresent()) {
       ended.await(duration.get().toMillis(), TimeUnit.MILLISECONDS);
     } else {
       ended.await();
     }
-  }
-
-  /** Whether the stream died on its own. */
-  public boolean failed() {
     final ModelmonApplication app = application;
     return app != null && app.failed();
   }
@@ -263,6 +262,9 @@ public final class DemoRunner implements AutoCloseable {
     settings.put("modelmon.window.grace", GRACE);
     settings.put("modelmon.window.idle.close", IDLE_CLOSE);
     settings.put("modelmon.http.port", Integer.toString(httpPort));
+    // Kafka Streams does not leave its group on close, so a demo restarted on a kept --data-dir
+    // would wait out the previous member's session (45 s by default) before it gets any work.
+    settings.put("kafka.session.timeout.ms", Long.toString(SESSION_TIMEOUT.toMillis()));
     return ConfigLoader.load(Optional.empty(), Map.of(), settings);
   }
 
