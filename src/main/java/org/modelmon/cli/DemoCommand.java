@@ -98,6 +98,19 @@ final class DemoCommand implements Callable<Integer> {
           "Kafka client port; a free one is used if it is taken or 0 (default: ${DEFAULT-VALUE}).")
   private int brokerPort;
 
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT",
+      description = "Use this Kafka cluster instead of starting a broker.")
+  private String bootstrapServers;
+
+  @Option(
+      names = "--traffic-only",
+      description =
+          "Only publish the references and produce the synthetic traffic to --bootstrap-servers;"
+              + " start no broker and no processor (e.g. beside a deployed modelmon).")
+  private boolean trafficOnly;
+
   @Override
   public Integer call() throws InterruptedException {
     final DemoOptions options;
@@ -111,7 +124,9 @@ final class DemoCommand implements Callable<Integer> {
               Optional.ofNullable(dataDir),
               httpPort,
               brokerPort,
-              invalidRate);
+              invalidRate,
+              Optional.ofNullable(bootstrapServers),
+              trafficOnly);
     } catch (final IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }

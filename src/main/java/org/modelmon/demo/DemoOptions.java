@@ -17,6 +17,9 @@ import java.util.Optional;
  * @param httpPort the HTTP port to try first (0 for any free port)
  * @param brokerPort the broker's client port to try first (0 for any free port)
  * @param invalidRate the share of malformed events, in [0, 1]
+ * @param bootstrapServers an existing Kafka cluster to use instead of starting a broker
+ * @param trafficOnly only publish references and produce traffic to {@code bootstrapServers}:
+ *     no broker, no processor (the traffic generator of a deployment such as Docker Compose)
  */
 public record DemoOptions(
     double rate,
@@ -26,7 +29,9 @@ public record DemoOptions(
     Optional<Path> dataDir,
     int httpPort,
     int brokerPort,
-    double invalidRate) {
+    double invalidRate,
+    Optional<String> bootstrapServers,
+    boolean trafficOnly) {
 
   /** Checks every value; the messages name the command-line option. */
   public DemoOptions {
@@ -46,6 +51,10 @@ public record DemoOptions(
     checkPort("--broker-port", brokerPort);
     if (!(invalidRate >= 0 && invalidRate <= 1)) {
       throw new IllegalArgumentException("--invalid-rate must be in [0, 1]: " + invalidRate);
+    }
+    Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+    if (trafficOnly && bootstrapServers.isEmpty()) {
+      throw new IllegalArgumentException("--traffic-only needs --bootstrap-servers");
     }
   }
 

@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.modelmon.ModelmonApplication;
@@ -98,17 +99,26 @@ public final class DemoRunner implements AutoCloseable {
    * @throws BrokerStartException if the broker does not come up
    */
   public void start() {
+    if (options.trafficOnly()) {
+      startTrafficOnly(options.bootstrapServers().orElseThrow());
+      return;
+    }
     final Optional<DataRoot> root = step("data directory", this::createDataRoot);
     if (root.isEmpty()) {
       return;
     }
     final Path dir = root.get().path();
-    final Optional<EmbeddedKafkaBroker> broker =
-        step("Kafka broker", () -> startBroker(dir.resolve("kafka")));
-    if (broker.isEmpty()) {
-      return;
+    final String bootstrapServers;
+    if (options.bootstrapServers().isPresent()) {
+      bootstrapServers = options.bootstrapServers().get();
+    } else {
+      final Optional<EmbeddedKafkaBroker> broker =
+          step("Kafka broker", () -> startBroker(dir.resolve("kafka")));
+      if (broker.isEmpty()) {
+        return;
+      }
+      bootstrapServers = broker.get().bootstrapServers();
     }
-    final String bootstrapServers = broker.get().bootstrapServers();
     final Optional<ModelmonApplication> app =
         step("modelmon", () -> startApplication(bootstrapServers, dir.resolve("streams")));
     if (app.isEmpty()) {
@@ -212,6 +222,71 @@ public final class DemoRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * Publishes the references to an existing cluster, then produces traffic until closed. A
+   * cluster that cannot be reached is an error here: there is nothing else to show.
+   */
+  private void startTrafficOnly(final String bootstrapServers) {
+    config =
+        ConfigLoader.load(
+            Optional.empty(), Map.of(), Map.of("modelmon.bootstrap.servers", bootstrapServers));
+    if (step("references", () -> publishReferencesOrFail(bootstrapServers)).isEmpty()) {
+      return;
+    }
+    final Optional<TrafficProducer> producer =
+        step(
+            "traffic",
+            () ->
+                TrafficProducer.start(
+                    bootstrapServers,
+                    config.predictionsTopic(),
+                    new TrafficGenerator(models, options.invalidRate(), options.seed()),
+                    options.rate(),
+                    options.driftAfter()));
+    if (producer.isEmpty()) {
+      return;
+    }
+    traffic = producer.get();
+    out.println(
+        "modelmon demo: producing "
+            + plain(options.rate())
+            + " events/s to "
+            + config.predictionsTopic()
+            + " on "
+            + bootstrapServers
+            + "; Ctrl-C to stop.");
+    out.flush();
+  }
+
+  private AutoCloseable publishReferencesOrFail(final String bootstrapServers) {
+    final List<Future<RecordMetadata>> sent = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = referencesProducer(bootstrapServers)) {
+      DemoModels.references(models)
+          .forEach(
+              (key, value) ->
+                  sent.add(
+                      producer.send(new ProducerRecord<>(config.referencesTopic(), key, value))));
+      for (final Future<RecordMetadata> future : sent) {
+        future.get(REFERENCE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (final InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (final ExecutionException | TimeoutException | KafkaException e) {
+      throw new IllegalStateException(
+          "cannot publish the references to Kafka at " + bootstrapServers + ": " + e, e);
+    }
+    return () -> {};
+  }
+
+  private static KafkaProducer<String, byte[]> referencesProducer(final String bootstrapServers) {
+    final Properties properties = new Properties();
+    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    properties.put(ProducerConfig.CLIENT_ID_CONFIG, "modelmon-demo-references");
+    properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) REFERENCE_TIMEOUT.toMillis());
+    return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
+  }
+
   private EmbeddedKafkaBroker startBroker(final Path dir) {
     final EmbeddedKafkaBroker.Builder builder =
         EmbeddedKafkaBroker.builder()
@@ -283,29 +358,13 @@ public final class DemoRunner implements AutoCloseable {
    * first event is sent; returns nothing to close.
    */
   private AutoCloseable publishReferences(final String bootstrapServers) {
-    final Properties properties = new Properties();
-    properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    properties.put(ProducerConfig.CLIENT_ID_CONFIG, "modelmon-demo-references");
-    properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) REFERENCE_TIMEOUT.toMillis());
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer())) {
-      final List<Future<RecordMetadata>> sent = new ArrayList<>();
-      DemoModels.references(models)
-          .forEach(
-              (key, value) ->
-                  sent.add(
-                      producer.send(new ProducerRecord<>(config.referencesTopic(), key, value))));
-      for (final Future<RecordMetadata> future : sent) {
-        future.get(REFERENCE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    } catch (final InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (final ExecutionException | TimeoutException e) {
+    try {
+      return publishReferencesOrFail(bootstrapServers);
+    } catch (final IllegalStateException e) {
       // The demo still runs, only without KL and drift; say so rather than stop.
       LOG.atWarn().setCause(e).log("Could not publish the demo's references");
+      return () -> {};
     }
-    return () -> {};
   }
 
   private void printIntroduction(
@@ -320,7 +379,9 @@ public final class DemoRunner implements AutoCloseable {
         models.stream().map(SyntheticModel::displayName).collect(Collectors.joining(", "));
     out.println();
     out.println(
-        "modelmon demo: a single-node Kafka broker (KRaft) on "
+        (options.bootstrapServers().isPresent()
+                ? "modelmon demo: Kafka at "
+                : "modelmon demo: a single-node Kafka broker (KRaft) on ")
             + bootstrapServers
             + ", data in "
             + root

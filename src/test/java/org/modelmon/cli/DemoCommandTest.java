@@ -30,7 +30,9 @@ class DemoCommandTest {
             "--invalid-rate=SHARE",
             "--data-dir=DIR",
             "--http-port=PORT",
-            "--broker-port=PORT");
+            "--broker-port=PORT",
+            "--bootstrap-servers=HOST:PORT",
+            "--traffic-only");
   }
 
   @Test
@@ -42,6 +44,7 @@ class DemoCommandTest {
     assertRefused("--http-port must be a port", "--http-port", "70000");
     assertRefused("--broker-port must be a port", "--broker-port", "-1");
     assertRefused("Invalid value for option '--duration'", "--duration", "soon");
+    assertRefused("--traffic-only needs --bootstrap-servers", "--traffic-only");
   }
 
   private static void assertRefused(final String message, final String... flags) {
