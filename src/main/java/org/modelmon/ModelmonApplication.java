@@ -23,12 +23,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.modelmon.config.ConfigException;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.http.ApplicationQueries;
@@ -44,8 +47,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running modelmon instance: HTTP endpoints up first (live, not ready), then topics ensured
- * (retrying while the broker is unreachable), then the Kafka Streams topology running with its
- * metrics exported.
+ * (retrying while the broker is unreachable, giving up when it refuses the credentials), then the
+ * Kafka Streams topology running with its metrics exported.
  */
 public final class ModelmonApplication implements AutoCloseable {
 
@@ -84,6 +87,9 @@ public final class ModelmonApplication implements AutoCloseable {
   /**
    * Starts an instance with {@code config}: returns once the HTTP endpoints answer and the
    * stream has been started, which may take as long as the broker stays unreachable.
+   *
+   * @throws ConfigException when the broker refuses the configured credentials; the message is one
+   *     line naming the bootstrap servers and the settings to check
    */
   public static ModelmonApplication start(final ModelmonConfig config) {
     final ModelmonApplication application = new ModelmonApplication(config);
@@ -155,7 +161,11 @@ public final class ModelmonApplication implements AutoCloseable {
     kafkaStreams.start();
   }
 
-  /** Ensures the topics exist, retrying with backoff while the broker cannot be reached. */
+  /**
+   * Ensures the topics exist, retrying with backoff while the broker cannot be reached.
+   *
+   * @throws ConfigException when the broker refuses the credentials
+   */
   private int ensureTopicsRetrying() {
     final Properties adminProperties = new Properties();
     adminProperties.putAll(config.kafka());
@@ -168,6 +178,9 @@ public final class ModelmonApplication implements AutoCloseable {
         try {
           return TopicSetup.ensureTopics(admin, config);
         } catch (ExecutionException e) {
+          if (e.getCause() instanceof AuthenticationException authentication) {
+            throw authenticationFailed(authentication);
+          }
           LOG.atWarn()
               .addKeyValue("bootstrapServers", config.bootstrapServers())
               .addKeyValue("error", String.valueOf(e.getCause()))
@@ -184,6 +197,25 @@ public final class ModelmonApplication implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /**
+   * Wrong credentials are a configuration error, not an outage: retrying cannot fix them, and a
+   * process that stays up, not ready, with a warning every 30 s hides the cause. Kafka's message
+   * says what the broker refused (never the password).
+   */
+  private ConfigException authenticationFailed(final AuthenticationException e) {
+    final String settings =
+        e instanceof SslAuthenticationException ? "kafka.ssl.*" : "kafka.sasl.*";
+    return new ConfigException(
+        "Kafka authentication failed for "
+            + config.bootstrapServers()
+            + ": "
+            + e.getMessage()
+            + "; check the "
+            + settings
+            + " settings",
+        e);
   }
 
   /**

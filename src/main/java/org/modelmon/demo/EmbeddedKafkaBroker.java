@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,11 +29,14 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.modelmon.demo.BrokerStartException.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +63,12 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>By default clients connect in plain text without credentials. With {@link
+ * Builder#saslPlainUsers(Map)} the client listener asks for SASL/PLAIN over plain text instead
+ * ({@code SASL_PLAINTEXT}), for tests of how clients pass credentials; {@link #clientProperties()}
+ * then holds the settings of an administrator the broker adds itself. The KRaft controller
+ * listener stays plain text either way: only this broker talks to it.
+ *
  * <p>The child JVM is stopped on {@link #close()}, by a shutdown hook if this JVM exits without
  * calling it, and by the child itself if this JVM dies without running shutdown hooks (see {@link
  * ParentWatchingMain}).
@@ -77,6 +87,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** The child JVM's standard output and error, in {@link #dataDir()}. */
   public static final String BROKER_OUT_FILE = "broker.out";
 
+  /**
+   * The user the broker adds to the SASL/PLAIN users for itself (inter-broker traffic) and for
+   * {@link #clientProperties()}.
+   */
+  public static final String SASL_ADMIN_USER = "embedded-admin";
+
   static final String SERVER_PROPERTIES_FILE = "server.properties";
   static final String KAFKA_LOG_DIR = "logs";
   static final String FORMAT_OUT_FILE = "storage-format.out";
@@ -85,6 +101,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
   private static final String HOST = "127.0.0.1";
+  private static final String PLAINTEXT_LISTENER = "PLAINTEXT";
+  private static final String SASL_LISTENER = "SASL_PLAINTEXT";
+  private static final String SASL_MECHANISM = "PLAIN";
+  private static final String PLAIN_LOGIN_MODULE =
+      "org.apache.kafka.common.security.plain.PlainLoginModule";
+
+  // What fits unescaped into a JAAS option name (user_<name>) and a quoted JAAS option value.
+  private static final Pattern SASL_USER_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern SASL_PASSWORD = Pattern.compile("[\\x20-\\x7e&&[^\"\\\\]]{1,128}");
+
   private static final int NODE_ID = 1;
   private static final int LOG_TAIL_LINES = 40;
   private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
@@ -111,11 +137,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           "log.dir",
           "log.dirs");
 
+  /** What {@link Builder#saslPlainUsers(Map)} derives, on top of {@link #MANAGED_PROPERTIES}. */
+  private static final Set<String> MANAGED_SASL_PROPERTIES =
+      Set.of(
+          "sasl.enabled.mechanisms",
+          "sasl.mechanism.inter.broker.protocol",
+          "listener.name." + SASL_LISTENER.toLowerCase(Locale.ROOT) + ".sasl.enabled.mechanisms",
+          "listener.name."
+              + SASL_LISTENER.toLowerCase(Locale.ROOT)
+              + "."
+              + SASL_MECHANISM.toLowerCase(Locale.ROOT)
+              + ".sasl.jaas.config");
+
   private final Path dataDir;
   private final boolean ownsDataDir;
   private final int brokerPort;
   private final int controllerPort;
   private final Map<String, String> extraProperties;
+  private final Map<String, String> saslUsers;
+  private final String saslAdminPassword;
   private final Duration startupTimeout;
   private final Thread shutdownHook;
 
@@ -131,12 +171,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       final int brokerPort,
       final int controllerPort,
       final Map<String, String> extraProperties,
+      final Map<String, String> saslUsers,
       final Duration startupTimeout) {
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
     this.extraProperties = extraProperties;
+    this.saslUsers = saslUsers;
+    // Random per instance, so that no test can come to depend on it; kept across restarts.
+    this.saslAdminPassword = saslUsers.isEmpty() ? "" : Uuid.randomUuid().toString();
     this.startupTimeout = startupTimeout;
     this.shutdownHook = new Thread(this::killOnJvmExit, "embedded-kafka-broker-shutdown");
   }
@@ -161,9 +205,39 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return dataDir;
   }
 
-  /** The port of the PLAINTEXT listener clients use. */
+  /** The port of the listener clients use (PLAINTEXT, or SASL_PLAINTEXT with SASL users). */
   public int brokerPort() {
     return brokerPort;
+  }
+
+  /**
+   * What a client needs to connect as an administrator: {@code bootstrap.servers}, and with SASL
+   * users also {@code security.protocol}, {@code sasl.mechanism} and {@code sasl.jaas.config} of
+   * {@link #SASL_ADMIN_USER}. Without SASL users, only {@code bootstrap.servers}.
+   */
+  public Map<String, String> clientProperties() {
+    final Map<String, String> props = new LinkedHashMap<>();
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    if (!saslUsers.isEmpty()) {
+      props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, SASL_LISTENER);
+      props.put(SaslConfigs.SASL_MECHANISM, SASL_MECHANISM);
+      props.put(SaslConfigs.SASL_JAAS_CONFIG, plainJaasConfig(SASL_ADMIN_USER, saslAdminPassword));
+    }
+    return Collections.unmodifiableMap(props);
+  }
+
+  /**
+   * A client's {@code sasl.jaas.config} for SASL/PLAIN as {@code user} with {@code password}: what
+   * an operator writes into {@code kafka.sasl.jaas.config}. Neither may contain a double quote or
+   * a backslash, which would need escaping.
+   */
+  public static String plainJaasConfig(final String user, final String password) {
+    return plainLogin(checkSaslUser(user), checkSaslPassword(user, password)) + ";";
+  }
+
+  /** The login module entry of {@code user}, without the closing {@code ;}. */
+  private static String plainLogin(final String user, final String password) {
+    return PLAIN_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + '"';
   }
 
   /** The port of the KRaft controller listener. */
@@ -276,6 +350,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             ports[0],
             ports[1],
             Map.copyOf(options.brokerProperties),
+            Map.copyOf(options.saslPlainUsers),
             options.startupTimeout);
     Runtime.getRuntime().addShutdownHook(instance.shutdownHook);
     try {
@@ -341,13 +416,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(NODE_ID));
     props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+    // One listener serves clients and the broker's own inter-broker traffic (transaction markers,
+    // for one), so with SASL the broker authenticates to itself as the admin user.
+    final String client = saslUsers.isEmpty() ? PLAINTEXT_LISTENER : SASL_LISTENER;
     props.put(
         "listeners",
-        "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://" + bootstrapServers());
+        client + "://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+    props.put("advertised.listeners", client + "://" + bootstrapServers());
     props.put("controller.listener.names", "CONTROLLER");
-    props.put("inter.broker.listener.name", "PLAINTEXT");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("inter.broker.listener.name", client);
+    props.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+    if (!saslUsers.isEmpty()) {
+      props.put("sasl.enabled.mechanisms", SASL_MECHANISM);
+      props.put("sasl.mechanism.inter.broker.protocol", SASL_MECHANISM);
+      props.put(
+          "listener.name."
+              + SASL_LISTENER.toLowerCase(Locale.ROOT)
+              + "."
+              + SASL_MECHANISM.toLowerCase(Locale.ROOT)
+              + ".sasl.jaas.config",
+          brokerJaasConfig());
+    }
     props.put("log.dirs", dataDir.resolve(KAFKA_LOG_DIR).toString());
     // A single node can hold one replica only; the defaults of 3 would leave the internal topics
     // of consumer groups, transactions and share groups uncreatable.
@@ -373,6 +462,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       throw new BrokerStartException(Reason.IO_ERROR, "cannot write " + file, e);
     }
     return file;
+  }
+
+  /**
+   * The broker's side of SASL/PLAIN: its own credentials for inter-broker connections, and a
+   * {@code user_<name>="<password>"} entry for every user it accepts, the admin among them.
+   */
+  private String brokerJaasConfig() {
+    final Map<String, String> users = new LinkedHashMap<>();
+    users.put(SASL_ADMIN_USER, saslAdminPassword);
+    users.putAll(saslUsers);
+    final StringBuilder jaas = new StringBuilder(plainLogin(SASL_ADMIN_USER, saslAdminPassword));
+    users.forEach(
+        (user, password) ->
+            jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+    return jaas.append(';').toString();
   }
 
   /** Runs Kafka's storage tool to write meta.properties and the single-voter quorum. */
@@ -444,7 +548,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Thread.sleep(POLL_INTERVAL.toMillis());
       }
       final Properties props = new Properties();
-      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+      props.putAll(clientProperties());
       props.put(AdminClientConfig.CLIENT_ID_CONFIG, "embedded-kafka-broker-readiness");
       props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
       props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
@@ -704,6 +808,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return value.replace("\\", "\\\\");
   }
 
+  private static String checkSaslUser(final String user) {
+    Objects.requireNonNull(user, "user");
+    if (!SASL_USER_NAME.matcher(user).matches()) {
+      throw new IllegalArgumentException(
+          "SASL user name \"" + user + "\" is not 1-64 characters of A-Z a-z 0-9 _ -");
+    }
+    return user;
+  }
+
+  // The message names the user, never the password.
+  private static String checkSaslPassword(final String user, final String password) {
+    Objects.requireNonNull(password, "password of " + user);
+    if (!SASL_PASSWORD.matcher(password).matches()) {
+      throw new IllegalArgumentException(
+          "the SASL password of "
+              + user
+              + " is not 1-128 printable ASCII characters without \" and \\");
+    }
+    return password;
+  }
+
   private static long remainingNanos(final long deadlineNanos) {
     return deadlineNanos - System.nanoTime();
   }
@@ -718,6 +843,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int brokerPort;
     private int controllerPort;
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+    private final Map<String, String> saslPlainUsers = new LinkedHashMap<>();
     private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
 
     private Builder() {}
@@ -767,6 +893,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
+     * Makes the client listener {@code SASL_PLAINTEXT} with mechanism {@code PLAIN}, accepting
+     * exactly these users and {@link EmbeddedKafkaBroker#SASL_ADMIN_USER}, which the broker uses
+     * itself and {@link EmbeddedKafkaBroker#clientProperties()} hands out. Clients then need {@code
+     * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a {@code
+     * sasl.jaas.config} such as {@link EmbeddedKafkaBroker#plainJaasConfig(String, String)} gives.
+     * Without this option, or with an empty map, the listener is PLAINTEXT.
+     *
+     * <p>Every authenticated user may do anything: no authorizer is configured.
+     *
+     * @param userToPassword user names (1-64 characters of {@code A-Z a-z 0-9 _ -}) and their
+     *     passwords (1-128 printable ASCII characters, no {@code "} or {@code \})
+     * @throws IllegalArgumentException for a name or password that does not fit, or for {@link
+     *     EmbeddedKafkaBroker#SASL_ADMIN_USER}
+     */
+    public Builder saslPlainUsers(final Map<String, String> userToPassword) {
+      Objects.requireNonNull(userToPassword, "userToPassword");
+      userToPassword.forEach(
+          (user, password) -> {
+            checkSaslPassword(checkSaslUser(user), password);
+            if (user.equals(SASL_ADMIN_USER)) {
+              throw new IllegalArgumentException(
+                  SASL_ADMIN_USER + " is the broker's own SASL user; pick another name");
+            }
+          });
+      saslPlainUsers.clear();
+      saslPlainUsers.putAll(userToPassword);
+      return this;
+    }
+
+    /**
      * How long to wait for storage formatting and for the broker to answer, on start and on each
      * restart; {@link #DEFAULT_STARTUP_TIMEOUT} by default.
      */
@@ -788,6 +944,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       if (brokerPort != 0 && brokerPort == controllerPort) {
         throw new IllegalArgumentException(
             "broker and controller ports must differ: both are " + brokerPort);
+      }
+      if (!saslPlainUsers.isEmpty()) {
+        for (final String key : brokerProperties.keySet()) {
+          if (MANAGED_SASL_PROPERTIES.contains(key)) {
+            throw new IllegalArgumentException(
+                key + " is set by EmbeddedKafkaBroker itself when it has SASL users");
+          }
+        }
       }
       return EmbeddedKafkaBroker.start(this);
     }

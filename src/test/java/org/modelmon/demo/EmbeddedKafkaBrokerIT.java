@@ -11,11 +11,15 @@ import static org.modelmon.testing.KafkaTestUtils.uniqueName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,6 +28,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -144,6 +150,52 @@ class EmbeddedKafkaBrokerIT {
   }
 
   @Test
+  void shouldNeedNothingButTheAddressWithoutSaslUsers() {
+    assertThat(broker.clientProperties())
+        .isEqualTo(Map.of("bootstrap.servers", broker.bootstrapServers()));
+  }
+
+  @Test
+  void shouldAcceptSaslPlainUsersAndRefuseAWrongPassword() throws Exception {
+    try (EmbeddedKafkaBroker sasl =
+        EmbeddedKafkaBroker.builder().saslPlainUsers(Map.of("alice", "alice-secret")).start()) {
+      final String topic = uniqueName("sasl");
+      try (Admin admin = Admin.create(new HashMap<>(sasl.clientProperties()))) {
+        createTopic(admin, topic, 1);
+      }
+
+      // A transaction commits only if the broker can write its markers to itself, over the same
+      // SASL listener as the admin user: this proves the inter-broker settings too.
+      final Properties producerProps = saslProperties(sasl, "alice", "alice-secret");
+      producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, uniqueName("producer"));
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(topic, "k", "committed"));
+        producer.commitTransaction();
+      }
+      final Properties consumerProps = saslProperties(sasl, "alice", "alice-secret");
+      consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, uniqueName("group"));
+      consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      try (KafkaConsumer<String, String> consumer =
+          new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+        consumer.subscribe(List.of(topic));
+        assertThat(consumeAtLeast(consumer, 1, CONSUME_TIMEOUT))
+            .extracting(ConsumerRecord::value)
+            .containsExactly("committed");
+      }
+
+      try (Admin wrong = Admin.create(saslProperties(sasl, "alice", "not-her-password"))) {
+        assertThatThrownBy(() -> wrong.listTopics().names().get(60, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class)
+            .hasCauseInstanceOf(SaslAuthenticationException.class);
+      }
+    }
+  }
+
+  @Test
   void shouldReportTheBrokerLogWhenTheBrokerCannotStart() {
     // The storage tool accepts this; the broker fails when it builds the authorizer.
     final EmbeddedKafkaBroker.Builder builder =
@@ -195,6 +247,16 @@ class EmbeddedKafkaBrokerIT {
             false),
         new StringDeserializer(),
         new StringDeserializer());
+  }
+
+  private static Properties saslProperties(
+      final EmbeddedKafkaBroker sasl, final String user, final String password) {
+    final Properties props = new Properties();
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, sasl.bootstrapServers());
+    props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+    props.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+    props.put(SaslConfigs.SASL_JAAS_CONFIG, EmbeddedKafkaBroker.plainJaasConfig(user, password));
+    return props;
   }
 
   private static List<String> values(final String prefix, final int count) {

@@ -55,6 +55,46 @@ class EmbeddedKafkaBrokerTest {
   }
 
   @Test
+  void shouldRejectSaslUsersThatDoNotFitIntoAJaasConfig() {
+    final EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder();
+
+    assertThatThrownBy(() -> builder.saslPlainUsers(Map.of("al ice", "secret")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("al ice");
+    assertThatThrownBy(() -> builder.saslPlainUsers(Map.of("alice", "se\"cret")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("alice")
+        .hasMessageNotContaining("se\"cret");
+    assertThatThrownBy(() -> builder.saslPlainUsers(Map.of("alice", "")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> builder.saslPlainUsers(Map.of(EmbeddedKafkaBroker.SASL_ADMIN_USER, "secret")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(EmbeddedKafkaBroker.SASL_ADMIN_USER);
+  }
+
+  @Test
+  void shouldRejectSaslSettingsItDerivesItselfWhenItHasSaslUsers() {
+    final EmbeddedKafkaBroker.Builder builder =
+        EmbeddedKafkaBroker.builder()
+            .brokerProperty("sasl.enabled.mechanisms", "SCRAM-SHA-256")
+            .saslPlainUsers(Map.of("alice", "secret"));
+
+    // Rejected before anything is launched.
+    assertThatThrownBy(builder::start)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sasl.enabled.mechanisms");
+  }
+
+  @Test
+  void shouldWriteThePlainJaasConfigAClientNeeds() {
+    assertThat(EmbeddedKafkaBroker.plainJaasConfig("alice", "s3cret!"))
+        .isEqualTo(
+            "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"alice\" password=\"s3cret!\";");
+  }
+
+  @Test
   void shouldRejectEqualBrokerAndControllerPorts() {
     assertThatThrownBy(
             () -> EmbeddedKafkaBroker.builder().brokerPort(19092).controllerPort(19092).start())

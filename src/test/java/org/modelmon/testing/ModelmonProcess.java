@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.modelmon.cli.Main;
 
@@ -39,6 +40,19 @@ public final class ModelmonProcess implements AutoCloseable {
    */
   public static ModelmonProcess start(final Path configFile, final int httpPort, final Path output)
       throws IOException {
+    return start(configFile, httpPort, output, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, int, Path)}, with {@code environment} added to the environment the child
+   * inherits: how a container hands modelmon its secrets ({@code MODELMON_KAFKA_SASL_JAAS_CONFIG}).
+   */
+  public static ModelmonProcess start(
+      final Path configFile,
+      final int httpPort,
+      final Path output,
+      final Map<String, String> environment)
+      throws IOException {
     final List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
@@ -47,11 +61,12 @@ public final class ModelmonProcess implements AutoCloseable {
     command.add(Main.class.getName());
     command.addAll(
         List.of("run", "--config", configFile.toString(), "-D", "modelmon.http.port=" + httpPort));
-    final Process process =
+    final ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+    builder.environment().putAll(environment);
+    final Process process = builder.start();
     return new ModelmonProcess(process, httpPort, output);
   }
 
@@ -102,6 +117,11 @@ public final class ModelmonProcess implements AutoCloseable {
   /** SIGKILL: no shutdown hook, no clean close. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Everything the process has written so far, standard output and error interleaved. */
+  public String output() throws IOException {
+    return Files.readString(output);
   }
 
   /** The last 40 lines of the process's output. */
