@@ -112,9 +112,11 @@ class KillRecoveryIT {
               return null;
             });
     for (int kill = 0; kill < KILLS; kill++) {
-      Thread.sleep(4000 + random.nextInt(8000));
+      // Each kill lands on a running processor, at a random moment of its work.
+      Thread.sleep(2000 + random.nextInt(6000));
       modelmon.kill();
       modelmon = ModelmonProcess.start(config, ModelmonProcess.freePort(), output);
+      modelmon.awaitStatus("/health/ready", 200, Duration.ofSeconds(90));
     }
     production.get(120, TimeUnit.SECONDS);
     modelmon.awaitStatus("/health/ready", 200, Duration.ofSeconds(90));
