@@ -29,6 +29,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.modelmon.config.Durations;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.http.ApplicationQueries;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One running modelmon instance: HTTP endpoints up first (live, not ready), then topics ensured
  * (retrying while the broker is unreachable), then the Kafka Streams topology running with its
- * metrics exported.
+ * metrics exported. Ready means the stream is running and the Kafka cluster answers.
  */
 public final class ModelmonApplication implements AutoCloseable {
 
@@ -62,6 +63,7 @@ public final class ModelmonApplication implements AutoCloseable {
   private final List<AutoCloseable> binders;
   private volatile KafkaStreams streams;
   private volatile KafkaStreamsMetrics streamsMetrics;
+  private volatile BrokerProbe brokerProbe;
   private volatile boolean closing;
   private HttpApi http;
 
@@ -89,6 +91,11 @@ public final class ModelmonApplication implements AutoCloseable {
     final ModelmonApplication application = new ModelmonApplication(config);
     try {
       application.startHttp();
+      application.brokerProbe =
+          BrokerProbe.start(
+              application.adminProperties(),
+              BrokerProbe.DEFAULT_INTERVAL,
+              BrokerProbe.DEFAULT_TIMEOUT);
       application.startStreams();
     } catch (RuntimeException e) {
       application.close();
@@ -110,6 +117,7 @@ public final class ModelmonApplication implements AutoCloseable {
               config.httpPort(),
               registry,
               this::streamState,
+              this::brokerReachable,
               queries,
               config.windows().stream().map(WindowSpec::label).toList(),
               java.time.Clock.systemUTC());
@@ -157,9 +165,7 @@ public final class ModelmonApplication implements AutoCloseable {
 
   /** Ensures the topics exist, retrying with backoff while the broker cannot be reached. */
   private int ensureTopicsRetrying() {
-    final Properties adminProperties = new Properties();
-    adminProperties.putAll(config.kafka());
-    adminProperties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    final Properties adminProperties = adminProperties();
     adminProperties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
     adminProperties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     Duration backoff = Duration.ofSeconds(1);
@@ -171,7 +177,7 @@ public final class ModelmonApplication implements AutoCloseable {
           LOG.atWarn()
               .addKeyValue("bootstrapServers", config.bootstrapServers())
               .addKeyValue("error", String.valueOf(e.getCause()))
-              .addKeyValue("retryIn", backoff)
+              .addKeyValue("retryIn", Durations.format(backoff))
               .log("Cannot set up topics; not ready, retrying");
           if (terminated.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
             break;
@@ -184,6 +190,14 @@ public final class ModelmonApplication implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  /** Admin client settings: every {@code kafka.*} pass-through key, and the bootstrap servers. */
+  private Properties adminProperties() {
+    final Properties properties = new Properties();
+    properties.putAll(config.kafka());
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    return properties;
   }
 
   /**
@@ -213,6 +227,11 @@ public final class ModelmonApplication implements AutoCloseable {
   private String streamState() {
     final KafkaStreams current = streams;
     return current == null ? "STARTING" : current.state().name();
+  }
+
+  private boolean brokerReachable() {
+    final BrokerProbe probe = brokerProbe;
+    return probe != null && probe.reachable();
   }
 
   /** The port the HTTP endpoints listen on (useful when configured as 0). */
@@ -257,6 +276,11 @@ public final class ModelmonApplication implements AutoCloseable {
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();
+    }
+    final BrokerProbe probe = brokerProbe;
+    if (probe != null) {
+      probe.close();
+      brokerProbe = null;
     }
     if (http != null) {
       http.close();
