@@ -64,6 +64,8 @@ public final class ModelmonApplication implements AutoCloseable {
   private volatile KafkaStreams streams;
   private volatile KafkaStreamsMetrics streamsMetrics;
   private volatile BrokerProbe brokerProbe;
+  /** Topic set-up's Admin client while it retries: close() closes it to end a wait at once. */
+  private volatile Admin setupAdmin;
   private volatile boolean closing;
   private HttpApi http;
 
@@ -88,20 +90,39 @@ public final class ModelmonApplication implements AutoCloseable {
    * stream has been started, which may take as long as the broker stays unreachable.
    */
   public static ModelmonApplication start(final ModelmonConfig config) {
-    final ModelmonApplication application = new ModelmonApplication(config);
+    final ModelmonApplication application = create(config);
+    application.start();
+    return application;
+  }
+
+  /**
+   * An instance with {@code config}, not started yet: for a caller that must be able to {@link
+   * #close()} it while {@link #start()} still waits for the broker, such as a signal handler.
+   */
+  public static ModelmonApplication create(final ModelmonConfig config) {
+    return new ModelmonApplication(config);
+  }
+
+  /**
+   * Serves HTTP, then starts the stream: returns once it has been started, which may take as long
+   * as the broker stays unreachable, or as soon as {@link #close()} is called, from any thread.
+   */
+  public void start() {
     try {
-      application.startHttp();
-      application.brokerProbe =
-          BrokerProbe.start(
-              application.adminProperties(),
-              BrokerProbe.DEFAULT_INTERVAL,
-              BrokerProbe.DEFAULT_TIMEOUT);
-      application.startStreams();
+      synchronized (this) {
+        if (closing) {
+          return;
+        }
+        startHttp();
+        brokerProbe =
+            BrokerProbe.start(
+                adminProperties(), BrokerProbe.DEFAULT_INTERVAL, BrokerProbe.DEFAULT_TIMEOUT);
+      }
+      startStreams();
     } catch (RuntimeException e) {
-      application.close();
+      close();
       throw e;
     }
-    return application;
   }
 
   private void startHttp() {
@@ -129,9 +150,17 @@ public final class ModelmonApplication implements AutoCloseable {
 
   private void startStreams() {
     final int inputPartitions = ensureTopicsRetrying();
-    if (closing) {
-      return;
+    // Under the monitor of close(), so that a close() meanwhile either comes first and no stream
+    // starts, or comes after and finds the stream to close.
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      startStreams(inputPartitions);
     }
+  }
+
+  private void startStreams(final int inputPartitions) {
     final Topology topology =
         ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge);
     final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
@@ -170,10 +199,14 @@ public final class ModelmonApplication implements AutoCloseable {
     adminProperties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     Duration backoff = Duration.ofSeconds(1);
     try (Admin admin = Admin.create(adminProperties)) {
+      setupAdmin = admin;
       while (!closing) {
         try {
           return TopicSetup.ensureTopics(admin, config);
         } catch (ExecutionException e) {
+          if (closing) {
+            break; // close() failed the call on purpose
+          }
           LOG.atWarn()
               .addKeyValue("bootstrapServers", config.bootstrapServers())
               .addKeyValue("error", String.valueOf(e.getCause()))
@@ -188,6 +221,8 @@ public final class ModelmonApplication implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      setupAdmin = null;
     }
     return 0;
   }
@@ -266,6 +301,13 @@ public final class ModelmonApplication implements AutoCloseable {
     }
     closing = true;
     terminated.countDown();
+    // Read after closing is set, as ensureTopicsRetrying() sets it before it reads closing: either
+    // it sees closing or this sees its Admin, whose pending call then fails at once instead of
+    // holding start() for up to the Admin's API timeout.
+    final Admin admin = setupAdmin;
+    if (admin != null) {
+      admin.close(Duration.ZERO);
+    }
     final KafkaStreams current = streams;
     if (current != null) {
       // Leaving the group hands this instance's tasks to the others at once, instead of after
