@@ -32,6 +32,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.modelmon.config.ConfigException;
+import org.modelmon.config.Durations;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.http.ApplicationQueries;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One running modelmon instance: HTTP endpoints up first (live, not ready), then topics ensured
  * (retrying while the broker is unreachable, giving up when it refuses the credentials), then the
- * Kafka Streams topology running with its metrics exported.
+ * Kafka Streams topology running with its metrics exported. Ready means the stream is running and
+ * the Kafka cluster answers.
  */
 public final class ModelmonApplication implements AutoCloseable {
 
@@ -65,6 +67,9 @@ public final class ModelmonApplication implements AutoCloseable {
   private final List<AutoCloseable> binders;
   private volatile KafkaStreams streams;
   private volatile KafkaStreamsMetrics streamsMetrics;
+  private volatile BrokerProbe brokerProbe;
+  /** Topic set-up's Admin client while it retries: close() closes it to end a wait at once. */
+  private volatile Admin setupAdmin;
   private volatile boolean closing;
   private HttpApi http;
 
@@ -92,15 +97,39 @@ public final class ModelmonApplication implements AutoCloseable {
    *     line naming the bootstrap servers and the settings to check
    */
   public static ModelmonApplication start(final ModelmonConfig config) {
-    final ModelmonApplication application = new ModelmonApplication(config);
+    final ModelmonApplication application = create(config);
+    application.start();
+    return application;
+  }
+
+  /**
+   * An instance with {@code config}, not started yet: for a caller that must be able to {@link
+   * #close()} it while {@link #start()} still waits for the broker, such as a signal handler.
+   */
+  public static ModelmonApplication create(final ModelmonConfig config) {
+    return new ModelmonApplication(config);
+  }
+
+  /**
+   * Serves HTTP, then starts the stream: returns once it has been started, which may take as long
+   * as the broker stays unreachable, or as soon as {@link #close()} is called, from any thread.
+   */
+  public void start() {
     try {
-      application.startHttp();
-      application.startStreams();
+      synchronized (this) {
+        if (closing) {
+          return;
+        }
+        startHttp();
+        brokerProbe =
+            BrokerProbe.start(
+                adminProperties(), BrokerProbe.DEFAULT_INTERVAL, BrokerProbe.DEFAULT_TIMEOUT);
+      }
+      startStreams();
     } catch (RuntimeException e) {
-      application.close();
+      close();
       throw e;
     }
-    return application;
   }
 
   private void startHttp() {
@@ -116,6 +145,7 @@ public final class ModelmonApplication implements AutoCloseable {
               config.httpPort(),
               registry,
               this::streamState,
+              this::brokerReachable,
               queries,
               config.windows().stream().map(WindowSpec::label).toList(),
               java.time.Clock.systemUTC());
@@ -127,9 +157,17 @@ public final class ModelmonApplication implements AutoCloseable {
 
   private void startStreams() {
     final int inputPartitions = ensureTopicsRetrying();
-    if (closing) {
-      return;
+    // Under the monitor of close(), so that a close() meanwhile either comes first and no stream
+    // starts, or comes after and finds the stream to close.
+    synchronized (this) {
+      if (closing) {
+        return;
+      }
+      startStreams(inputPartitions);
     }
+  }
+
+  private void startStreams(final int inputPartitions) {
     final Topology topology =
         ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge);
     final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
@@ -167,13 +205,12 @@ public final class ModelmonApplication implements AutoCloseable {
    * @throws ConfigException when the broker refuses the credentials
    */
   private int ensureTopicsRetrying() {
-    final Properties adminProperties = new Properties();
-    adminProperties.putAll(config.kafka());
-    adminProperties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    final Properties adminProperties = adminProperties();
     adminProperties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
     adminProperties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     Duration backoff = Duration.ofSeconds(1);
     try (Admin admin = Admin.create(adminProperties)) {
+      setupAdmin = admin;
       while (!closing) {
         try {
           return TopicSetup.ensureTopics(admin, config);
@@ -181,10 +218,13 @@ public final class ModelmonApplication implements AutoCloseable {
           if (e.getCause() instanceof AuthenticationException authentication) {
             throw authenticationFailed(authentication);
           }
+          if (closing) {
+            break; // close() failed the call on purpose
+          }
           LOG.atWarn()
               .addKeyValue("bootstrapServers", config.bootstrapServers())
               .addKeyValue("error", String.valueOf(e.getCause()))
-              .addKeyValue("retryIn", backoff)
+              .addKeyValue("retryIn", Durations.format(backoff))
               .log("Cannot set up topics; not ready, retrying");
           if (terminated.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
             break;
@@ -195,8 +235,18 @@ public final class ModelmonApplication implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      setupAdmin = null;
     }
     return 0;
+  }
+
+  /** Admin client settings: every {@code kafka.*} pass-through key, and the bootstrap servers. */
+  private Properties adminProperties() {
+    final Properties properties = new Properties();
+    properties.putAll(config.kafka());
+    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    return properties;
   }
 
   /**
@@ -247,6 +297,11 @@ public final class ModelmonApplication implements AutoCloseable {
     return current == null ? "STARTING" : current.state().name();
   }
 
+  private boolean brokerReachable() {
+    final BrokerProbe probe = brokerProbe;
+    return probe != null && probe.reachable();
+  }
+
   /** The port the HTTP endpoints listen on (useful when configured as 0). */
   public int httpPort() {
     return http.port();
@@ -279,6 +334,13 @@ public final class ModelmonApplication implements AutoCloseable {
     }
     closing = true;
     terminated.countDown();
+    // Read after closing is set, as ensureTopicsRetrying() sets it before it reads closing: either
+    // it sees closing or this sees its Admin, whose pending call then fails at once instead of
+    // holding start() for up to the Admin's API timeout.
+    final Admin admin = setupAdmin;
+    if (admin != null) {
+      admin.close(Duration.ZERO);
+    }
     final KafkaStreams current = streams;
     if (current != null) {
       // Leaving the group hands this instance's tasks to the others at once, instead of after
@@ -289,6 +351,11 @@ public final class ModelmonApplication implements AutoCloseable {
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();
+    }
+    final BrokerProbe probe = brokerProbe;
+    if (probe != null) {
+      probe.close();
+      brokerProbe = null;
     }
     if (http != null) {
       http.close();

@@ -64,9 +64,14 @@ final class RunCommand implements Callable<Integer> {
             stopped.countDown();
           }
         });
-    try (ModelmonApplication app = ModelmonApplication.start(config)) {
+    // Created before it starts, so that a signal while start() waits for an unreachable broker
+    // closes it, and start() returns, instead of going unheard.
+    try (ModelmonApplication app = ModelmonApplication.create(config)) {
       running.set(app);
       // Either the handler sees the application and closes it, or we see its request here.
+      if (!stopRequested.get()) {
+        app.start();
+      }
       if (!stopRequested.get()) {
         LOG.info("modelmon is running; HTTP on port {}", app.httpPort());
         app.awaitTermination();

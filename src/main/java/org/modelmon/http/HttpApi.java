@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
@@ -65,6 +66,7 @@ public final class HttpApi implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Supplier<String> streamState;
+  private final BooleanSupplier brokerReachable;
   private final ModelQueries queries;
   private final List<String> windowLabels;
   private final Clock clock;
@@ -72,11 +74,13 @@ public final class HttpApi implements AutoCloseable {
   private HttpApi(
       final HttpServer server,
       final Supplier<String> streamState,
+      final BooleanSupplier brokerReachable,
       final ModelQueries queries,
       final List<String> windowLabels,
       final Clock clock) {
     this.server = server;
     this.streamState = streamState;
+    this.brokerReachable = brokerReachable;
     this.queries = queries;
     this.windowLabels = List.copyOf(windowLabels);
     this.clock = clock;
@@ -99,7 +103,9 @@ public final class HttpApi implements AutoCloseable {
    * @param host bind address
    * @param port port, 0 for any free one
    * @param registry what {@code /metrics} exports
-   * @param streamState the Kafka Streams state name; {@code RUNNING} means ready
+   * @param streamState the Kafka Streams state name; ready needs {@code RUNNING}
+   * @param brokerReachable whether the Kafka cluster answers; ready needs it too, since the
+   *     stream stays {@code RUNNING} through a broker outage
    * @param queries what the API answers from
    * @param windowLabels the configured windows, as labelled
    */
@@ -108,12 +114,14 @@ public final class HttpApi implements AutoCloseable {
       final int port,
       final PrometheusRegistry registry,
       final Supplier<String> streamState,
+      final BooleanSupplier brokerReachable,
       final ModelQueries queries,
       final List<String> windowLabels,
       final Clock clock)
       throws IOException {
     final HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    final HttpApi api = new HttpApi(server, streamState, queries, windowLabels, clock);
+    final HttpApi api =
+        new HttpApi(server, streamState, brokerReachable, queries, windowLabels, clock);
     server.createContext("/metrics", new MetricsHandler(PrometheusProperties.get(), registry));
     server.createContext("/health/live", api.handler(api::live));
     server.createContext("/health/ready", api.handler(api::ready));
@@ -208,10 +216,18 @@ public final class HttpApi implements AutoCloseable {
     return new Answer(200, Map.of("status", "UP"));
   }
 
+  /**
+   * 200 when the stream is {@code RUNNING} and the Kafka cluster answers, else 503; either way
+   * {@code status} is the stream state and {@code broker} says whether the cluster answers.
+   */
   private Answer ready(final HttpExchange exchange) {
     exactPath(exchange, "/health/ready");
     final String state = streamState.get();
-    return new Answer("RUNNING".equals(state) ? 200 : 503, Map.of("status", state));
+    final boolean reachable = brokerReachable.getAsBoolean();
+    final Map<String, Object> body = new LinkedHashMap<>();
+    body.put("status", state);
+    body.put("broker", reachable ? "reachable" : "unreachable");
+    return new Answer("RUNNING".equals(state) && reachable ? 200 : 503, body);
   }
 
   private static void exactPath(final HttpExchange exchange, final String path) {

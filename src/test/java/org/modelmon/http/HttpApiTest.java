@@ -417,12 +417,46 @@ class HttpApiTest {
     served.streamState.set("REBALANCING");
     final HttpResponse<String> rebalancing = get("/health/ready");
     assertThat(rebalancing.statusCode()).isEqualTo(503);
-    assertThat(json(rebalancing)).isEqualTo(JSON.readTree("{\"status\": \"REBALANCING\"}"));
+    assertThat(json(rebalancing))
+        .isEqualTo(JSON.readTree("{\"status\": \"REBALANCING\", \"broker\": \"reachable\"}"));
 
     served.streamState.set("RUNNING");
     final HttpResponse<String> running = get("/health/ready");
     assertThat(running.statusCode()).isEqualTo(200);
-    assertThat(json(running)).isEqualTo(JSON.readTree("{\"status\": \"RUNNING\"}"));
+    assertThat(fieldNames(json(running))).containsExactly("status", "broker");
+    assertThat(json(running))
+        .isEqualTo(JSON.readTree("{\"status\": \"RUNNING\", \"broker\": \"reachable\"}"));
+  }
+
+  @ParameterizedTest(name = "stream {0}, broker unreachable -> 503")
+  @ValueSource(strings = {"RUNNING", "REBALANCING", "STARTING"})
+  void shouldAnswerNotReadyWhileTheBrokerIsUnreachable(final String state) throws Exception {
+    // Kafka Streams stays RUNNING through a broker outage: only the probe tells.
+    served.streamState.set(state);
+    served.brokerReachable.set(false);
+
+    final HttpResponse<String> response = get("/health/ready");
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(json(response))
+        .isEqualTo(
+            JSON.readTree(
+                "{\"status\": \"" + state + "\", \"broker\": \"unreachable\"}"));
+  }
+
+  @Test
+  void shouldAnswerReadyAgainOnceTheBrokerAnswers() throws Exception {
+    served.brokerReachable.set(false);
+    assertThat(get("/health/ready").statusCode()).isEqualTo(503);
+
+    served.brokerReachable.set(true);
+    final HttpResponse<String> response = get("/health/ready");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(json(response).get("broker").asText()).isEqualTo("reachable");
+    // Liveness never depends on the broker: a restart would not bring the cluster back.
+    served.brokerReachable.set(false);
+    assertThat(get("/health/live").statusCode()).isEqualTo(200);
   }
 
   // --- /api/v1 ---

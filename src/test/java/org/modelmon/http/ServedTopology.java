@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.modelmon.metrics.WindowMetricsCollector;
 import org.modelmon.reference.ReferenceParser;
@@ -31,6 +32,9 @@ final class ServedTopology implements AutoCloseable {
   /** What {@code /health/ready} reports; tests set it. */
   final AtomicReference<String> streamState = new AtomicReference<>("RUNNING");
 
+  /** Whether {@code /health/ready} is told the Kafka cluster answers; tests set it. */
+  final AtomicBoolean brokerReachable = new AtomicBoolean(true);
+
   final HttpApi api;
 
   private ServedTopology(
@@ -49,6 +53,7 @@ final class ServedTopology implements AutoCloseable {
             0,
             fixture.registry,
             streamState::get,
+            brokerReachable::get,
             queries,
             windows,
             Clock.fixed(now, ZoneOffset.UTC));

@@ -125,7 +125,15 @@ final class ModelmonCluster implements AutoCloseable {
 
   /** Starts one more instance of the application, in this JVM. */
   ModelmonApplication startInstance() throws IOException {
-    final Path file = configFile(instances.size(), 0);
+    return startInstance(instances.size());
+  }
+
+  /**
+   * Starts an instance with the configuration, and so the state dir, of instance {@code index}:
+   * for a restart in place, once the one that had it is closed.
+   */
+  ModelmonApplication startInstance(final int index) throws IOException {
+    final Path file = configFile(index, 0);
     final ModelmonApplication instance =
         ModelmonApplication.start(ConfigLoader.load(Optional.of(file), Map.of(), Map.of()));
     instances.add(instance);
@@ -140,7 +148,7 @@ final class ModelmonCluster implements AutoCloseable {
     final Properties properties = new Properties();
     properties.setProperty("modelmon.bootstrap.servers", broker.bootstrapServers());
     properties.setProperty("modelmon.application.id", "modelmon-it-" + suffix);
-    properties.setProperty("modelmon.state.dir", workDir.resolve("state-" + index).toString());
+    properties.setProperty("modelmon.state.dir", stateDir(index).toString());
     properties.setProperty("modelmon.topic.predictions", topic("predictions"));
     properties.setProperty("modelmon.topic.dlq", topic("predictions-dlq"));
     properties.setProperty("modelmon.topic.references", topic("model-references"));
@@ -153,6 +161,11 @@ final class ModelmonCluster implements AutoCloseable {
       properties.store(out, "integration test instance " + index);
     }
     return file;
+  }
+
+  /** The state dir of instance {@code index}. */
+  Path stateDir(final int index) {
+    return workDir.resolve("state-" + index);
   }
 
   /** A directory for the test's own files, deleted with the cluster. */
@@ -198,6 +211,54 @@ final class ModelmonCluster implements AutoCloseable {
     return new ExpectedWindows.Event(
         model, "", time, CHURN_CLASSES, new double[] {stay, 1 - stay},
         random.nextDouble() < stay ? 0 : 1);
+  }
+
+  /**
+   * {@code count} events of eight models (three contract forms, one with a reference) spread
+   * evenly over [from, to), each up to 2 s later than its place: out of order, within any grace of
+   * 5 s or more.
+   */
+  static List<ExpectedWindows.Event> events(
+      final Random random, final long from, final long to, final int count) {
+    final List<ExpectedWindows.Event> events = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      final long time = from + ((to - from - 2000) * i) / count + random.nextInt(2000);
+      events.add(
+          i % 2 == 0 ? randomEvent(random, time) : binaryEvent(random, "model-" + (i % 5), time));
+    }
+    return events;
+  }
+
+  /** Sends {@code events} round-robin over {@code partitions} partitions, and flushes. */
+  void produce(final List<ExpectedWindows.Event> events, final int partitions) {
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int i = 0; i < events.size(); i++) {
+        send(producer, i % partitions, events.get(i));
+      }
+    }
+  }
+
+  /**
+   * Sends one event of model {@code model} at {@code time} to every partition: the watermark, the
+   * least stream time over the partitions, then reaches {@code time} without waiting for the
+   * idle close, and every window ending by {@code time} minus grace is final. The marker's own
+   * windows stay open.
+   */
+  void advanceWatermark(final String model, final long time, final int partitions) {
+    final Random random = new Random(time);
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      for (int partition = 0; partition < partitions; partition++) {
+        send(producer, partition, binaryEvent(random, model, time));
+      }
+    }
+  }
+
+  /** Sum of {@code modelmon_predictions_total} over every model on one instance. */
+  double predictionsTotal(final ModelmonApplication instance)
+      throws IOException, InterruptedException {
+    return scrape(instance).samples("modelmon_predictions_total").stream()
+        .mapToDouble(PrometheusText.Sample::value)
+        .sum();
   }
 
   /** The event as JSON: score form for fraud, array form for digits, object form otherwise. */

@@ -1,5 +1,12 @@
 package org.modelmon.testing;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -78,6 +86,42 @@ public final class KafkaTestUtils {
   public static <K, V> List<ConsumerRecord<K, V>> consumeAtLeast(
       final Consumer<K, V> consumer, final int count, final Duration timeout) {
     return consumeUntil(consumer, records -> records.size() >= count, timeout);
+  }
+
+  /**
+   * A loopback port free right now and below the kernel's ephemeral port range, for a broker that
+   * must keep its ports across a restart, or one that starts on a port chosen in advance. While
+   * nothing listens there, no other process can be handed such a port for an outgoing connection
+   * or a {@code new ServerSocket(0)}, and a client connecting to it can never connect to itself.
+   */
+  public static int freeFixedPort() throws IOException {
+    final int ephemeralLow = ephemeralRangeLow();
+    final int low = Math.max(1024, ephemeralLow - 12_000);
+    for (int attempt = 0; attempt < 100; attempt++) {
+      final int port = ThreadLocalRandom.current().nextInt(low, ephemeralLow);
+      try (ServerSocket socket = new ServerSocket()) {
+        // 127.0.0.1, where the embedded broker listens.
+        socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 1);
+        return port;
+      } catch (final BindException taken) {
+        // try another
+      }
+    }
+    throw new IllegalStateException("no free port in [" + low + ", " + ephemeralLow + ")");
+  }
+
+  /** The first port of Linux's ephemeral range, or the IANA one's elsewhere. */
+  private static int ephemeralRangeLow() {
+    try {
+      // Line by line: readString trusts the size procfs reports and returns a truncated text.
+      final String range =
+          Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).strip();
+      final int low = Integer.parseInt(range.split("\\s+")[0]);
+      // A range starting very low leaves no room below it; the IANA range's start is free then.
+      return low >= 16_384 ? low : 49_152;
+    } catch (final IOException | RuntimeException e) {
+      return 49_152;
+    }
   }
 
   private static <T> T await(final KafkaFuture<T> future, final String what) {

@@ -1,0 +1,181 @@
+package org.modelmon.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.modelmon.ModelmonApplication;
+import org.modelmon.demo.EmbeddedKafkaBroker;
+import org.modelmon.testing.KafkaTestUtils;
+import org.modelmon.testing.PrometheusText;
+
+/**
+ * The broker stops and comes back while the processor runs: {@code /health/ready} reports the
+ * outage (503, broker unreachable) and recovers, and the processor reconnects and carries on to
+ * exactly the windows of an uninterrupted run, none of them emitted twice.
+ *
+ * <p>The test restarts a broker of its own, on fixed ports below the ephemeral range so that
+ * nothing else can take them while it is down: the run's shared broker serves the other tests.
+ */
+class BrokerRestartIT {
+
+  private static final int PARTITIONS = 4;
+  private static final Map<String, Long> WINDOW_SIZES = Map.of("1m", 60_000L, "5m", 300_000L);
+  private static final Duration IDLE_CLOSE = Duration.ofSeconds(120);
+  private static final Duration OUTAGE = Duration.ofSeconds(5);
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+  private static final String MARKER = "end-of-data";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private EmbeddedKafkaBroker broker;
+  private ModelmonCluster cluster;
+
+  @BeforeEach
+  void startOwnBroker() throws IOException {
+    final int brokerPort = KafkaTestUtils.freeFixedPort();
+    int controllerPort = KafkaTestUtils.freeFixedPort();
+    while (controllerPort == brokerPort) {
+      controllerPort = KafkaTestUtils.freeFixedPort();
+    }
+    broker =
+        EmbeddedKafkaBroker.builder().brokerPort(brokerPort).controllerPort(controllerPort).start();
+  }
+
+  @AfterEach
+  void stop() {
+    try {
+      if (cluster != null) {
+        cluster.close();
+      }
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+    }
+  }
+
+  @Test
+  void shouldReportTheOutageAndCarryOnToExactWindowsWhenTheBrokerRestarts() throws Exception {
+    // Given an instance with idle close 120 s. While the broker is down no partition's stream
+    // time advances; were every partition still for the idle close, the watermark would run on
+    // with the wall clock and finalise the windows the second half still falls into, counting
+    // its events late. The outage — stop, 5 s down, restart, reconnect — takes 10–30 s here, so
+    // 120 s leave room for a slow restart on a busy machine. Nothing waits for the idle close:
+    // markers end the data.
+    cluster =
+        new ModelmonCluster(
+            broker,
+            Map.of(
+                "modelmon.windows", "1m,5m",
+                "modelmon.window.grace", "5s",
+                "modelmon.window.idle.close", Long.toString(IDLE_CLOSE.toSeconds()) + "s"));
+    cluster.createTopics(PARTITIONS);
+    cluster.publishReference(
+        "churn", "{\"model\":\"churn\",\"distribution\":{\"stay\":0.8,\"leave\":0.2}}");
+    final long start = Math.floorDiv(System.currentTimeMillis() - 3_600_000L, 300_000L) * 300_000L;
+    final ExpectedWindows expected = new ExpectedWindows(WINDOW_SIZES);
+    expected.reference("churn", ModelmonCluster.CHURN_CLASSES, ModelmonCluster.CHURN_REFERENCE);
+    final Random random = new Random(20261201);
+    // Event time [start, start+3m) before the outage, [start+3m, start+5m) after: the 5m window
+    // [start, start+5m) holds events of both.
+    final List<ExpectedWindows.Event> before =
+        ModelmonCluster.events(random, start, start + 180_000L, 3000);
+    final List<ExpectedWindows.Event> after =
+        ModelmonCluster.events(random, start + 180_000L, start + 300_000L, 2000);
+    before.forEach(expected::add);
+    after.forEach(expected::add);
+
+    final ModelmonApplication instance = cluster.startInstance();
+    awaitReady(instance, 200);
+    cluster.produce(before, PARTITIONS);
+    awaitPredictions(instance, before.size());
+
+    // When the broker stops,
+    final long quietSince = System.nanoTime();
+    broker.stop();
+
+    // then the instance is not ready, though its stream is still RUNNING,
+    final JsonNode down = JSON.readTree(awaitReady(instance, 503).body());
+    assertThat(down.get("broker").asText()).isEqualTo("unreachable");
+    // and stays so while the broker is down.
+    final long downUntil = System.nanoTime() + OUTAGE.toNanos();
+    while (System.nanoTime() < downUntil) {
+      final HttpResponse<String> response = cluster.get(instance, "/health/ready");
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+      Thread.sleep(250);
+    }
+
+    // When the broker is back, the instance is ready again,
+    broker.restart();
+    final JsonNode up = JSON.readTree(awaitReady(instance, 200).body());
+    assertThat(up.get("status").asText()).isEqualTo("RUNNING");
+    assertThat(up.get("broker").asText()).isEqualTo("reachable");
+    cluster.produce(after, PARTITIONS);
+    assertThat(Duration.ofNanos(System.nanoTime() - quietSince))
+        .as("the outage must stay well below the idle close, or events would count late")
+        .isLessThan(IDLE_CLOSE.dividedBy(2));
+    // and once the watermark passes start+5m+grace on every partition,
+    cluster.advanceWatermark(MARKER, start + 330_000L, PARTITIONS);
+
+    // every window is exact, and none was emitted twice (readWindows checks).
+    final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
+    windows.keySet().removeIf(key -> key.startsWith(MARKER + "@"));
+    assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
+    for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
+      ModelmonApplicationIT.assertMatches(
+          entry.getKey(), windows.get(entry.getKey()), entry.getValue());
+    }
+    final PrometheusText scrape = cluster.scrape(instance);
+    for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {
+      final String[] parts = series.getKey().split("@", -1);
+      final String[] labels = {"model", parts[0], "version", parts[1], "window", parts[2]};
+      final ExpectedWindows.Expected latest = expected.byKey().get(series.getValue());
+      assertThat(scrape.value("modelmon_window_predictions", labels).orElseThrow())
+          .as(series.getKey())
+          .isEqualTo((double) latest.predictions);
+      assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels).orElseThrow())
+          .as(series.getKey())
+          .isCloseTo(latest.logLossSum, within(1e-9 * latest.logLossSum));
+    }
+    assertThat(scrape.samples("modelmon_late_events_total"))
+        .allSatisfy(sample -> assertThat(sample.value()).isZero());
+    assertThat(cluster.get(instance, "/health/ready").statusCode()).isEqualTo(200);
+  }
+
+  /** Polls {@code /health/ready} until it answers {@code status}; returns that answer. */
+  private HttpResponse<String> awaitReady(final ModelmonApplication instance, final int status)
+      throws IOException, InterruptedException {
+    final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    HttpResponse<String> response = cluster.get(instance, "/health/ready");
+    while (response.statusCode() != status && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      response = cluster.get(instance, "/health/ready");
+    }
+    assertThat(response.statusCode())
+        .as("/health/ready within %s: %s", TIMEOUT, response.body())
+        .isEqualTo(status);
+    return response;
+  }
+
+  /** Waits until the instance has scored {@code count} events. */
+  private void awaitPredictions(final ModelmonApplication instance, final int count)
+      throws IOException, InterruptedException {
+    final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    double scored = cluster.predictionsTotal(instance);
+    while (scored < count && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      scored = cluster.predictionsTotal(instance);
+    }
+    assertThat(scored).as("events scored within %s", TIMEOUT).isEqualTo((double) count);
+  }
+}
