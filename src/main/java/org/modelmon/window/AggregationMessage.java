@@ -56,7 +56,8 @@ public sealed interface AggregationMessage {
     final byte tag = buffer.get();
     return switch (tag) {
       case 'P' -> new Partial(
-          buffer.getLong(), WindowAggregate.fromBytes(Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses));
+          buffer.getLong(),
+          WindowAggregate.fromBytes(Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses));
       case 'W' -> new Watermark(buffer.getInt(), buffer.getLong());
       default -> throw new IllegalArgumentException("unknown aggregation message tag " + tag);
     };

@@ -71,7 +71,8 @@ class CardinalityAttackTest {
     fixture = new TopologyFixture(config);
     state =
         new DriverStateQueries(
-            fixture.driver, new ReferenceParser(config.probabilityTolerance(), config.maxClasses()));
+            fixture.driver,
+            new ReferenceParser(config.probabilityTolerance(), config.maxClasses()));
     WindowMetricsCollector.register(fixture.registry, state, config.metricsMaxClasses());
   }
 

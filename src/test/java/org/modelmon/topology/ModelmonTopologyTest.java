@@ -319,7 +319,8 @@ class ModelmonTopologyTest {
     assertThat(window.get("logLossSum").asDouble()).isCloseTo(0.7339691750802004, within(EXACT));
     assertThat(window.get("labelCounts").get("stay").asLong()).isEqualTo(1);
     assertThat(window.get("labelCounts").get("leave").asLong()).isEqualTo(1);
-    assertThat(openWindowCounts()).containsExactlyInAnyOrderEntriesOf(Map.of("churn@@1m@+120s", 1L));
+    assertThat(openWindowCounts())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("churn@@1m@+120s", 1L));
   }
 
   @Test

@@ -266,7 +266,9 @@ class WindowAggregateTest {
     assertThat(actual.referenceCrossEntropySum()).isEqualTo(expected.referenceCrossEntropySum());
     assertThat(actual.classes()).containsExactlyInAnyOrderElementsOf(expected.classes());
     for (final String className : expected.classes()) {
-      assertThat(actual.labelCount(className)).as(className).isEqualTo(expected.labelCount(className));
+      assertThat(actual.labelCount(className))
+          .as(className)
+          .isEqualTo(expected.labelCount(className));
       assertThat(actual.predictionSum(className))
           .as(className)
           .isEqualTo(expected.predictionSum(className));
