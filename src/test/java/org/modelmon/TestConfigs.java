@@ -23,6 +23,20 @@ public final class TestConfigs {
   /** As {@link #config(String, Duration, Duration)}, with {@code modelmon.max.models}. */
   public static ModelmonConfig config(
       final String windows, final Duration grace, final Duration idleClose, final int maxModels) {
+    return config(windows, grace, idleClose, maxModels, 1000, 50);
+  }
+
+  /**
+   * As {@link #config(String, Duration, Duration)}, with the cardinality limits {@code
+   * modelmon.max.models}, {@code modelmon.max.classes} and {@code modelmon.metrics.max.classes}.
+   */
+  public static ModelmonConfig config(
+      final String windows,
+      final Duration grace,
+      final Duration idleClose,
+      final int maxModels,
+      final int maxClasses,
+      final int metricsMaxClasses) {
     final List<WindowSpec> specs =
         Arrays.stream(windows.split(","))
             .map(label -> new WindowSpec(label, Durations.parse(label)))
@@ -41,10 +55,10 @@ public final class TestConfigs {
         idleClose,
         1e-15,
         1e-3,
-        1000,
+        maxClasses,
         Duration.ofHours(1),
         maxModels,
-        50,
+        metricsMaxClasses,
         "127.0.0.1",
         0,
         Map.of());

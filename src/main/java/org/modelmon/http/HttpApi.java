@@ -49,6 +49,12 @@ public final class HttpApi implements AutoCloseable {
   /** The window history a request covers when it gives no {@code from}. */
   public static final Duration DEFAULT_RANGE = Duration.ofHours(24);
 
+  /**
+   * Most characters of a request's own text — a path, a parameter — quoted back in an error, so
+   * that an error answer stays small however long the request.
+   */
+  static final int MAX_QUOTED = 80;
+
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODELS_PATH = "/api/v1/models";
@@ -129,7 +135,7 @@ public final class HttpApi implements AutoCloseable {
     server.createContext(
         "/",
         StatusPageHandler.create(
-            api.handler(exchange -> notFound(exchange.getRequestURI().getPath()))));
+            api.handler(exchange -> notFound(exchange.getRequestURI().getRawPath()))));
     server.start();
     LOG.atInfo().addKeyValue("address", host + ":" + api.port()).log("HTTP endpoints serving");
     return api;
@@ -174,7 +180,8 @@ public final class HttpApi implements AutoCloseable {
       try {
         if (!"GET".equals(exchange.getRequestMethod())
             && !"HEAD".equals(exchange.getRequestMethod())) {
-          throw new ApiException(405, "method not allowed: " + exchange.getRequestMethod());
+          throw new ApiException(
+              405, "method not allowed: " + quote(exchange.getRequestMethod()));
         }
         answer = route.answer(exchange);
       } catch (ApiException e) {
@@ -182,7 +189,7 @@ public final class HttpApi implements AutoCloseable {
       } catch (NotReadyException e) {
         answer = error(503, e.getMessage());
       } catch (RuntimeException e) {
-        LOG.atError().setCause(e).addKeyValue("path", exchange.getRequestURI().getPath())
+        LOG.atError().setCause(e).addKeyValue("path", quote(exchange.getRequestURI().getPath()))
             .log("HTTP request failed");
         answer = error(500, "internal error");
       }
@@ -195,7 +202,26 @@ public final class HttpApi implements AutoCloseable {
   }
 
   private static Answer notFound(final String path) {
-    return error(404, "no such endpoint: " + path);
+    return error(404, "no such endpoint: " + quote(path));
+  }
+
+  /**
+   * {@code text} as quoted in an error: at most {@link #MAX_QUOTED} characters of it, never half
+   * of a surrogate pair.
+   */
+  static String quote(final String text) {
+    if (text.length() <= MAX_QUOTED) {
+      return text;
+    }
+    final int end =
+        Character.isHighSurrogate(text.charAt(MAX_QUOTED - 1)) ? MAX_QUOTED - 1 : MAX_QUOTED;
+    return text.substring(0, end) + "… (" + text.length() + " characters)";
+  }
+
+  private static ApiException noSuchEndpoint(final HttpExchange exchange) {
+    // The raw path: decoded, /a%2Fb would read as the different /a/b.
+    return new ApiException(
+        404, "no such endpoint: " + quote(exchange.getRequestURI().getRawPath()));
   }
 
   private static void send(final HttpExchange exchange, final Answer answer) throws IOException {
@@ -232,7 +258,7 @@ public final class HttpApi implements AutoCloseable {
 
   private static void exactPath(final HttpExchange exchange, final String path) {
     if (!exchange.getRequestURI().getPath().equals(path)) {
-      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+      throw noSuchEndpoint(exchange);
     }
   }
 
@@ -245,14 +271,14 @@ public final class HttpApi implements AutoCloseable {
     }
     // The server routes by plain string prefix, so /api/v1/modelsX... lands here too.
     if (!path.startsWith(MODELS_PATH + "/")) {
-      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+      throw noSuchEndpoint(exchange);
     }
     final String rest = path.substring(MODELS_PATH.length() + 1);
     final int slash = rest.indexOf('/');
     if (slash <= 0 || !rest.substring(slash).equals("/windows")) {
-      throw new ApiException(404, "no such endpoint: " + exchange.getRequestURI().getPath());
+      throw noSuchEndpoint(exchange);
     }
-    final String model = URLDecoder.decode(rest.substring(0, slash), StandardCharsets.UTF_8);
+    final String model = Query.decode(rest.substring(0, slash));
     return new Answer(200, windows(source, model, query));
   }
 
@@ -278,10 +304,10 @@ public final class HttpApi implements AutoCloseable {
 
   private List<WindowResult> windows(
       final ModelQueries source, final String model, final Query query) {
-    final Instant now = clock.instant();
-    final Instant to = query.instant("to").orElse(now);
-    final Instant from = query.instant("from").orElse(to.minus(DEFAULT_RANGE));
-    if (from.isAfter(to)) {
+    final long to = query.epochMillis("to").orElseGet(() -> clock.instant().toEpochMilli());
+    final long from =
+        query.epochMillis("from").orElse(saturatedSubtract(to, DEFAULT_RANGE.toMillis()));
+    if (from > to) {
       throw new ApiException(400, "from must not be after to");
     }
     final int limit = query.integer("limit", MAX_WINDOWS);
@@ -291,7 +317,8 @@ public final class HttpApi implements AutoCloseable {
     final List<String> windows = query.value("window").map(List::of).orElse(windowLabels);
     for (final String window : windows) {
       if (!windowLabels.contains(window)) {
-        throw new ApiException(400, "unknown window " + window + "; configured: " + windowLabels);
+        throw new ApiException(
+            400, "unknown window " + quote(window) + "; configured: " + windowLabels);
       }
     }
     final List<ModelKey> series = new ArrayList<>();
@@ -302,20 +329,44 @@ public final class HttpApi implements AutoCloseable {
       }
     }
     if (series.isEmpty()) {
-      throw new ApiException(404, "unknown model " + model + query.value("version").map(v -> " version " + v).orElse(""));
+      throw new ApiException(
+          404,
+          "unknown model " + quote(model)
+              + query.value("version").map(v -> " version " + quote(v)).orElse(""));
+    }
+    final List<WindowResult> results = new ArrayList<>();
+    // Every window starts at or after the epoch: an earlier part of the range holds nothing.
+    if (to < 0) {
+      return results;
     }
     // Any series may hold the earliest windows: take up to limit of each, keep the earliest limit.
-    final List<WindowResult> results = new ArrayList<>();
+    // Once limit are kept, a later series can only add windows starting no later than the last
+    // kept one, so each store scan stops there: a huge range costs at most limit per series.
+    long upTo = to;
     for (final ModelKey key : series) {
       for (final String window : windows) {
-        results.addAll(source.windows(key, window, from, to, limit));
-        results.sort(WINDOW_ORDER);
+        results.addAll(
+            source.windows(
+                key,
+                window,
+                Instant.ofEpochMilli(Math.max(from, 0)),
+                Instant.ofEpochMilli(upTo),
+                limit));
         if (results.size() > limit) {
+          results.sort(WINDOW_ORDER);
           results.subList(limit, results.size()).clear();
+          upTo = results.get(limit - 1).startMillis();
         }
       }
     }
+    results.sort(WINDOW_ORDER);
     return results;
+  }
+
+  private static long saturatedSubtract(final long a, final long b) {
+    final long difference = a - b;
+    // Overflow only when the signs of a and b differ and the result's sign is not a's.
+    return ((a ^ b) & (a ^ difference)) < 0 ? Long.MIN_VALUE : difference;
   }
 
   /** Query-string parameters, validated on access. */
@@ -325,22 +376,25 @@ public final class HttpApi implements AutoCloseable {
       final Map<String, String> values = new LinkedHashMap<>();
       if (rawQuery != null && !rawQuery.isEmpty()) {
         for (final String pair : rawQuery.split("&")) {
+          if (pair.isEmpty()) {
+            continue; // "a=1&&b=2"
+          }
           final int equals = pair.indexOf('=');
           final String name = decode(equals < 0 ? pair : pair.substring(0, equals));
           final String value = equals < 0 ? "" : decode(pair.substring(equals + 1));
           if (values.putIfAbsent(name, value) != null) {
-            throw new ApiException(400, "parameter " + name + " given twice");
+            throw new ApiException(400, "parameter " + quote(name) + " given twice");
           }
         }
       }
       return new Query(values);
     }
 
-    private static String decode(final String text) {
+    static String decode(final String text) {
       try {
         return URLDecoder.decode(text, StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
-        throw new ApiException(400, "malformed query string");
+        throw new ApiException(400, "malformed percent escape in " + quote(text));
       }
     }
 
@@ -360,8 +414,9 @@ public final class HttpApi implements AutoCloseable {
           .orElse(false);
     }
 
-    java.util.Optional<Instant> instant(final String name) {
-      return value(name).map(text -> parseInstant(name, text));
+    /** A time as epoch milliseconds: what the stores and peers take, so it must fit a long. */
+    java.util.Optional<Long> epochMillis(final String name) {
+      return value(name).map(text -> parseEpochMillis(name, text));
     }
 
     int integer(final String name, final int fallback) {
@@ -371,21 +426,25 @@ public final class HttpApi implements AutoCloseable {
                 try {
                   return Integer.parseInt(text);
                 } catch (NumberFormatException e) {
-                  throw new ApiException(400, name + " must be an integer");
+                  throw new ApiException(400, name + " must be an integer, got " + quote(text));
                 }
               })
           .orElse(fallback);
     }
 
-    private static Instant parseInstant(final String name, final String text) {
+    private static long parseEpochMillis(final String name, final String text) {
+      final boolean digits = text.chars().allMatch(c -> c >= '0' && c <= '9');
       try {
-        if (text.chars().allMatch(Character::isDigit) && text.length() <= 15) {
-          return Instant.ofEpochMilli(Long.parseLong(text));
-        }
-        return Instant.parse(text);
-      } catch (DateTimeParseException | NumberFormatException e) {
+        return digits ? Long.parseLong(text) : Instant.parse(text).toEpochMilli();
+      } catch (NumberFormatException | ArithmeticException e) {
         throw new ApiException(
-            400, name + " must be epoch milliseconds or an ISO-8601 instant, got " + text);
+            400,
+            name + " is out of range: epoch milliseconds from 0 to " + Long.MAX_VALUE + " or an"
+                + " ISO-8601 instant within ±292 million years, got " + quote(text));
+      } catch (DateTimeParseException e) {
+        throw new ApiException(
+            400,
+            name + " must be epoch milliseconds or an ISO-8601 instant, got " + quote(text));
       }
     }
   }

@@ -91,13 +91,13 @@ public final class ModelmonTopology {
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(PARTIALS_STORE),
                 WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate())
+                WindowSerdes.windowAggregate(config.maxClasses()))
             .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(OPEN_WINDOWS_STORE),
                 WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate())
+                WindowSerdes.windowAggregate(config.maxClasses()))
             .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -130,11 +130,11 @@ public final class ModelmonTopology {
             () -> new ScoringProcessor(parser, referenceParser, admission, metrics, config.epsilon()),
             Named.as("score"))
         .process(
-            () -> new PartialAggregator(bucketMillis(config), FLUSH_INTERVAL),
+            () -> new PartialAggregator(bucketMillis(config), config.maxClasses(), FLUSH_INTERVAL),
             Named.as("pre-aggregate"),
             PARTIALS_STORE)
         .repartition(
-            Repartitioned.with(WindowSerdes.modelKey(), WindowSerdes.aggregationMessage())
+            Repartitioned.with(WindowSerdes.modelKey(), WindowSerdes.aggregationMessage(config.maxClasses()))
                 .withName(AGGREGATION_TOPIC)
                 .withStreamPartitioner(new AggregationPartitioner()))
         .process(
@@ -144,6 +144,7 @@ public final class ModelmonTopology {
                     config.grace(),
                     config.idleClose(),
                     inputPartitions,
+                    config.maxClasses(),
                     config.epsilon(),
                     FLUSH_INTERVAL,
                     referenceParser,

@@ -35,6 +35,7 @@ final class PartialAggregator
     implements Processor<ModelKey, ScoredPrediction, ModelKey, AggregationMessage> {
 
   private final long bucketMillis;
+  private final int maxClasses;
   private final Duration flushInterval;
   private final Map<OpenWindowKey, WindowAggregate> partials = new HashMap<>();
   private ProcessorContext<ModelKey, AggregationMessage> context;
@@ -43,8 +44,14 @@ final class PartialAggregator
   private long streamTimeMillis = WatermarkTracker.NONE;
   private long sentStreamTimeMillis = WatermarkTracker.NONE;
 
-  PartialAggregator(final long bucketMillis, final Duration flushInterval) {
+  /**
+   * @param bucketMillis the bucket length
+   * @param maxClasses classes tracked per partial ({@code modelmon.max.classes})
+   * @param flushInterval how often partials are sent on (wall clock)
+   */
+  PartialAggregator(final long bucketMillis, final int maxClasses, final Duration flushInterval) {
     this.bucketMillis = bucketMillis;
+    this.maxClasses = maxClasses;
     this.flushInterval = flushInterval;
   }
 
@@ -70,7 +77,11 @@ final class PartialAggregator
     final OpenWindowKey bucket =
         new OpenWindowKey(
             bucketStart + bucketMillis, bucketMillis, record.key().model(), record.key().version());
-    final WindowAggregate partial = partials.computeIfAbsent(bucket, b -> new WindowAggregate());
+    WindowAggregate partial = partials.get(bucket);
+    if (partial == null) {
+      partial = new WindowAggregate(maxClasses);
+      partials.put(bucket, partial);
+    }
     partial.add(record.value());
     store.put(bucket, partial);
     // An event ahead of the wall clock (allowed up to modelmon.max.future.skew) is windowed at

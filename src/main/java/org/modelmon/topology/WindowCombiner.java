@@ -45,6 +45,7 @@ final class WindowCombiner
   private final long graceMillis;
   private final long idleCloseMillis;
   private final int inputPartitions;
+  private final int maxClasses;
   private final double epsilon;
   private final Duration checkInterval;
   private final ReferenceParser referenceParser;
@@ -66,6 +67,7 @@ final class WindowCombiner
       final Duration grace,
       final Duration idleClose,
       final int inputPartitions,
+      final int maxClasses,
       final double epsilon,
       final Duration checkInterval,
       final ReferenceParser referenceParser,
@@ -75,6 +77,7 @@ final class WindowCombiner
     this.graceMillis = grace.toMillis();
     this.idleCloseMillis = idleClose.toMillis();
     this.inputPartitions = inputPartitions;
+    this.maxClasses = maxClasses;
     this.epsilon = epsilon;
     this.checkInterval = checkInterval;
     this.referenceParser = referenceParser;
@@ -140,7 +143,7 @@ final class WindowCombiner
       }
       final OpenWindowKey windowKey = new OpenWindowKey(end, size, key.model(), key.version());
       final WindowAggregate open = openWindows.get(windowKey);
-      final WindowAggregate combined = open == null ? new WindowAggregate() : open;
+      final WindowAggregate combined = open == null ? new WindowAggregate(maxClasses) : open;
       combined.add(sums);
       openWindows.put(windowKey, combined);
     }

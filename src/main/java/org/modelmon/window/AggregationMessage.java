@@ -46,13 +46,18 @@ public sealed interface AggregationMessage {
         .array();
   }
 
-  /** Reads the form written by {@link #toBytes}. */
-  static AggregationMessage fromBytes(final byte[] bytes) {
+  /**
+   * Reads the form written by {@link #toBytes}.
+   *
+   * @param maxClasses the bound of the partial aggregates read ({@code modelmon.max.classes})
+   */
+  static AggregationMessage fromBytes(final byte[] bytes, final int maxClasses) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
     final byte tag = buffer.get();
     return switch (tag) {
       case 'P' -> new Partial(
-          buffer.getLong(), WindowAggregate.fromBytes(Arrays.copyOfRange(bytes, 9, bytes.length)));
+          buffer.getLong(),
+          WindowAggregate.fromBytes(Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses));
       case 'W' -> new Watermark(buffer.getInt(), buffer.getLong());
       default -> throw new IllegalArgumentException("unknown aggregation message tag " + tag);
     };

@@ -18,11 +18,34 @@ import org.modelmon.math.CompensatedSum;
  * window is final. Classes are tracked by name, since events of one model may list their classes
  * in different orders.
  *
- * <p>Mutable: one instance accumulates many events on the per-event path. Instances are confined
- * to the stream thread that owns them.
+ * <p><b>At most {@code maxClasses} classes</b> ({@code modelmon.max.classes}) are tracked per
+ * aggregate, so that a producer inventing class names cannot make state, the aggregation topic or
+ * window records grow without limit. A class is tracked from the first event or partial that
+ * brings it while there is room, in first-seen order; a class that comes later is not tracked
+ * per class (no label count, mean prediction or class log loss), but its event still counts in
+ * every total: the count, Σℓ, ΣD(p‖q), ΣH(p,q) and the largest event time. Hence:
+ *
+ * <ul>
+ *   <li>while a window sees at most {@code maxClasses} distinct classes, every per-class sum is
+ *       exact, and combining partials gives the same sums in any order;
+ *   <li>the classes of an aggregate's first event are always tracked. A class that every event
+ *       lists is therefore tracked in every partial and stays exact: above all each class of
+ *       the model's reference with p(c) &gt; 0, which every event must list ({@code
+ *       CLASS_MISMATCH}), and on which label and prediction drift rest;
+ *   <li>beyond the bound, which other classes are tracked depends on arrival order, and their
+ *       sums are lower bounds: a partial that had no room for a class cannot pass on its share.
+ * </ul>
+ *
+ * <p>Mutable: one instance accumulates many events on the per-event path, which allocates nothing
+ * once an event's classes are tracked or the bound is reached. Instances are confined to the
+ * stream thread that owns them.
  */
 public final class WindowAggregate {
 
+  /** Returned by {@link #track} for a class there is no room for. */
+  private static final int UNTRACKED = -1;
+
+  private final int maxClasses;
   private long count;
   private long referencedCount;
   private long maxEventTimeMillis = Long.MIN_VALUE;
@@ -36,6 +59,18 @@ public final class WindowAggregate {
   private CompensatedSum[] predictionSums = new CompensatedSum[0];
   private CompensatedSum[] classLogLossSums = new CompensatedSum[0];
 
+  /**
+   * An empty aggregate.
+   *
+   * @param maxClasses most classes tracked per class ({@code modelmon.max.classes}), at least 1
+   */
+  public WindowAggregate(final int maxClasses) {
+    if (maxClasses < 1) {
+      throw new IllegalArgumentException("maxClasses must be at least 1, got " + maxClasses);
+    }
+    this.maxClasses = maxClasses;
+  }
+
   /** Adds one scored prediction. */
   public void add(final ScoredPrediction prediction) {
     count++;
@@ -48,9 +83,12 @@ public final class WindowAggregate {
     }
     final List<String> eventClasses = prediction.classes();
     final double[] q = prediction.probabilities();
-    final boolean sameOrder = eventClasses.equals(classes);
+    final boolean sameOrder = sameClasses(eventClasses);
     for (int c = 0; c < q.length; c++) {
-      final int index = sameOrder ? c : indexOf(eventClasses.get(c));
+      final int index = sameOrder ? c : track(eventClasses.get(c));
+      if (index == UNTRACKED) {
+        continue;
+      }
       predictionSums[index].add(q[c]);
       if (c == prediction.labelIndex()) {
         labelCounts[index]++;
@@ -68,17 +106,41 @@ public final class WindowAggregate {
     klDivergence.add(other.klDivergence);
     referenceCrossEntropy.add(other.referenceCrossEntropy);
     for (int c = 0; c < other.classes.size(); c++) {
-      final int index = indexOf(other.classes.get(c));
+      final int index = track(other.classes.get(c));
+      if (index == UNTRACKED) {
+        continue;
+      }
       labelCounts[index] += other.labelCounts[c];
       predictionSums[index].add(other.predictionSums[c]);
       classLogLossSums[index].add(other.classLogLossSums[c]);
     }
   }
 
-  private int indexOf(final String className) {
+  /**
+   * Whether the event's classes are this aggregate's, in the same order: the common case of a
+   * model whose producers list classes alike. By index, so that no iterator is allocated.
+   */
+  private boolean sameClasses(final List<String> eventClasses) {
+    final int size = eventClasses.size();
+    if (size != classes.size()) {
+      return false;
+    }
+    for (int c = 0; c < size; c++) {
+      if (!eventClasses.get(c).equals(classes.get(c))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The index of {@code className}, tracking it if there is room; else {@link #UNTRACKED}. */
+  private int track(final String className) {
     final Integer known = indexByClass.get(className);
     if (known != null) {
       return known;
+    }
+    if (classes.size() >= maxClasses) {
+      return UNTRACKED;
     }
     final int index = classes.size();
     classes.add(className);
@@ -89,6 +151,11 @@ public final class WindowAggregate {
     classLogLossSums = Arrays.copyOf(classLogLossSums, index + 1);
     classLogLossSums[index] = new CompensatedSum();
     return index;
+  }
+
+  /** Most classes tracked per class. */
+  public int maxClasses() {
+    return maxClasses;
   }
 
   /** Number of predictions. */
@@ -121,7 +188,7 @@ public final class WindowAggregate {
     return referenceCrossEntropy.value();
   }
 
-  /** Class names seen, in first-seen order. */
+  /** Class names tracked, in first-seen order: at most {@link #maxClasses()}. */
   public List<String> classes() {
     return List.copyOf(classes);
   }
@@ -167,10 +234,15 @@ public final class WindowAggregate {
     return buffer.array();
   }
 
-  /** Reads the form written by {@link #toBytes()}. */
-  public static WindowAggregate fromBytes(final byte[] bytes) {
+  /**
+   * Reads the form written by {@link #toBytes()}.
+   *
+   * @param maxClasses the bound of the aggregate read: of the stored classes, those beyond it
+   *     (stored under a larger bound, before the configuration changed) are left out
+   */
+  public static WindowAggregate fromBytes(final byte[] bytes, final int maxClasses) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    final WindowAggregate aggregate = new WindowAggregate();
+    final WindowAggregate aggregate = new WindowAggregate(maxClasses);
     aggregate.count = buffer.getLong();
     aggregate.referencedCount = buffer.getLong();
     aggregate.maxEventTimeMillis = buffer.getLong();
@@ -181,10 +253,15 @@ public final class WindowAggregate {
     for (int c = 0; c < classCount; c++) {
       final byte[] name = new byte[buffer.getInt()];
       buffer.get(name);
-      final int index = aggregate.indexOf(new String(name, StandardCharsets.UTF_8));
-      aggregate.labelCounts[index] = buffer.getLong();
-      aggregate.predictionSums[index] = getSum(buffer);
-      aggregate.classLogLossSums[index] = getSum(buffer);
+      final int index = aggregate.track(new String(name, StandardCharsets.UTF_8));
+      final long labelCount = buffer.getLong();
+      final CompensatedSum predictionSum = getSum(buffer);
+      final CompensatedSum classLogLossSum = getSum(buffer);
+      if (index != UNTRACKED) {
+        aggregate.labelCounts[index] = labelCount;
+        aggregate.predictionSums[index] = predictionSum;
+        aggregate.classLogLossSums[index] = classLogLossSum;
+      }
     }
     return aggregate;
   }

@@ -27,14 +27,23 @@ public final class WindowSerdes {
     return binary(WindowSerdes::modelKeyBytes, WindowSerdes::modelKeyFromBytes);
   }
 
-  /** Messages of the aggregation topic. */
-  public static Serde<AggregationMessage> aggregationMessage() {
-    return binary(AggregationMessage::toBytes, AggregationMessage::fromBytes);
+  /**
+   * Messages of the aggregation topic.
+   *
+   * @param maxClasses the bound of the partial aggregates read ({@code modelmon.max.classes})
+   */
+  public static Serde<AggregationMessage> aggregationMessage(final int maxClasses) {
+    return binary(
+        AggregationMessage::toBytes, bytes -> AggregationMessage.fromBytes(bytes, maxClasses));
   }
 
-  /** Partial or open-window sums. */
-  public static Serde<WindowAggregate> windowAggregate() {
-    return binary(WindowAggregate::toBytes, WindowAggregate::fromBytes);
+  /**
+   * Partial or open-window sums.
+   *
+   * @param maxClasses the bound of the aggregates read ({@code modelmon.max.classes})
+   */
+  public static Serde<WindowAggregate> windowAggregate(final int maxClasses) {
+    return binary(WindowAggregate::toBytes, bytes -> WindowAggregate.fromBytes(bytes, maxClasses));
   }
 
   /** Keys of open windows, ordered by window end. */

@@ -28,7 +28,7 @@ import org.modelmon.window.WindowResult;
  * <p>The HTTP server calls it from its own threads while the test thread waits for the answer, so
  * the driver is never written to while it is read.
  */
-final class DriverStateQueries implements LocalModelState, ModelQueries {
+public final class DriverStateQueries implements LocalModelState, ModelQueries {
 
   private final KeyValueStore<String, WindowResult> latestWindows;
   private final KeyValueStore<ModelKey, ModelSummary> models;
@@ -37,7 +37,7 @@ final class DriverStateQueries implements LocalModelState, ModelQueries {
   private final ReferenceParser referenceParser;
   private volatile boolean ready = true;
 
-  DriverStateQueries(final TopologyTestDriver driver, final ReferenceParser referenceParser) {
+  public DriverStateQueries(final TopologyTestDriver driver, final ReferenceParser referenceParser) {
     this.latestWindows = driver.getKeyValueStore(ModelmonTopology.LATEST_WINDOWS_STORE);
     this.models = driver.getKeyValueStore(ModelmonTopology.MODELS_STORE);
     this.history = driver.getWindowStore(ModelmonTopology.WINDOW_HISTORY_STORE);

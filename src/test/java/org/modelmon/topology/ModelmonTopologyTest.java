@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.modelmon.TestConfigs;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.window.ModelKey;
+import org.modelmon.window.ModelSummary;
+import org.modelmon.window.OpenWindowKey;
+import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
 
 /**
@@ -207,14 +212,86 @@ class ModelmonTopologyTest {
     assertThat(fixture.counter(ModelmonMetrics.LATE_EVENTS, "model", "churn", "version", ""))
         .isZero();
     assertThat(fixture.emittedWindows()).as("watermark ≤ now < end + grace").isEmpty();
+    assertThat(fixture.watermarkGauge.watermarkMillis().getAsLong())
+        .isLessThanOrEqualTo(now.plusSeconds(2).toEpochMilli());
     fixture.advanceWallClock(Duration.ofSeconds(15));
     fixture.send(event("", now.plusSeconds(16), 0.8, "stay")); // stream time t0+10m16s
     flush();
     final List<JsonNode> windows = fixture.emittedWindows();
     assertThat(windows).hasSize(1);
-    assertThat(windows.get(0).get("startMillis").asLong())
-        .isEqualTo(T0.toEpochMilli() + 540_000);
-    assertThat(windows.get(0).get("predictions").asLong()).isEqualTo(2);
+    final JsonNode window = windows.get(0);
+    assertThat(window.get("startMillis").asLong()).isEqualTo(T0.toEpochMilli() + 540_000);
+    // Not corrupted either: exactly the two live events, −ln 0.8 − ln 0.6.
+    assertThat(window.get("predictions").asLong()).isEqualTo(2);
+    assertThat(window.get("logLossSum").asDouble()).isCloseTo(0.7339691750802004, within(EXACT));
+    assertThat(window.get("labelCounts").get("stay").asLong()).isEqualTo(1);
+    assertThat(window.get("labelCounts").get("leave").asLong()).isEqualTo(1);
+    // The future event waits in its own window, [t0+60m, t0+61m), until its time comes.
+    assertThat(openWindowCounts())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("churn@@1m@+3600s", 1L, "churn@@1m@+600s", 1L));
+  }
+
+  @Test
+  void shouldDeadLetterAnEventBeyondTheFutureSkewAndLeaveWindowsUntouched() {
+    start("1m");
+    fixture.send(event("", T0.plusSeconds(570), 0.8, "stay")); // [t0+9m, t0+10m)
+    flush();
+    final Instant now = WALL_CLOCK_START.plusSeconds(1); // t0+10m1s, after one flush
+    final Map<String, Long> openBefore = openWindowCounts();
+    final long watermarkBefore = fixture.watermarkGauge.watermarkMillis().getAsLong();
+    final KeyValueStore<ModelKey, ModelSummary> models =
+        fixture.driver.getKeyValueStore(ModelmonTopology.MODELS_STORE);
+    final ModelSummary summaryBefore = models.get(new ModelKey("churn", ""));
+
+    final List<String> beyondSkew =
+        List.of(
+            // 1 ms past modelmon.max.future.skew (1h)
+            event("", now.plus(Duration.ofHours(1)).plusMillis(1), 0.8, "stay"),
+            event("", Instant.parse("9999-12-31T23:59:59.999Z"), 0.8, "stay"),
+            "{\"model\": \"churn\", \"timestamp\": 9223372036854775807,"
+                + " \"probabilities\": {\"stay\": 0.8, \"leave\": 0.2}, \"label\": \"stay\"}",
+            "{\"model\": \"churn\", \"timestamp\": 92233720368547758070,"
+                + " \"probabilities\": {\"stay\": 0.8, \"leave\": 0.2}, \"label\": \"stay\"}",
+            "{\"model\": \"churn\", \"timestamp\": \"+999999999-12-31T23:59:59Z\","
+                + " \"probabilities\": {\"stay\": 0.8, \"leave\": 0.2}, \"label\": \"stay\"}");
+    for (final String json : beyondSkew) {
+      fixture.send(json);
+    }
+    // No timestamp field: the record's own timestamp, two hours ahead, is the event time.
+    final String untimed =
+        "{\"model\": \"churn\", \"probabilities\": {\"stay\": 0.8, \"leave\": 0.2},"
+            + " \"label\": \"stay\"}";
+    fixture.send(untimed, now.plus(Duration.ofHours(2)));
+    flush();
+
+    final List<TestRecord<byte[], byte[]>> deadLetters = fixture.deadLetters.readRecordsToList();
+    assertThat(deadLetters).hasSize(beyondSkew.size() + 1);
+    for (int i = 0; i < deadLetters.size(); i++) {
+      final String sent = i < beyondSkew.size() ? beyondSkew.get(i) : untimed;
+      assertThat(new String(deadLetters.get(i).value(), StandardCharsets.UTF_8)).isEqualTo(sent);
+      assertThat(header(deadLetters.get(i), DeadLetterHandler.REASON_HEADER))
+          .isEqualTo("INVALID_TIMESTAMP");
+    }
+    assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", "INVALID_TIMESTAMP"))
+        .isEqualTo(beyondSkew.size() + 1);
+    // Windows untouched: no new window, no sum changed, the watermark and the model's last
+    // event time where they were, nothing counted.
+    assertThat(openWindowCounts()).isEqualTo(openBefore);
+    assertThat(fixture.watermarkGauge.watermarkMillis().getAsLong()).isEqualTo(watermarkBefore);
+    assertThat(models.get(new ModelKey("churn", ""))).isEqualTo(summaryBefore);
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
+        .isEqualTo(1.0);
+    assertThat(fixture.emittedWindows()).isEmpty();
+
+    fixture.advanceWallClock(Duration.ofSeconds(15));
+    fixture.send(event("", T0.plusSeconds(615), 0.8, "stay")); // stream time t0+10m15s
+    flush();
+    final List<JsonNode> windows = fixture.emittedWindows();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).get("startMillis").asLong()).isEqualTo(T0.toEpochMilli() + 540_000);
+    assertThat(windows.get(0).get("predictions").asLong()).isEqualTo(1);
+    assertThat(windows.get(0).get("logLossSum").asDouble())
+        .isCloseTo(0.2231435513142097, within(EXACT));
   }
 
   @Test
@@ -223,15 +300,27 @@ class ModelmonTopologyTest {
     fixture.send(event("", T0.plusSeconds(80), 0.8, "stay")); // stream time t0+1m20s
     flush();
     fixture.send(event("", Instant.parse("2001-01-01T00:00:00Z"), 0.8, "stay"));
+    fixture.send(event("", Instant.EPOCH, 0.8, "stay")); // the earliest valid event time
     fixture.send(event("", T0.plusSeconds(90), 0.4, "leave"));
+    flush();
+    assertThat(openWindowCounts())
+        .as("a late event opens no window and adds to none")
+        .containsExactlyInAnyOrderEntriesOf(Map.of("churn@@1m@+60s", 2L));
     fixture.send(event("", T0.plusSeconds(135), 0.8, "stay")); // stream time t0+2m15s
     flush();
     assertThat(fixture.counter(ModelmonMetrics.LATE_EVENTS, "model", "churn", "version", ""))
-        .isEqualTo(1.0);
+        .isEqualTo(2.0);
     final List<JsonNode> windows = fixture.emittedWindows();
     assertThat(windows).hasSize(1);
-    assertThat(windows.get(0).get("startMillis").asLong()).isEqualTo(T0.toEpochMilli() + 60_000);
-    assertThat(windows.get(0).get("predictions").asLong()).isEqualTo(2);
+    final JsonNode window = windows.get(0);
+    assertThat(window.get("startMillis").asLong()).isEqualTo(T0.toEpochMilli() + 60_000);
+    // Exactly the two on-time events, −ln 0.8 − ln 0.6.
+    assertThat(window.get("predictions").asLong()).isEqualTo(2);
+    assertThat(window.get("logLossSum").asDouble()).isCloseTo(0.7339691750802004, within(EXACT));
+    assertThat(window.get("labelCounts").get("stay").asLong()).isEqualTo(1);
+    assertThat(window.get("labelCounts").get("leave").asLong()).isEqualTo(1);
+    assertThat(openWindowCounts())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("churn@@1m@+120s", 1L));
   }
 
   @Test
@@ -442,6 +531,23 @@ class ModelmonTopologyTest {
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "m", "version", ""))
         .as("nothing invalid is scored")
         .isEqualTo(1.0);
+  }
+
+  /** The event count of every open window, by {@code model@version@size@+start}, start from t0. */
+  private Map<String, Long> openWindowCounts() {
+    final KeyValueStore<OpenWindowKey, WindowAggregate> open =
+        fixture.driver.getKeyValueStore(ModelmonTopology.OPEN_WINDOWS_STORE);
+    final Map<String, Long> counts = new HashMap<>();
+    try (KeyValueIterator<OpenWindowKey, WindowAggregate> all = open.all()) {
+      all.forEachRemaining(
+          entry ->
+              counts.put(
+                  entry.key.model() + "@" + entry.key.version() + "@"
+                      + Duration.ofMillis(entry.key.sizeMillis()).toMinutes() + "m@+"
+                      + (entry.key.startMillis() - T0.toEpochMilli()) / 1000 + "s",
+                  entry.value.count()));
+    }
+    return counts;
   }
 
   private static String header(final TestRecord<byte[], byte[]> record, final String name) {
