@@ -78,6 +78,9 @@ class HttpApiHostileInputTest {
     served = ServedTopology.serve(fixture, List.of("1s"), WALL_CLOCK_START);
     assertThat(history("a")).hasSize(BUSY_A_EVENTS - 2);
     assertThat(history("b")).hasSize(BUSY_B_EVENTS);
+    // Untimed, so that the timed queries below measure the query, not class loading and JIT.
+    assertThat(get("/api/v1/models/busy/windows?from=0&to=9223372036854775807").status())
+        .isEqualTo(200);
   }
 
   @AfterAll
@@ -330,7 +333,7 @@ class HttpApiHostileInputTest {
   // --- huge ranges ---
 
   @Test
-  void shouldAnswerTheWholeTimeLineWithAtMostTheLimitAndQuickly() throws IOException {
+  void shouldAnswerTheWholeTimeLineWithAtMostTheLimit() throws IOException {
     final List<WindowResult> all = new ArrayList<>(history("a"));
     all.addAll(history("b"));
     all.sort(
@@ -344,31 +347,47 @@ class HttpApiHostileInputTest {
             "from=1970-01-01T00:00:00Z&to=%2B292278994-08-17T07:12:55.807Z",
             "to=9223372036854775807&from=0&window=1s",
             "from=0000000000000000000000000000&to=9223372036854775807")) {
-      final long started = System.nanoTime();
       final Raw response = get("/api/v1/models/busy/windows?" + range);
-      final Duration took = Duration.ofNanos(System.nanoTime() - started);
 
       assertThat(response.status()).as(range).isEqualTo(200);
       final List<WindowResult> windows =
           List.of(JSON.readValue(response.body(), WindowResult[].class));
       assertThat(windows).as(range).hasSize(HttpApi.MAX_WINDOWS);
       assertThat(windows).as(range).isEqualTo(all.subList(0, HttpApi.MAX_WINDOWS));
-      assertThat(took).as(range).isLessThan(Duration.ofSeconds(2));
     }
   }
 
   @Test
+  void shouldAnswerTheWholeTimeLineQuickly() throws IOException {
+    // A scan in proportion to the range (2^63 ms) would never end; one in proportion to the
+    // limit takes a fraction of a second. The fastest of three tries, since the build machine
+    // may be busy with other work.
+    assertThat(fastestOfThree("/api/v1/models/busy/windows?from=0&to=9223372036854775807"))
+        .isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
   void shouldScanNoMoreThanTheLimitOfAHugeRange() throws IOException {
-    final long started = System.nanoTime();
-    final Raw response = get("/api/v1/models/busy/windows?from=0&to=9223372036854775807&limit=3");
-    final Duration took = Duration.ofNanos(System.nanoTime() - started);
+    final String query = "/api/v1/models/busy/windows?from=0&to=9223372036854775807&limit=3";
+    final Raw response = get(query);
 
     assertThat(response.status()).isEqualTo(200);
     final WindowResult[] windows = JSON.readValue(response.body(), WindowResult[].class);
     // a and b share each of the first 100 one-second windows: ordered by version.
     assertThat(windows).extracting(WindowResult::version).containsExactly("a", "b", "a");
     assertThat(windows[0].startMillis()).isEqualTo(START.toEpochMilli());
-    assertThat(took).isLessThan(Duration.ofMillis(500));
+    assertThat(fastestOfThree(query)).isLessThan(Duration.ofMillis(500));
+  }
+
+  private Duration fastestOfThree(final String pathAndQuery) throws IOException {
+    Duration fastest = null;
+    for (int i = 0; i < 3; i++) {
+      final long started = System.nanoTime();
+      assertThat(get(pathAndQuery).status()).isEqualTo(200);
+      final Duration took = Duration.ofNanos(System.nanoTime() - started);
+      fastest = fastest == null || took.compareTo(fastest) < 0 ? took : fastest;
+    }
+    return fastest;
   }
 
   @Test
