@@ -3,7 +3,6 @@ package org.modelmon.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -70,17 +69,6 @@ class DeploymentManifestsTest {
   private static final Path KUBERNETES = ROOT.resolve("deploy/kubernetes");
   private static final Path VALIDATOR_SOURCES = ROOT.resolve("src/test/manifest-validator");
   private static final Path VALIDATOR = ROOT.resolve("target/manifest-validator");
-
-  /**
-   * Files that sibling branches add (alert rules, Grafana, the PrometheusRule). Until they are
-   * there, a check that needs them is skipped, visibly, instead of failing this branch.
-   */
-  private static final Set<Path> FROM_OTHER_BRANCHES =
-      Set.of(
-          ROOT.resolve("deploy/prometheus/modelmon-rules.yml"),
-          ROOT.resolve("grafana/provisioning"),
-          ROOT.resolve("grafana/dashboards"),
-          KUBERNETES.resolve("prometheusrule.yaml"));
 
   /** The kinds deploy/kubernetes may hold, with the typed model of each. */
   private static final Map<String, Class<?>> TYPED_MODELS =
@@ -249,7 +237,7 @@ class DeploymentManifestsTest {
           .as("%s names a namespace", manifest.source())
           .isFalse();
     }
-    assertExistOrComeFromOtherBranches(resources.stream().map(KUBERNETES::resolve).toList());
+    assertExist(resources.stream().map(KUBERNETES::resolve).toList());
   }
 
   @Test
@@ -472,11 +460,10 @@ class DeploymentManifestsTest {
 
   @Test
   void shouldGenerateTrafficWithFlagsThatTheDemoHas() {
-    // The traffic service runs the demo's generator against the Compose broker. The demo lands
-    // from another branch; until then this is skipped, after that it holds the flags to account.
+    // The traffic service runs the demo's generator against the Compose broker.
     final List<String> command = texts(composeService("traffic").path("command"));
     final Map<String, CommandLine> commands = Main.commandLine(Map.of()).getSubcommands();
-    assumeTrue(commands.containsKey(command.get(0)), "no `" + command.get(0) + "` command yet");
+    assertThat(commands).containsKey(command.get(0));
 
     final CommandLine.Model.CommandSpec demo = commands.get(command.get(0)).getCommandSpec();
     for (final String argument : command.subList(1, command.size())) {
@@ -575,7 +562,7 @@ class DeploymentManifestsTest {
                     .forEach(sources::add));
 
     assertThat(sources).isNotEmpty().allSatisfy(source -> assertThat(source).startsWithRaw(ROOT));
-    assertExistOrComeFromOtherBranches(sources);
+    assertExist(sources);
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -803,10 +790,10 @@ class DeploymentManifestsTest {
     return environment;
   }
 
-  private static void assertExistOrComeFromOtherBranches(final List<Path> paths) {
-    final List<Path> missing = paths.stream().filter(path -> !Files.exists(path)).toList();
-    assertThat(missing).as("missing files").isSubsetOf(FROM_OTHER_BRANCHES);
-    assumeTrue(missing.isEmpty(), () -> "not merged yet: " + missing);
+  private static void assertExist(final List<Path> paths) {
+    assertThat(paths.stream().filter(path -> !Files.exists(path)).toList())
+        .as("missing files")
+        .isEmpty();
   }
 
   private static List<String> texts(final JsonNode array) {
