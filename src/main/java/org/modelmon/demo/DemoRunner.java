@@ -128,20 +128,9 @@ public final class DemoRunner implements AutoCloseable {
     if (step("references", () -> publishReferences(bootstrapServers)).isEmpty()) {
       return;
     }
-    final Optional<TrafficProducer> producer =
-        step(
-            "traffic",
-            () ->
-                TrafficProducer.start(
-                    bootstrapServers,
-                    config.predictionsTopic(),
-                    new TrafficGenerator(models, options.invalidRate(), options.seed()),
-                    options.rate(),
-                    options.driftAfter()));
-    if (producer.isEmpty()) {
+    if (!startTraffic(bootstrapServers)) {
       return;
     }
-    traffic = producer.get();
     printIntroduction(bootstrapServers, app.get().httpPort(), dir);
     step("summary", this::startSummary);
     step("stream watch", this::watchStream);
@@ -222,6 +211,22 @@ public final class DemoRunner implements AutoCloseable {
     }
   }
 
+  /** Starts the synthetic traffic; false if the demo is already closing. */
+  private boolean startTraffic(final String bootstrapServers) {
+    final Optional<TrafficProducer> producer =
+        step(
+            "traffic",
+            () ->
+                TrafficProducer.start(
+                    bootstrapServers,
+                    config.predictionsTopic(),
+                    new TrafficGenerator(models, options.invalidRate(), options.seed()),
+                    options.rate(),
+                    options.driftAfter()));
+    producer.ifPresent(started -> traffic = started);
+    return producer.isPresent();
+  }
+
   /**
    * Publishes the references to an existing cluster, then produces traffic until closed. A
    * cluster that cannot be reached is an error here: there is nothing else to show.
@@ -233,20 +238,9 @@ public final class DemoRunner implements AutoCloseable {
     if (step("references", () -> publishReferencesOrFail(bootstrapServers)).isEmpty()) {
       return;
     }
-    final Optional<TrafficProducer> producer =
-        step(
-            "traffic",
-            () ->
-                TrafficProducer.start(
-                    bootstrapServers,
-                    config.predictionsTopic(),
-                    new TrafficGenerator(models, options.invalidRate(), options.seed()),
-                    options.rate(),
-                    options.driftAfter()));
-    if (producer.isEmpty()) {
+    if (!startTraffic(bootstrapServers)) {
       return;
     }
-    traffic = producer.get();
     out.println(
         "modelmon demo: producing "
             + plain(options.rate())
