@@ -1,0 +1,282 @@
+package org.modelmon.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.modelmon.demo.EmbeddedKafkaBroker;
+import org.modelmon.testing.PrometheusText;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code bin/bench throughput}: on a real single broker, the raw read rate of a topic (Kafka's
+ * ConsumerPerformance, {@code fetch.nMsg.sec}) next to modelmon's processing rate over the same
+ * records, from the moment the stream is RUNNING to the moment every event is reflected in the
+ * counters and in the final windows of every size.
+ */
+@Command(
+    name = "bin/bench throughput",
+    mixinStandardHelpOptions = true,
+    description = "Raw consumer read rate vs modelmon's processing rate on one real broker.")
+public final class ThroughputBench implements Callable<Integer> {
+
+  private static final List<String> WINDOWS = List.of("1m", "5m", "1h");
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+
+  @Option(names = "--events", description = "events per setting (default ${DEFAULT-VALUE})")
+  long events = 2_000_000;
+
+  @Option(names = "--partitions", description = "input partitions (default ${DEFAULT-VALUE})")
+  int partitions = 4;
+
+  @Option(names = "--classes", split = ",", description = "classes per model (default 10)")
+  List<Integer> classes = List.of(10);
+
+  @Option(names = "--models", split = ",", description = "models (default 100)")
+  List<Integer> models = List.of(100);
+
+  @Option(
+      names = "--guarantee",
+      split = ",",
+      description = "exactly_once_v2 and/or at_least_once (default exactly_once_v2)")
+  List<String> guarantees = List.of("exactly_once_v2");
+
+  @Option(
+      names = "--matrix",
+      description =
+          "the issue's settings: {EOS, ALOS} × 10 classes × 100 models, EOS × {2, 100} classes,"
+              + " EOS × 10 classes × 1 model (overrides --classes/--models/--guarantee)")
+  boolean matrix;
+
+  @Option(names = "--runs", description = "runs per setting; medians are reported (default 3)")
+  int runs = 3;
+
+  @Option(
+      names = "--set",
+      description = "extra modelmon setting for every run, KEY=VALUE (e.g. kafka.num.stream.threads=2)")
+  Map<String, String> extraSettings = new LinkedHashMap<>();
+
+  @Option(names = "--jvm", split = " ", description = "modelmon's JVM options (default -Xmx1g)")
+  List<String> jvmOptions = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
+
+  /** One line of the result table. */
+  private record Setting(String guarantee, int classes, int models) {}
+
+  public static void main(final String[] args) {
+    System.exit(new CommandLine(new ThroughputBench()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    final List<Setting> settings = settings();
+    final Path workDir = Files.createTempDirectory("modelmon-bench-");
+    final List<String> table = new ArrayList<>();
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
+      System.err.println("broker at " + broker.bootstrapServers());
+      final Map<String, BenchTopic> topics = new LinkedHashMap<>();
+      for (final Setting setting : settings) {
+        final String dataset = setting.classes() + "c-" + setting.models() + "m";
+        BenchTopic topic = topics.get(dataset);
+        if (topic == null) {
+          final long start = System.nanoTime();
+          topic =
+              BenchTopic.load(
+                  broker.bootstrapServers(),
+                  "bench-" + dataset,
+                  partitions,
+                  BenchModels.zipf(setting.models(), setting.classes(), 7L),
+                  events,
+                  new Progress("loading " + dataset));
+          final double seconds = (System.nanoTime() - start) / 1e9;
+          System.err.printf(
+              "loaded %s: %d events, %.0f MB in %.1f s%n",
+              dataset, events, topic.bytes() / 1e6, seconds);
+          topics.put(dataset, topic);
+        }
+        table.add(
+            measure(broker.bootstrapServers(), broker.pid().orElseThrow(), topic, setting, workDir));
+      }
+    } finally {
+      deleteRecursively(workDir);
+    }
+    System.out.println();
+    System.out.printf(
+        "events=%d partitions=%d runs=%d cores=%d%n",
+        events, partitions, runs, Runtime.getRuntime().availableProcessors());
+    System.out.println(
+        "| guarantee | classes | models | raw fetch.nMsg.sec | modelmon events/s | ratio"
+            + " | modelmon events/s incl. start-up | modelmon CPU s per 1M events |");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    table.forEach(System.out::println);
+    return 0;
+  }
+
+  private List<Setting> settings() {
+    final List<Setting> settings = new ArrayList<>();
+    if (matrix) {
+      settings.add(new Setting("exactly_once_v2", 10, 100));
+      settings.add(new Setting("at_least_once", 10, 100));
+      settings.add(new Setting("exactly_once_v2", 2, 100));
+      settings.add(new Setting("exactly_once_v2", 100, 100));
+      settings.add(new Setting("exactly_once_v2", 10, 1));
+      return settings;
+    }
+    for (final int k : classes) {
+      for (final int m : models) {
+        for (final String guarantee : guarantees) {
+          settings.add(new Setting(guarantee, k, m));
+        }
+      }
+    }
+    return settings;
+  }
+
+  private String measure(
+      final String bootstrapServers,
+      final long brokerPid,
+      final BenchTopic topic,
+      final Setting setting,
+      final Path workDir)
+      throws Exception {
+    final double[] raw = new double[runs];
+    final double[] processing = new double[runs];
+    final double[] coldProcessing = new double[runs];
+    final double[] modelmonCpuPerMillion = new double[runs];
+    for (int run = 0; run < runs; run++) {
+      raw[run] =
+          ConsumerPerformanceRun.fetchMessagesPerSecond(
+              bootstrapServers, topic.predictions(), topic.events() + topic.partitions());
+      final Timing timing = runModelmon(
+              bootstrapServers, brokerPid, topic, setting, workDir.resolve(UUID.randomUUID().toString()));
+      processing[run] = topic.events() / timing.runningSeconds();
+      coldProcessing[run] = topic.events() / timing.totalSeconds();
+      System.err.printf(
+          "%s run %d: raw %.0f msg/s; modelmon %.0f events/s (%.1f s RUNNING, %.1f s in all;"
+              + " CPU s: modelmon %.1f, broker %.1f)%n",
+          setting,
+          run + 1,
+          raw[run],
+          processing[run],
+          timing.runningSeconds(),
+          timing.totalSeconds(),
+          timing.modelmonCpu(),
+          timing.brokerCpu());
+      modelmonCpuPerMillion[run] = timing.modelmonCpu() * 1e6 / topic.events();
+    }
+    final double rawMedian = Stats.median(raw);
+    final double processingMedian = Stats.median(processing);
+    return String.format(
+        "| %s | %d | %d | %.0f | %.0f | %.2f | %.0f | %.1f |",
+        setting.guarantee(),
+        setting.classes(),
+        setting.models(),
+        rawMedian,
+        processingMedian,
+        processingMedian / rawMedian,
+        Stats.median(coldProcessing),
+        Stats.median(modelmonCpuPerMillion));
+  }
+
+  /**
+   * Seconds from launch, and from RUNNING, to every event reflected; CPU seconds modelmon and the
+   * broker used between RUNNING and then.
+   */
+  private record Timing(
+      double totalSeconds, double runningSeconds, double modelmonCpu, double brokerCpu) {}
+
+  private Timing runModelmon(
+      final String bootstrapServers,
+      final long brokerPid,
+      final BenchTopic topic,
+      final Setting setting,
+      final Path runDir)
+      throws Exception {
+    Files.createDirectories(runDir);
+    final String id = "bench-" + UUID.randomUUID();
+    final String windowsTopic = id + "-windows";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      admin.createTopics(List.of(new NewTopic(windowsTopic, 1, (short) 1))).all().get();
+    }
+    final Map<String, String> config = new LinkedHashMap<>();
+    config.put("modelmon.bootstrap.servers", bootstrapServers);
+    config.put("modelmon.application.id", id);
+    config.put("modelmon.processing.guarantee", setting.guarantee());
+    config.put("modelmon.topic.predictions", topic.predictions());
+    config.put("modelmon.topic.references", topic.references());
+    config.put("modelmon.topic.windows", windowsTopic);
+    config.put("modelmon.topic.dlq", id + "-dlq");
+    config.put("modelmon.windows", String.join(",", WINDOWS));
+    config.putAll(extraSettings);
+    final long launched = System.nanoTime();
+    try (ModelmonUnderTest modelmon = ModelmonUnderTest.start(runDir, config, jvmOptions);
+        WindowTotals windows = new WindowTotals(bootstrapServers, windowsTopic)) {
+      final long deadline = launched + RUN_TIMEOUT.toNanos();
+      while (!modelmon.ready()) {
+        check(modelmon, deadline, "never became ready");
+        Thread.sleep(20);
+      }
+      final long running = System.nanoTime();
+      final double modelmonCpuAtStart = modelmon.cpuSeconds();
+      final double brokerCpuAtStart = ProcessCpu.seconds(brokerPid);
+      double counted = 0;
+      while (true) {
+        windows.poll(Duration.ofMillis(100));
+        if (windows.complete(WINDOWS, topic.events())) {
+          final PrometheusText metrics = modelmon.metrics();
+          counted = metrics == null ? counted : ModelmonUnderTest.predictionsCounted(metrics);
+          if (counted == topic.events()) {
+            break;
+          }
+        }
+        check(
+            modelmon,
+            deadline,
+            "did not reflect every event: windows " + windows.predictionsByWindow() + ", counters " + counted);
+      }
+      final long done = System.nanoTime();
+      return new Timing(
+          (done - launched) / 1e9,
+          (done - running) / 1e9,
+          modelmon.cpuSeconds() - modelmonCpuAtStart,
+          ProcessCpu.seconds(brokerPid) - brokerCpuAtStart);
+    } finally {
+      deleteRecursively(runDir);
+    }
+  }
+
+  private static void check(final ModelmonUnderTest modelmon, final long deadline, final String what)
+      throws Exception {
+    if (!modelmon.isAlive() || System.nanoTime() > deadline) {
+      throw new IllegalStateException(
+          "modelmon "
+              + (modelmon.isAlive() ? what : "exited")
+              + "; its output:\n"
+              + tail(Files.readString(modelmon.output()), 40));
+    }
+  }
+
+  private static String tail(final String text, final int lines) {
+    final List<String> all = text.lines().toList();
+    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+  }
+
+  static void deleteRecursively(final Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (final Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}
