@@ -104,7 +104,14 @@ public final class ModelmonMetrics {
       final String name,
       final String help,
       final String... labelNames) {
-    return Counter.builder().name(name).help(help).labelNames(labelNames).register(registry);
+    // No exemplars: modelmon has no traces to link, and the exemplar sampler costs a scheduler
+    // hand-off on every increment of the per-event hot path.
+    return Counter.builder()
+        .name(name)
+        .help(help)
+        .labelNames(labelNames)
+        .withoutExemplars()
+        .register(registry);
   }
 
   /** The counters of one (model, version). */
