@@ -21,6 +21,7 @@ import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionParser;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
+import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.WindowSerdes;
@@ -77,6 +78,7 @@ public final class ModelmonTopology {
                 config.maxFutureSkew().toMillis()));
     final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
     final ModelAdmission admission = new ModelAdmission(config.maxModels());
+    final ReferenceGeneration referenceGeneration = new ReferenceGeneration();
 
     final StreamsBuilder builder = new StreamsBuilder();
     builder.addGlobalStore(
@@ -85,7 +87,7 @@ public final class ModelmonTopology {
             .withLoggingDisabled(),
         config.referencesTopic(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("references-source"),
-        () -> new ReferenceUpdater(referenceParser, metrics));
+        () -> new ReferenceUpdater(referenceParser, referenceGeneration, metrics));
 
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -127,7 +129,14 @@ public final class ModelmonTopology {
             config.predictionsTopic(),
             Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("predictions-source"))
         .process(
-            () -> new ScoringProcessor(parser, referenceParser, admission, metrics, config.epsilon()),
+            () ->
+                new ScoringProcessor(
+                    parser,
+                    referenceParser,
+                    referenceGeneration,
+                    admission,
+                    metrics,
+                    config.epsilon()),
             Named.as("score"))
         .process(
             () -> new PartialAggregator(bucketMillis(config), config.maxClasses(), FLUSH_INTERVAL),
@@ -148,6 +157,7 @@ public final class ModelmonTopology {
                     config.epsilon(),
                     FLUSH_INTERVAL,
                     referenceParser,
+                    referenceGeneration,
                     metrics,
                     watermarkGauge),
             Named.as("combine"),
@@ -169,6 +179,12 @@ public final class ModelmonTopology {
   public static Properties streamsProperties(
       final ModelmonConfig config, final ModelmonMetrics metrics) {
     final Properties properties = new Properties();
+    if (StreamsConfig.EXACTLY_ONCE_V2.equals(config.processingGuarantee())) {
+      // Partials reach the windows once per flush interval whatever the commit interval, so
+      // Kafka's EOS default of 100 ms would add transactions without making anything visible
+      // sooner. A kafka.commit.interval.ms setting still wins.
+      properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, FLUSH_INTERVAL.toMillis());
+    }
     properties.putAll(config.kafka());
     properties.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());

@@ -6,6 +6,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.reference.InvalidReferenceException;
+import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +22,15 @@ final class ReferenceUpdater implements Processor<String, byte[], Void, Void> {
 
   private final ReferenceParser parser;
   private final ModelmonMetrics metrics;
+  private final ReferenceGeneration generation;
   private KeyValueStore<String, byte[]> store;
 
-  ReferenceUpdater(final ReferenceParser parser, final ModelmonMetrics metrics) {
+  ReferenceUpdater(
+      final ReferenceParser parser,
+      final ReferenceGeneration generation,
+      final ModelmonMetrics metrics) {
     this.parser = parser;
+    this.generation = generation;
     this.metrics = metrics;
   }
 
@@ -42,6 +48,7 @@ final class ReferenceUpdater implements Processor<String, byte[], Void, Void> {
     }
     if (record.value() == null) {
       store.delete(key);
+      generation.advance();
       LOG.atInfo().addKeyValue("key", key).log("Reference deleted");
       return;
     }
@@ -52,6 +59,7 @@ final class ReferenceUpdater implements Processor<String, byte[], Void, Void> {
       return;
     }
     store.put(key, record.value());
+    generation.advance();
     LOG.atInfo().addKeyValue("key", key).log("Reference updated");
   }
 

@@ -14,6 +14,7 @@ import org.modelmon.math.InformationTheory;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.reference.Reference;
 import org.modelmon.reference.ReferenceCache;
+import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ScoredPrediction;
@@ -30,6 +31,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
 
   private final PredictionParser parser;
   private final ReferenceParser referenceParser;
+  private final ReferenceGeneration referenceGeneration;
   private final ModelAdmission admission;
   private final ModelmonMetrics metrics;
   private final double epsilon;
@@ -40,11 +42,13 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
   ScoringProcessor(
       final PredictionParser parser,
       final ReferenceParser referenceParser,
+      final ReferenceGeneration referenceGeneration,
       final ModelAdmission admission,
       final ModelmonMetrics metrics,
       final double epsilon) {
     this.parser = parser;
     this.referenceParser = referenceParser;
+    this.referenceGeneration = referenceGeneration;
     this.admission = admission;
     this.metrics = metrics;
     this.epsilon = epsilon;
@@ -55,7 +59,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
     this.context = context;
     final ReadOnlyKeyValueStore<String, byte[]> store =
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
-    this.references = new ReferenceCache(store, referenceParser);
+    this.references = new ReferenceCache(store, referenceParser, referenceGeneration);
   }
 
   @Override

@@ -16,6 +16,7 @@ import org.modelmon.config.WindowSpec;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.reference.ReferenceCache;
+import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.window.AggregationMessage;
 import org.modelmon.window.ModelKey;
@@ -49,6 +50,7 @@ final class WindowCombiner
   private final double epsilon;
   private final Duration checkInterval;
   private final ReferenceParser referenceParser;
+  private final ReferenceGeneration referenceGeneration;
   private final ModelmonMetrics metrics;
   private final WatermarkGauge watermarkGauge;
 
@@ -71,6 +73,7 @@ final class WindowCombiner
       final double epsilon,
       final Duration checkInterval,
       final ReferenceParser referenceParser,
+      final ReferenceGeneration referenceGeneration,
       final ModelmonMetrics metrics,
       final WatermarkGauge watermarkGauge) {
     this.windows = windows;
@@ -81,6 +84,7 @@ final class WindowCombiner
     this.epsilon = epsilon;
     this.checkInterval = checkInterval;
     this.referenceParser = referenceParser;
+    this.referenceGeneration = referenceGeneration;
     this.metrics = metrics;
     this.watermarkGauge = watermarkGauge;
   }
@@ -95,7 +99,7 @@ final class WindowCombiner
     models = context.getStateStore(ModelmonTopology.MODELS_STORE);
     final ReadOnlyKeyValueStore<String, byte[]> referenceStore =
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
-    references = new ReferenceCache(referenceStore, referenceParser);
+    references = new ReferenceCache(referenceStore, referenceParser, referenceGeneration);
     tracker =
         new WatermarkTracker(inputPartitions, idleCloseMillis, context.currentSystemTimeMs());
     try (KeyValueIterator<Integer, PartitionWatermark> restored = watermarks.all()) {

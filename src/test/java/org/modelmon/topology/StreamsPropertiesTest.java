@@ -1,0 +1,46 @@
+package org.modelmon.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.modelmon.config.ConfigLoader;
+import org.modelmon.metrics.ModelmonMetrics;
+
+class StreamsPropertiesTest {
+
+  private static Properties streamsProperties(final Map<String, String> flags) {
+    return ModelmonTopology.streamsProperties(
+        ConfigLoader.load(Optional.empty(), Map.of(), flags),
+        ModelmonMetrics.register(new PrometheusRegistry(), 50));
+  }
+
+  @Test
+  void exactlyOnceCommitsOncePerFlushIntervalInsteadOfKafkasHundredMilliseconds() {
+    final Properties properties = streamsProperties(Map.of());
+
+    assertThat(properties.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+    assertThat(properties.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG))
+        .isEqualTo(ModelmonTopology.FLUSH_INTERVAL.toMillis());
+  }
+
+  @Test
+  void aKafkaCommitIntervalSettingWins() {
+    final Properties properties = streamsProperties(Map.of("kafka.commit.interval.ms", "250"));
+
+    assertThat(properties.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)).isEqualTo("250");
+  }
+
+  @Test
+  void atLeastOnceKeepsKafkasOwnCommitInterval() {
+    final Properties properties =
+        streamsProperties(Map.of("modelmon.processing.guarantee", "at_least_once"));
+
+    assertThat(properties).doesNotContainKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+  }
+}
