@@ -17,18 +17,28 @@ final class BenchModels {
 
   private BenchModels() {}
 
-  /** {@code count} models named {@code model-000}, … with version {@code v1}. */
+  /** {@code count} models named {@code model-0000}, … with version {@code v1}, Zipf shares. */
   static List<SyntheticModel> zipf(final int count, final int classes, final long seed) {
+    return models(count, classes, seed, true);
+  }
+
+  /** As {@link #zipf}, all with the same share. */
+  static List<SyntheticModel> uniform(final int count, final int classes, final long seed) {
+    return models(count, classes, seed, false);
+  }
+
+  private static List<SyntheticModel> models(
+      final int count, final int classes, final long seed, final boolean zipf) {
     final SplittableRandom random = new SplittableRandom(seed);
     final List<SyntheticModel> models = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       final Regime regime = Regime.of(labelMix(classes, random), 2.0, 1.0);
       models.add(
           SyntheticModel.stable(
-              String.format("model-%03d", i),
+              String.format("model-%04d", i),
               "v1",
               classes == 2 ? EventForm.SCORE : EventForm.ARRAY,
-              1.0 / (i + 1),
+              zipf ? 1.0 / (i + 1) : 1.0,
               regime));
     }
     return models;

@@ -1,5 +1,6 @@
 package org.modelmon.bench;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -52,20 +53,7 @@ record BenchTopic(String predictions, String references, long events, int partit
       final long events,
       final Progress progress)
       throws ExecutionException, InterruptedException {
-    final String referencesTopic = name + "-references";
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-      admin
-          .createTopics(
-              List.of(
-                  new NewTopic(name, partitions, (short) 1),
-                  new NewTopic(referencesTopic, 1, (short) 1)
-                      .configs(
-                          Map.of(
-                              TopicConfig.CLEANUP_POLICY_CONFIG,
-                              TopicConfig.CLEANUP_POLICY_COMPACT))))
-          .all()
-          .get();
-    }
+    final String referencesTopic = create(bootstrapServers, name, partitions);
     // Two whole hours back, so the last window (1h) ends well before now.
     final long startMillis =
         Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(2)).toEpochMilli();
@@ -74,8 +62,7 @@ record BenchTopic(String predictions, String references, long events, int partit
     final AtomicReference<Exception> failure = new AtomicReference<>();
     long bytes = 0;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(bootstrapServers))) {
-      DemoModels.references(models)
-          .forEach((key, value) -> producer.send(new ProducerRecord<>(referencesTopic, key.getBytes(), value)));
+      publishReferences(producer, referencesTopic, models);
       for (long i = 0; i < events; i++) {
         final DemoEvent event = generator.next(startMillis + i * spanMillis / events, false);
         bytes += event.value().length;
@@ -103,13 +90,49 @@ record BenchTopic(String predictions, String references, long events, int partit
     return new BenchTopic(name, referencesTopic, events, partitions, bytes);
   }
 
+  /**
+   * Creates the predictions topic {@code name} and its compacted references topic {@code
+   * name-references}; returns the latter's name.
+   */
+  static String create(final String bootstrapServers, final String name, final int partitions)
+      throws ExecutionException, InterruptedException {
+    final String referencesTopic = name + "-references";
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(name, partitions, (short) 1),
+                  new NewTopic(referencesTopic, 1, (short) 1)
+                      .configs(
+                          Map.of(
+                              TopicConfig.CLEANUP_POLICY_CONFIG,
+                              TopicConfig.CLEANUP_POLICY_COMPACT))))
+          .all()
+          .get();
+    }
+    return referencesTopic;
+  }
+
+  /** Sends each model's reference: its label mix, as the demo does. */
+  static void publishReferences(
+      final KafkaProducer<byte[], byte[]> producer,
+      final String referencesTopic,
+      final List<SyntheticModel> models) {
+    DemoModels.references(models)
+        .forEach(
+            (key, value) ->
+                producer.send(
+                    new ProducerRecord<>(
+                        referencesTopic, key.getBytes(StandardCharsets.UTF_8), value)));
+  }
+
   private static byte[] sentinel(final long eventTimeMillis) {
     return ("{\"model\":\""
             + SENTINEL_MODEL
             + "\",\"timestamp\":"
             + eventTimeMillis
             + ",\"score\":0.5,\"label\":1}")
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   static Properties producerProperties(final String bootstrapServers) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -74,6 +75,34 @@ final class ModelmonUnderTest implements AutoCloseable {
             .redirectOutput(output.toFile())
             .start();
     return new ModelmonUnderTest(process, httpPort, stateDir, output);
+  }
+
+  /**
+   * The settings of one benchmark run: its own application id, so no run reuses another's
+   * offsets or internal topics, and its own windows and dead-letter topics.
+   */
+  static Map<String, String> settings(
+      final String bootstrapServers,
+      final String applicationId,
+      final String guarantee,
+      final String predictionsTopic,
+      final String referencesTopic,
+      final List<String> windows) {
+    final Map<String, String> config = new LinkedHashMap<>();
+    config.put("modelmon.bootstrap.servers", bootstrapServers);
+    config.put("modelmon.application.id", applicationId);
+    config.put("modelmon.processing.guarantee", guarantee);
+    config.put("modelmon.topic.predictions", predictionsTopic);
+    config.put("modelmon.topic.references", referencesTopic);
+    config.put("modelmon.topic.windows", windowsTopic(applicationId));
+    config.put("modelmon.topic.dlq", applicationId + "-dlq");
+    config.put("modelmon.windows", String.join(",", windows));
+    return config;
+  }
+
+  /** The windows topic of the run {@code applicationId}. */
+  static String windowsTopic(final String applicationId) {
+    return applicationId + "-windows";
   }
 
   /** Whether {@code /health/ready} answers 200 now. */

@@ -114,9 +114,10 @@ public final class ThroughputBench implements Callable<Integer> {
         "events=%d partitions=%d runs=%d cores=%d%n",
         events, partitions, runs, Runtime.getRuntime().availableProcessors());
     System.out.println(
-        "| guarantee | classes | models | raw fetch.nMsg.sec | modelmon events/s | ratio"
+        "| guarantee | classes | models | raw fetch.nMsg.sec | bare Kafka Streams events/s"
+            + " | modelmon events/s | ratio to raw"
             + " | warm events/s (last 3/4) | events/s incl. start-up | modelmon CPU s per 1M events |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     table.forEach(System.out::println);
     return 0;
   }
@@ -153,20 +154,28 @@ public final class ThroughputBench implements Callable<Integer> {
     final double[] coldProcessing = new double[runs];
     final double[] modelmonCpuPerMillion = new double[runs];
     final double[] warm = new double[runs];
+    final double[] bare = new double[runs];
     for (int run = 0; run < runs; run++) {
       raw[run] =
           ConsumerPerformanceRun.fetchMessagesPerSecond(
               bootstrapServers, topic.predictions(), topic.events() + topic.partitions());
+      bare[run] =
+          BareStreams.eventsPerSecond(
+              bootstrapServers,
+              topic.predictions(),
+              topic.events() + topic.partitions(),
+              setting.guarantee());
       final Timing timing = runModelmon(
               bootstrapServers, brokerPid, topic, setting, workDir.resolve(UUID.randomUUID().toString()));
       processing[run] = topic.events() / timing.runningSeconds();
       coldProcessing[run] = topic.events() / timing.totalSeconds();
       System.err.printf(
-          "%s run %d: raw %.0f msg/s; modelmon %.0f events/s, warm %.0f (%.1f s RUNNING, %.1f s in all;"
+          "%s run %d: raw %.0f msg/s; bare Kafka Streams %.0f/s; modelmon %.0f events/s, warm %.0f (%.1f s RUNNING, %.1f s in all;"
               + " CPU s: modelmon %.1f, broker %.1f)%n",
           setting,
           run + 1,
           raw[run],
+          bare[run],
           processing[run],
           0.75 * topic.events() / timing.lastThreeQuartersSeconds(),
           timing.runningSeconds(),
@@ -179,11 +188,12 @@ public final class ThroughputBench implements Callable<Integer> {
     final double rawMedian = Stats.median(raw);
     final double processingMedian = Stats.median(processing);
     return String.format(
-        "| %s | %d | %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.1f |",
+        "| %s | %d | %d | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f | %.1f |",
         setting.guarantee(),
         setting.classes(),
         setting.models(),
         rawMedian,
+        Stats.median(bare),
         processingMedian,
         processingMedian / rawMedian,
         Stats.median(warm),
@@ -212,19 +222,18 @@ public final class ThroughputBench implements Callable<Integer> {
       throws Exception {
     Files.createDirectories(runDir);
     final String id = "bench-" + UUID.randomUUID();
-    final String windowsTopic = id + "-windows";
+    final String windowsTopic = ModelmonUnderTest.windowsTopic(id);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
       admin.createTopics(List.of(new NewTopic(windowsTopic, 1, (short) 1))).all().get();
     }
-    final Map<String, String> config = new LinkedHashMap<>();
-    config.put("modelmon.bootstrap.servers", bootstrapServers);
-    config.put("modelmon.application.id", id);
-    config.put("modelmon.processing.guarantee", setting.guarantee());
-    config.put("modelmon.topic.predictions", topic.predictions());
-    config.put("modelmon.topic.references", topic.references());
-    config.put("modelmon.topic.windows", windowsTopic);
-    config.put("modelmon.topic.dlq", id + "-dlq");
-    config.put("modelmon.windows", String.join(",", WINDOWS));
+    final Map<String, String> config =
+        ModelmonUnderTest.settings(
+            bootstrapServers,
+            id,
+            setting.guarantee(),
+            topic.predictions(),
+            topic.references(),
+            WINDOWS);
     config.putAll(extraSettings);
     final long launched = System.nanoTime();
     try (ModelmonUnderTest modelmon = ModelmonUnderTest.start(runDir, config, jvmOptions);

@@ -1,0 +1,98 @@
+package org.modelmon.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+
+/**
+ * The framework's own ceiling: a Kafka Streams application that reads the same topic with the
+ * same guarantee and does nothing with each record but count it. Run in a JVM of its own by
+ * {@link ThroughputBench}; prints {@code bare.events.sec=<rate>} measured from RUNNING to the last
+ * record.
+ *
+ * <p>Arguments: bootstrap servers, topic, records expected, processing guarantee.
+ */
+public final class BareStreams {
+
+  private BareStreams() {}
+
+  /** Runs it in a JVM of its own over {@code records} records of {@code topic}; its rate. */
+  static double eventsPerSecond(
+      final String bootstrapServers, final String topic, final long records, final String guarantee)
+      throws java.io.IOException, InterruptedException {
+    final Process process =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                BareStreams.class.getName(),
+                bootstrapServers,
+                topic,
+                Long.toString(records),
+                guarantee)
+            .redirectErrorStream(true)
+            .start();
+    final String out = new String(process.getInputStream().readAllBytes());
+    if (!process.waitFor(11, TimeUnit.MINUTES) || process.exitValue() != 0) {
+      process.destroyForcibly();
+      throw new IllegalStateException("the bare Kafka Streams run failed:\n" + out);
+    }
+    return out.lines()
+        .filter(line -> line.startsWith("bare.events.sec="))
+        .mapToDouble(line -> Double.parseDouble(line.substring("bare.events.sec=".length())))
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("no rate in:\n" + out));
+  }
+
+  public static void main(final String[] args) throws Exception {
+    final String bootstrapServers = args[0];
+    final String topic = args[1];
+    final long expected = Long.parseLong(args[2]);
+    final String guarantee = args[3];
+    final Path stateDir = Files.createTempDirectory("modelmon-bench-bare-");
+    final Properties properties = new Properties();
+    properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-bare-" + System.nanoTime());
+    properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+    properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    properties.put("auto.offset.reset", "earliest");
+    final AtomicLong seen = new AtomicLong();
+    final CountDownLatch done = new CountDownLatch(1);
+    final StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .foreach(
+            (key, value) -> {
+              if (seen.incrementAndGet() == expected) {
+                done.countDown();
+              }
+            });
+    final CountDownLatch running = new CountDownLatch(1);
+    try (KafkaStreams streams = new KafkaStreams(builder.build(), properties)) {
+      streams.setStateListener(
+          (newState, oldState) -> {
+            if (newState == KafkaStreams.State.RUNNING) {
+              running.countDown();
+            }
+          });
+      streams.start();
+      running.await();
+      final long start = System.nanoTime();
+      if (!done.await(10, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("saw " + seen.get() + " of " + expected + " records");
+      }
+      final double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("bare.events.sec=%.0f%n", expected / seconds);
+    } finally {
+      ThroughputBench.deleteRecursively(stateDir);
+    }
+  }
+}
