@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -29,7 +31,8 @@ import picocli.CommandLine.Option;
  *       until the probe model's {@code modelmon_predictions_total} counts it.
  *   <li>Window gauge: a window [start, end) cannot be final before the wall clock passes end +
  *       grace, since live events carry the wall clock as their time. The latency is how long after
- *       that instant {@code modelmon_window_end_timestamp_seconds} shows the window's end.
+ *       that instant {@code modelmon_window_end_timestamp_seconds} first shows the window's end
+ *       (one sample per window, however many models close it).
  * </ul>
  */
 @Command(
@@ -91,7 +94,7 @@ public final class LatencyBench implements Callable<Integer> {
           }
           Thread.sleep(100);
         }
-        final Map<String, Double> lastEnd = new HashMap<>();
+        final Map<String, Set<Double>> endsSeen = new HashMap<>();
         try (LiveTraffic live = new LiveTraffic(bootstrap, topic, traffic, rate, 0, () -> 0).start()) {
           final long end = System.nanoTime() + Duration.ofMinutes(minutes).toNanos();
           double probesCounted = 0;
@@ -114,7 +117,7 @@ public final class LatencyBench implements Callable<Integer> {
               probesCounted =
                   metrics.value("modelmon_predictions_total", "model", PROBE_MODEL, "version", "")
                       .orElse(0.0);
-              recordWindowEnds(metrics, scrapedAt, graceMillis, lastEnd, windowMillis);
+              recordWindowEnds(metrics, scrapedAt, graceMillis, endsSeen, windowMillis);
               if (System.nanoTime() - sentAt > Duration.ofSeconds(30).toNanos()) {
                 throw new IllegalStateException("a probe was not counted within 30 s");
               }
@@ -126,7 +129,7 @@ public final class LatencyBench implements Callable<Integer> {
               final PrometheusText metrics = modelmon.metrics();
               if (metrics != null) {
                 recordWindowEnds(
-                    metrics, System.currentTimeMillis(), graceMillis, lastEnd, windowMillis);
+                    metrics, System.currentTimeMillis(), graceMillis, endsSeen, windowMillis);
               }
               Thread.sleep(50);
             }
@@ -159,15 +162,15 @@ public final class LatencyBench implements Callable<Integer> {
   }
 
   /**
-   * For each traffic series whose window end moved since the last scrape: how long after end +
-   * grace this scrape first saw it. The first end seen of a series is skipped (when it became
-   * final is unknown), and so is the probe model (its sparse events make its windows wait).
+   * For each window end seen for the first time (in any traffic series: all close at once, as one
+   * watermark passes them): how long after end + grace this scrape saw it. The probe model is left
+   * out: its sparse events are not what makes windows final.
    */
   private static void recordWindowEnds(
       final PrometheusText metrics,
       final long scrapedAtMillis,
       final long graceMillis,
-      final Map<String, Double> lastEnd,
+      final Map<String, Set<Double>> endsSeen,
       final Map<String, List<Double>> windowMillis) {
     for (final PrometheusText.Sample sample :
         metrics.samples("modelmon_window_end_timestamp_seconds")) {
@@ -175,12 +178,11 @@ public final class LatencyBench implements Callable<Integer> {
       if (PROBE_MODEL.equals(labels.get("model"))) {
         continue;
       }
-      final String series = labels.get("model") + "@" + labels.get("window");
-      final Double previous = lastEnd.put(series, sample.value());
-      if (previous != null && previous != sample.value()) {
+      final String window = labels.get("window");
+      if (endsSeen.computeIfAbsent(window, w -> new HashSet<>()).add(sample.value())) {
         final double finalAtMillis = sample.value() * 1000 + graceMillis;
         windowMillis
-            .computeIfAbsent(labels.get("window"), w -> new ArrayList<>())
+            .computeIfAbsent(window, w -> new ArrayList<>())
             .add(scrapedAtMillis - finalAtMillis);
       }
     }
