@@ -150,7 +150,7 @@ public class HotPathBenchmark {
       // Every event must be valid and scored against the reference, or the figures mean nothing.
       final PredictionEvent event = parser.parse(events[i], EVENT_TIME_ORIGIN, NOW, references);
       final ScoredPrediction scored =
-          setUpScorer.score(event, references.find(event.model(), event.version()));
+          setUpScorer.score(event, event.reference());
       if (!scored.referenced()) {
         throw new IllegalStateException("benchmark event not scored against the reference");
       }
@@ -163,7 +163,7 @@ public class HotPathBenchmark {
   public ScoredPrediction parseValidateScore() {
     final byte[] value = events[next++ & (EVENTS - 1)];
     final PredictionEvent event = parser.parse(value, EVENT_TIME_ORIGIN, NOW, references);
-    return scorer.score(event, references.find(event.model(), event.version()));
+    return scorer.score(event, event.reference());
   }
 
   /** What a bare Jackson tree parse of the same bytes costs, without any validation. */
@@ -189,7 +189,7 @@ public class HotPathBenchmark {
     final byte[] value = events[next++ & (EVENTS - 1)];
     final PredictionEvent event = parser.parse(value, EVENT_TIME_ORIGIN, NOW, references);
     final ScoredPrediction scored =
-        scorer.score(event, references.find(event.model(), event.version()));
+        scorer.score(event, event.reference());
     countAndAggregate(event.model(), event.version(), scored, blackhole);
   }
 

@@ -98,7 +98,7 @@ public final class PredictionParser {
    *     {@code timestamp}
    * @param nowMillis the wall clock, for the future-skew rule
    * @param references where the model's effective reference is looked up, for the {@link
-   *     InvalidReason#CLASS_MISMATCH} rule; called only when every earlier rule passed
+   *     InvalidReason#CLASS_MISMATCH} rule; called once, only when every earlier rule passed
    * @return the valid event, its probabilities divided by their sum
    * @throws InvalidEventException with the reason of the first rule that fails; its message names
    *     the field but never repeats the value
@@ -538,7 +538,8 @@ public final class PredictionParser {
               + skew);
     }
 
-    return new PredictionEvent(raw.model, version, raw.id, eventTime, classes, q, labelIndex);
+    return new PredictionEvent(
+        raw.model, version, raw.id, eventTime, classes, q, labelIndex, reference);
   }
 
   /** Index of the label in {@code classes}, or -1. */

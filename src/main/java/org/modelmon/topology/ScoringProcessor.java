@@ -63,8 +63,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
       throw new InvalidEventException(
           InvalidReason.TOO_MANY_MODELS, "model limit reached; not admitting " + key);
     }
-    final ScoredPrediction scored =
-        scorer.score(event, references.find(event.model(), event.version()));
+    final ScoredPrediction scored = scorer.score(event, event.reference());
     final ModelmonMetrics.ModelCounters counters = metrics.forModel(key);
     if (scored.referenced()) {
       counters.scoredWithReference(
