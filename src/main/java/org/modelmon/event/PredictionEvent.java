@@ -1,6 +1,7 @@
 package org.modelmon.event;
 
 import java.util.List;
+import org.modelmon.reference.Reference;
 
 /**
  * One valid prediction event, as parsed and validated from the input topic.
@@ -13,6 +14,9 @@ import java.util.List;
  * @param classes the class names, in the order of {@code probabilities}
  * @param probabilities the predicted distribution q over {@code classes}, renormalised to sum 1
  * @param labelIndex index of the true label in {@code classes}
+ * @param reference the model's effective reference the event was validated against (every class
+ *     it gives p(c) &gt; 0 is among {@code classes}), or {@code null} when the model had none; the
+ *     event is scored against this one, so a reference updated meanwhile cannot break that rule
  */
 public record PredictionEvent(
     String model,
@@ -21,7 +25,8 @@ public record PredictionEvent(
     long eventTimeMillis,
     List<String> classes,
     double[] probabilities,
-    int labelIndex) {
+    int labelIndex,
+    Reference reference) {
 
   /** The true label's class name. */
   public String label() {

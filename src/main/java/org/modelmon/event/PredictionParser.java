@@ -17,17 +17,10 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.DateTimeException;
-import java.time.Instant;
-import java.time.chrono.IsoChronology;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
-import java.time.format.ResolverStyle;
-import java.time.temporal.ChronoField;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import org.modelmon.json.Names;
@@ -85,21 +78,6 @@ public final class PredictionParser {
   /** Integers with more digits than a class name has characters cannot name a class. */
   private static final int MAX_INTEGER_DIGITS = Names.MAX_CLASS_NAME_LENGTH;
 
-  /** RFC 3339 date-time: seconds required, 0–9 fraction digits, {@code Z} or ±hh:mm. */
-  private static final DateTimeFormatter RFC_3339 =
-      new DateTimeFormatterBuilder()
-          .parseCaseInsensitive()
-          .append(DateTimeFormatter.ISO_LOCAL_DATE)
-          .appendLiteral('T')
-          .appendPattern("HH:mm:ss")
-          .optionalStart()
-          .appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true)
-          .optionalEnd()
-          .appendOffset("+HH:MM", "Z")
-          .toFormatter(Locale.ROOT)
-          .withChronology(IsoChronology.INSTANCE)
-          .withResolverStyle(ResolverStyle.STRICT);
-
   private final ParserLimits limits;
 
   /** A parser that validates against {@code limits}. */
@@ -120,7 +98,7 @@ public final class PredictionParser {
    *     {@code timestamp}
    * @param nowMillis the wall clock, for the future-skew rule
    * @param references where the model's effective reference is looked up, for the {@link
-   *     InvalidReason#CLASS_MISMATCH} rule; called only when every earlier rule passed
+   *     InvalidReason#CLASS_MISMATCH} rule; called once, only when every earlier rule passed
    * @return the valid event, its probabilities divided by their sum
    * @throws InvalidEventException with the reason of the first rule that fails; its message names
    *     the field but never repeats the value
@@ -560,7 +538,8 @@ public final class PredictionParser {
               + skew);
     }
 
-    return new PredictionEvent(raw.model, version, raw.id, eventTime, classes, q, labelIndex);
+    return new PredictionEvent(
+        raw.model, version, raw.id, eventTime, classes, q, labelIndex, reference);
   }
 
   /** Index of the label in {@code classes}, or -1. */
@@ -626,7 +605,7 @@ public final class PredictionParser {
 
   private static long parseTimestamp(final String text) {
     try {
-      return RFC_3339.parse(text, Instant::from).toEpochMilli();
+      return Rfc3339.toEpochMilli(text);
     } catch (DateTimeException | ArithmeticException e) {
       throw new InvalidEventException(
           INVALID_TIMESTAMP,

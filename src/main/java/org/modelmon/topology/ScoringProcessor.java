@@ -1,7 +1,5 @@
 package org.modelmon.topology;
 
-import java.util.Arrays;
-import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,9 +8,7 @@ import org.modelmon.event.InvalidEventException;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
-import org.modelmon.math.InformationTheory;
 import org.modelmon.metrics.ModelmonMetrics;
-import org.modelmon.reference.Reference;
 import org.modelmon.reference.ReferenceCache;
 import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
@@ -34,10 +30,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
   private final ReferenceGeneration referenceGeneration;
   private final ModelAdmission admission;
   private final ModelmonMetrics metrics;
-  private final double epsilon;
+  private final PredictionScorer scorer;
   private ProcessorContext<ModelKey, ScoredPrediction> context;
   private ReferenceCache references;
-  private double[] alignedPrediction = new double[0];
 
   ScoringProcessor(
       final PredictionParser parser,
@@ -51,7 +46,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
     this.referenceGeneration = referenceGeneration;
     this.admission = admission;
     this.metrics = metrics;
-    this.epsilon = epsilon;
+    this.scorer = new PredictionScorer(epsilon);
   }
 
   @Override
@@ -72,7 +67,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
       throw new InvalidEventException(
           InvalidReason.TOO_MANY_MODELS, "model limit reached; not admitting " + key);
     }
-    final ScoredPrediction scored = score(event, references.find(event.model(), event.version()));
+    final ScoredPrediction scored = scorer.score(event, event.reference());
     final ModelmonMetrics.ModelCounters counters = metrics.forModel(key);
     if (scored.referenced()) {
       counters.scoredWithReference(
@@ -81,38 +76,5 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
       counters.scored(scored.logLoss(), event.label());
     }
     context.forward(new Record<>(key, scored, event.eventTimeMillis()));
-  }
-
-  private ScoredPrediction score(final PredictionEvent event, final Reference reference) {
-    final double[] q = event.probabilities();
-    final List<String> classes = event.classes();
-    final double logLoss = InformationTheory.logLoss(q[event.labelIndex()], epsilon);
-    if (reference == null) {
-      return new ScoredPrediction(
-          event.eventTimeMillis(), classes, q, event.labelIndex(), logLoss, false, Double.NaN,
-          Double.NaN);
-    }
-    final double[] qOverReference = alignToReference(classes, q, reference);
-    final double kl = reference.klDivergenceTo(qOverReference, epsilon);
-    final double crossEntropy = InformationTheory.crossEntropyFromIdentity(kl, reference.entropy());
-    return new ScoredPrediction(
-        event.eventTimeMillis(), classes, q, event.labelIndex(), logLoss, true, kl, crossEntropy);
-  }
-
-  /** q re-indexed by the reference's classes (0 for a reference class the event lacks). */
-  private double[] alignToReference(
-      final List<String> classes, final double[] q, final Reference reference) {
-    if (alignedPrediction.length != reference.size()) {
-      alignedPrediction = new double[reference.size()];
-    } else {
-      Arrays.fill(alignedPrediction, 0.0);
-    }
-    for (int c = 0; c < q.length; c++) {
-      final int index = reference.indexOf(classes.get(c));
-      if (index >= 0) {
-        alignedPrediction[index] = q[c];
-      }
-    }
-    return alignedPrediction;
   }
 }
