@@ -23,6 +23,7 @@ import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.reference.ReferenceCache;
+import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.topology.PredictionScorer;
 import org.modelmon.window.ModelKey;
@@ -134,7 +135,7 @@ public class HotPathBenchmark {
     store.init(context.getStateStoreContext(), store);
     store.put(model, referenceJson(model, names, random));
     final ReferenceParser referenceParser = new ReferenceParser(1e-3, 1000);
-    references = new ReferenceCache(store, referenceParser);
+    references = new ReferenceCache(store, referenceParser, new ReferenceGeneration());
     parser = new PredictionParser(ParserLimits.DEFAULTS);
     scorer = new PredictionScorer(EPSILON);
     metrics = ModelmonMetrics.register(new PrometheusRegistry(), 50);
