@@ -55,6 +55,14 @@ public final class WindowAggregate {
 
   private final List<String> classes = new ArrayList<>();
   private final Map<String, Integer> indexByClass = new HashMap<>();
+  /**
+   * The UTF-8 form of each tracked class name, kept because the partials store serialises the
+   * aggregate on every event; and the serialised size of all of them.
+   */
+  private byte[][] encodedClasses = new byte[0][];
+
+  private int encodedClassesSize;
+
   private long[] labelCounts = new long[0];
   private CompensatedSum[] predictionSums = new CompensatedSum[0];
   private CompensatedSum[] classLogLossSums = new CompensatedSum[0];
@@ -145,6 +153,9 @@ public final class WindowAggregate {
     final int index = classes.size();
     classes.add(className);
     indexByClass.put(className, index);
+    encodedClasses = Arrays.copyOf(encodedClasses, index + 1);
+    encodedClasses[index] = className.getBytes(StandardCharsets.UTF_8);
+    encodedClassesSize += encodedClasses[index].length;
     labelCounts = Arrays.copyOf(labelCounts, index + 1);
     predictionSums = Arrays.copyOf(predictionSums, index + 1);
     predictionSums[index] = new CompensatedSum();
@@ -213,12 +224,8 @@ public final class WindowAggregate {
 
   /** Serialises into the compact binary form read by {@link #fromBytes}. */
   public byte[] toBytes() {
-    final byte[][] names = new byte[classes.size()][];
-    int size = 8 * 3 + 8 * 6 + 4;
-    for (int c = 0; c < names.length; c++) {
-      names[c] = classes.get(c).getBytes(StandardCharsets.UTF_8);
-      size += 4 + names[c].length + 8 + 8 * 4;
-    }
+    final byte[][] names = encodedClasses;
+    final int size = 8 * 3 + 8 * 6 + 4 + names.length * (4 + 8 + 8 * 4) + encodedClassesSize;
     final ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.putLong(count).putLong(referencedCount).putLong(maxEventTimeMillis);
     putSum(buffer, logLoss);
