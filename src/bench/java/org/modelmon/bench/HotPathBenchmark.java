@@ -258,7 +258,8 @@ public class HotPathBenchmark {
     final List<String> names = new ArrayList<>(classes);
     for (int i = 0; names.size() < classes; i++) {
       final String word = WORDS[i % WORDS.length];
-      names.add(i < WORDS.length ? word : word + "." + WORDS[(i / WORDS.length + i) % WORDS.length]);
+      final String qualifier = WORDS[(i / WORDS.length + i) % WORDS.length];
+      names.add(i < WORDS.length ? word : word + "." + qualifier);
     }
     return names;
   }

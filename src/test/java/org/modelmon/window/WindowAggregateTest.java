@@ -247,7 +247,10 @@ class WindowAggregateTest {
    * count and the (sum, compensation) pairs of Σq and Σℓ.
    */
   private static byte[] form(
-      final long count, final long referencedCount, final double[] sums, final Object[]... classes) {
+      final long count,
+      final long referencedCount,
+      final double[] sums,
+      final Object[]... classes) {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeLong(count);
