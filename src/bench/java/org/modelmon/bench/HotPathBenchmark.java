@@ -1,7 +1,10 @@
 package org.modelmon.bench;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
+import org.modelmon.json.StrictJson;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.reference.ReferenceCache;
 import org.modelmon.reference.ReferenceGeneration;
@@ -48,8 +52,9 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * JMH benchmarks of the per-event hot path (docs/benchmarks-hot-path.md): parse + validate + score
  * of a prediction event as producers write it, next to a bare Jackson tree parse of the same bytes,
- * and the rest of what one event costs on the scoring task (counters, pre-aggregation and the
- * store value written per event).
+ * Jackson's streaming parser reading every value of those bytes (the floor under any validation
+ * built on it), and the rest of what one event costs on the scoring task (counters,
+ * pre-aggregation and the store value written per event).
  *
  * <p>Each benchmark cycles through {@value #EVENTS} distinct pre-generated events per class count,
  * so that branch prediction and caches see varied input, not one constant array. Events are of the
@@ -174,6 +179,26 @@ public class HotPathBenchmark {
   }
 
   /**
+   * Jackson's streaming parser as modelmon configures it ({@link StrictJson}: duplicate keys
+   * detected, fast double parsing) reading every name and value of the same bytes: the floor under
+   * any validation built on it.
+   */
+  @Benchmark
+  public void jacksonStreaming(final Blackhole blackhole) throws IOException {
+    try (JsonParser parser = StrictJson.createParser(events[next++ & (EVENTS - 1)])) {
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        switch (token) {
+          case FIELD_NAME, VALUE_STRING -> blackhole.consume(parser.getText());
+          case VALUE_NUMBER_INT -> blackhole.consume(parser.getLongValue());
+          case VALUE_NUMBER_FLOAT -> blackhole.consume(parser.getDoubleValue());
+          default -> {}
+        }
+      }
+    }
+  }
+
+  /**
    * The rest of the per-event CPU after scoring: the process counters, adding to the partial
    * aggregate, and serialising the bucket key and the aggregate as the cached partials store does
    * on every put.
@@ -234,7 +259,8 @@ public class HotPathBenchmark {
     final List<String> names = new ArrayList<>(classes);
     for (int i = 0; names.size() < classes; i++) {
       final String word = WORDS[i % WORDS.length];
-      names.add(i < WORDS.length ? word : word + "." + WORDS[(i / WORDS.length + i) % WORDS.length]);
+      final String qualifier = WORDS[(i / WORDS.length + i) % WORDS.length];
+      names.add(i < WORDS.length ? word : word + "." + qualifier);
     }
     return names;
   }

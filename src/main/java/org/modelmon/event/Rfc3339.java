@@ -16,9 +16,9 @@ import java.util.Locale;
  *
  * <p>{@link #FORMATTER} defines what is accepted and what each text means. Running it costs more
  * than the rest of a small event's validation, so the form producers write — {@code
- * yyyy-mm-ddThh:mm:ss}, 0–9 fraction digits, {@code Z} or {@code ±hh:mm} below 18 hours — is read by
- * hand, with {@link LocalDate} still the judge of the calendar; every other text, valid or not,
- * goes to the formatter. The hand-read path must give the formatter's result for every text it
+ * yyyy-mm-ddThh:mm:ss}, 0–9 fraction digits, {@code Z} or {@code ±hh:mm} below 18 hours — is read
+ * by hand, with {@link LocalDate} still the judge of the calendar; every other text, valid or
+ * not, goes to the formatter. The hand-read path must give the formatter's result for every text it
  * takes, which Rfc3339Properties checks against the formatter.
  */
 final class Rfc3339 {

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * The strict JSON reading shared by every topic modelmon consumes (CONTRACT.md sections 2 and 3):
@@ -33,6 +36,9 @@ public final class StrictJson {
   public static final int MAX_NUMBER_LENGTH = 1000;
 
   private static final int MAX_DETAIL_LENGTH = 200;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
@@ -83,12 +89,31 @@ public final class StrictJson {
         return "a UTF-8 byte order mark";
       }
     }
-    for (int i = 0; i < length; i++) {
-      if (value[i] == 0) {
-        return "a 0x00 byte at offset " + i + "; only UTF-8 is accepted";
+    final int zero = indexOfZeroByte(value);
+    return zero < 0 ? null : "a 0x00 byte at offset " + zero + "; only UTF-8 is accepted";
+  }
+
+  /**
+   * Index of the first 0x00 byte, or -1. Eight bytes per step: this runs over every byte of every
+   * record, and a loop over single bytes cost as much as a tenth of a small event's validation.
+   */
+  static int indexOfZeroByte(final byte[] value) {
+    final int length = value.length;
+    int i = 0;
+    for (; i <= length - Long.BYTES; i += Long.BYTES) {
+      final long word = (long) LONGS.get(value, i);
+      // Exactly when some byte of word is 0x00 (Hacker's Delight, 6-1); the bytes are then
+      // searched one by one, since bits above the first zero byte may be set spuriously.
+      if (((word - 0x0101010101010101L) & ~word & 0x8080808080808080L) != 0) {
+        break;
       }
     }
-    return null;
+    for (; i < length; i++) {
+      if (value[i] == 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

@@ -1,6 +1,9 @@
 package org.modelmon.window;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +48,15 @@ public final class WindowAggregate {
   /** Returned by {@link #track} for a class there is no room for. */
   private static final int UNTRACKED = -1;
 
+  /** Bytes of the binary form before the first class: 3 longs, 3 sums, the class count. */
+  private static final int FIXED_BYTES = 8 * 3 + 8 * 6 + 4;
+
+  /** Bytes of one class besides its name: name length, label count, 2 sums. */
+  private static final int PER_CLASS_BYTES = 4 + 8 + 8 * 4;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private final int maxClasses;
   private long count;
   private long referencedCount;
@@ -55,6 +67,21 @@ public final class WindowAggregate {
 
   private final List<String> classes = new ArrayList<>();
   private final Map<String, Integer> indexByClass = new HashMap<>();
+  /**
+   * The UTF-8 form of each tracked class name, kept because the partials store serialises the
+   * aggregate on every event; and the serialised size of all of them.
+   */
+  private byte[][] encodedClasses = new byte[0][];
+
+  private int encodedClassesSize;
+
+  /**
+   * The binary form with the class count and every class name in place and all numbers zero, or
+   * {@code null} after a class was tracked. {@link #toBytes} copies it and fills in the numbers:
+   * one bulk copy instead of zeroing a new array and copying each name.
+   */
+  private byte[] layout;
+
   private long[] labelCounts = new long[0];
   private CompensatedSum[] predictionSums = new CompensatedSum[0];
   private CompensatedSum[] classLogLossSums = new CompensatedSum[0];
@@ -145,6 +172,10 @@ public final class WindowAggregate {
     final int index = classes.size();
     classes.add(className);
     indexByClass.put(className, index);
+    encodedClasses = Arrays.copyOf(encodedClasses, index + 1);
+    encodedClasses[index] = className.getBytes(StandardCharsets.UTF_8);
+    encodedClassesSize += encodedClasses[index].length;
+    layout = null;
     labelCounts = Arrays.copyOf(labelCounts, index + 1);
     predictionSums = Arrays.copyOf(predictionSums, index + 1);
     predictionSums[index] = new CompensatedSum();
@@ -211,27 +242,57 @@ public final class WindowAggregate {
     return index == null ? 0.0 : classLogLossSums[index].value();
   }
 
-  /** Serialises into the compact binary form read by {@link #fromBytes}. */
+  /**
+   * Serialises into the compact binary form read by {@link #fromBytes}: big-endian count,
+   * referenced count, largest event time, the three sums (each its sum and compensation), the
+   * number of classes, then per class the length and UTF-8 bytes of its name, its label count and
+   * its two sums.
+   */
   public byte[] toBytes() {
-    final byte[][] names = new byte[classes.size()][];
-    int size = 8 * 3 + 8 * 6 + 4;
-    for (int c = 0; c < names.length; c++) {
-      names[c] = classes.get(c).getBytes(StandardCharsets.UTF_8);
-      size += 4 + names[c].length + 8 + 8 * 4;
+    if (layout == null) {
+      layout = buildLayout();
     }
-    final ByteBuffer buffer = ByteBuffer.allocate(size);
-    buffer.putLong(count).putLong(referencedCount).putLong(maxEventTimeMillis);
-    putSum(buffer, logLoss);
-    putSum(buffer, klDivergence);
-    putSum(buffer, referenceCrossEntropy);
-    buffer.putInt(names.length);
+    final byte[] bytes = Arrays.copyOf(layout, layout.length);
+    int at = putLong(bytes, 0, count);
+    at = putLong(bytes, at, referencedCount);
+    at = putLong(bytes, at, maxEventTimeMillis);
+    at = putSum(bytes, at, logLoss);
+    at = putSum(bytes, at, klDivergence);
+    at = putSum(bytes, at, referenceCrossEntropy);
+    at += Integer.BYTES; // the class count, in the layout
+    final byte[][] names = encodedClasses;
     for (int c = 0; c < names.length; c++) {
-      buffer.putInt(names[c].length).put(names[c]);
-      buffer.putLong(labelCounts[c]);
-      putSum(buffer, predictionSums[c]);
-      putSum(buffer, classLogLossSums[c]);
+      at += Integer.BYTES + names[c].length; // the name, in the layout
+      at = putLong(bytes, at, labelCounts[c]);
+      at = putSum(bytes, at, predictionSums[c]);
+      at = putSum(bytes, at, classLogLossSums[c]);
+    }
+    return bytes;
+  }
+
+  private byte[] buildLayout() {
+    final byte[][] names = encodedClasses;
+    final int size = FIXED_BYTES + names.length * PER_CLASS_BYTES + encodedClassesSize;
+    final ByteBuffer buffer = ByteBuffer.allocate(size);
+    buffer.position(FIXED_BYTES - Integer.BYTES);
+    buffer.putInt(names.length);
+    for (final byte[] name : names) {
+      buffer.putInt(name.length).put(name);
+      buffer.position(buffer.position() + PER_CLASS_BYTES - Integer.BYTES);
     }
     return buffer.array();
+  }
+
+  private static int putLong(final byte[] bytes, final int at, final long value) {
+    LONGS.set(bytes, at, value);
+    return at + Long.BYTES;
+  }
+
+  /** As {@link ByteBuffer#putDouble}: the raw bits, so that the form is the same as it was. */
+  private static int putSum(final byte[] bytes, final int at, final CompensatedSum sum) {
+    LONGS.set(bytes, at, Double.doubleToRawLongBits(sum.sum()));
+    LONGS.set(bytes, at + Long.BYTES, Double.doubleToRawLongBits(sum.compensation()));
+    return at + 2 * Long.BYTES;
   }
 
   /**
@@ -264,10 +325,6 @@ public final class WindowAggregate {
       }
     }
     return aggregate;
-  }
-
-  private static void putSum(final ByteBuffer buffer, final CompensatedSum sum) {
-    buffer.putDouble(sum.sum()).putDouble(sum.compensation());
   }
 
   private static CompensatedSum getSum(final ByteBuffer buffer) {

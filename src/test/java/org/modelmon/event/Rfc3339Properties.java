@@ -67,7 +67,8 @@ class Rfc3339Properties {
   }
 
   @Property(tries = 5_000)
-  void shouldReadAnyShortTextExactlyAsTheFormatter(@ForAll("timestampLikeTexts") final String text) {
+  void shouldReadAnyShortTextExactlyAsTheFormatter(
+      @ForAll("timestampLikeTexts") final String text) {
     final long fast = Rfc3339.fastEpochMilli(text);
     if (fast != Rfc3339.NOT_FAST) {
       assertThat(formatter(text).millis()).as(text).isEqualTo(fast);
@@ -154,12 +155,16 @@ class Rfc3339Properties {
   /** Mostly four digits near today and the leap-year rules; sometimes a sign or more digits. */
   private static Arbitrary<String> years() {
     return Arbitraries.frequencyOf(
-        weighted(6, Arbitraries.integers().between(1960, 2100).map(y -> String.format(Locale.ROOT, "%04d", y))),
+        weighted(6, Arbitraries.integers().between(1960, 2100).map(Rfc3339Properties::fourDigits)),
         weighted(3, Arbitraries.of("2024", "2023", "2000", "1900", "2100", "1970", "1969", "0000",
             "0004", "9999", "1600")),
-        weighted(2, Arbitraries.integers().between(0, 9999).map(y -> String.format(Locale.ROOT, "%04d", y))),
+        weighted(2, Arbitraries.integers().between(0, 9999).map(Rfc3339Properties::fourDigits)),
         weighted(1, Arbitraries.of("+2026", "-2026", "+12026", "12026", "202", "+0000", "-0001",
             "+999999999", "-999999999", "+1000000000")));
+  }
+
+  private static String fourDigits(final int year) {
+    return String.format(Locale.ROOT, "%04d", year);
   }
 
   /** Days around every month end, and a few impossible ones. */
@@ -173,7 +178,8 @@ class Rfc3339Properties {
   private static Arbitrary<String> fractions() {
     return Arbitraries.frequencyOf(
         weighted(3, Arbitraries.just("")),
-        weighted(6, Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(9).map(d -> "." + d)),
+        weighted(
+            6, Arbitraries.strings().numeric().ofMinLength(1).ofMaxLength(9).map(d -> "." + d)),
         weighted(1, Arbitraries.strings().numeric().ofMinLength(10).ofMaxLength(12)
             .map(d -> "." + d)),
         weighted(1, Arbitraries.of(".", ",5", ".5.5")));

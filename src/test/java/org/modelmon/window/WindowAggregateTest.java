@@ -2,7 +2,12 @@ package org.modelmon.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -208,6 +213,66 @@ class WindowAggregateTest {
     assertThat(read.classes()).containsExactly("a", "b", "c");
     assertSameSums(read, aggregate);
     assertThat(read.toBytes()).isEqualTo(aggregate.toBytes());
+  }
+
+  @Test
+  void shouldWriteTheDocumentedBinaryFormAsClassesAreTracked() {
+    final WindowAggregate aggregate = new WindowAggregate(3);
+    aggregate.add(referenced(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0, 0.25, 1.0));
+
+    assertThat(aggregate.toBytes())
+        .isEqualTo(
+            form(
+                1, 1, new double[] {1.0, 0, 0.25, 0, 1.0, 0},
+                new Object[] {"a", 1L, 0.5, 0.0, 1.0, 0.0},
+                new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0}));
+
+    // A class tracked after a serialisation, with a name of several UTF-8 bytes; a log loss too
+    // small to change the sum, so it lands in the compensation; then a class beyond the bound.
+    aggregate.add(prediction(List.of("chat ✓", "a"), new double[] {0.75, 0.25}, 0, 1e-17));
+    aggregate.add(prediction(List.of("y", "a"), new double[] {0.5, 0.5}, 0, 0.5));
+
+    assertThat(aggregate.toBytes())
+        .isEqualTo(
+            form(
+                3, 1, new double[] {1.5, 1e-17, 0.25, 0, 1.0, 0},
+                new Object[] {"a", 1L, 1.25, 0.0, 1.0, 0.0},
+                new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0},
+                new Object[] {"chat ✓", 1L, 0.75, 0.0, 1e-17, 0.0}));
+  }
+
+  /**
+   * The binary form as {@link WindowAggregate#toBytes} documents it, written field by field: every
+   * event at time 1000, the event sums as (sum, compensation) pairs, and per class its name, label
+   * count and the (sum, compensation) pairs of Σq and Σℓ.
+   */
+  private static byte[] form(
+      final long count,
+      final long referencedCount,
+      final double[] sums,
+      final Object[]... classes) {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeLong(count);
+      out.writeLong(referencedCount);
+      out.writeLong(1_000);
+      for (final double part : sums) {
+        out.writeDouble(part);
+      }
+      out.writeInt(classes.length);
+      for (final Object[] entry : classes) {
+        final byte[] name = ((String) entry[0]).getBytes(StandardCharsets.UTF_8);
+        out.writeInt(name.length);
+        out.write(name);
+        out.writeLong((Long) entry[1]);
+        for (int part = 2; part < 6; part++) {
+          out.writeDouble((Double) entry[part]);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
   }
 
   @Test
