@@ -2,6 +2,9 @@ package org.modelmon.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +14,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.modelmon.topology.ModelmonTopology;
 
 /**
  * The framework's own ceiling: a Kafka Streams application that reads the same topic with the
@@ -18,18 +22,31 @@ import org.apache.kafka.streams.kstream.Consumed;
  * {@link ThroughputBench}; prints {@code bare.events.sec=<rate>} measured from RUNNING to the last
  * record.
  *
- * <p>Arguments: bootstrap servers, topic, records expected, processing guarantee.
+ * <p>It runs with the Kafka Streams settings modelmon runs with: under exactly-once the commit
+ * interval modelmon defaults to, and every {@code kafka.*} setting the benchmark passes to
+ * modelmon, so that the ceiling and modelmon are measured alike.
+ *
+ * <p>Arguments: bootstrap servers, topic, records expected, processing guarantee, then any number
+ * of Kafka Streams settings as {@code KEY=VALUE}.
  */
 public final class BareStreams {
 
   private BareStreams() {}
 
-  /** Runs it in a JVM of its own over {@code records} records of {@code topic}; its rate. */
+  /**
+   * Runs it in a JVM of its own over {@code records} records of {@code topic}, with the Kafka
+   * Streams settings {@code streamsSettings} on top of the guarantee's defaults; its rate.
+   */
   static double eventsPerSecond(
-      final String bootstrapServers, final String topic, final long records, final String guarantee)
+      final String bootstrapServers,
+      final String topic,
+      final long records,
+      final String guarantee,
+      final Map<String, String> streamsSettings)
       throws java.io.IOException, InterruptedException {
-    final Process process =
-        new ProcessBuilder(
+    final List<String> command =
+        new ArrayList<>(
+            List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g",
                 "-cp",
@@ -38,9 +55,9 @@ public final class BareStreams {
                 bootstrapServers,
                 topic,
                 Long.toString(records),
-                guarantee)
-            .redirectErrorStream(true)
-            .start();
+                guarantee));
+    streamsSettings.forEach((key, value) -> command.add(key + "=" + value));
+    final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     final String out = new String(process.getInputStream().readAllBytes());
     if (!process.waitFor(11, TimeUnit.MINUTES) || process.exitValue() != 0) {
       process.destroyForcibly();
@@ -65,6 +82,15 @@ public final class BareStreams {
     properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
     properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     properties.put("auto.offset.reset", "earliest");
+    if (StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
+      // modelmon's own default under exactly-once (see ModelmonTopology.streamsProperties).
+      properties.put(
+          StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, ModelmonTopology.FLUSH_INTERVAL.toMillis());
+    }
+    for (int i = 4; i < args.length; i++) {
+      final String[] keyValue = args[i].split("=", 2);
+      properties.put(keyValue[0], keyValue[1]);
+    }
     final AtomicLong seen = new AtomicLong();
     final CountDownLatch done = new CountDownLatch(1);
     final StreamsBuilder builder = new StreamsBuilder();

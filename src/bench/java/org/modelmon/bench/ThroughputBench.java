@@ -164,7 +164,8 @@ public final class ThroughputBench implements Callable<Integer> {
               bootstrapServers,
               topic.predictions(),
               topic.events() + topic.partitions(),
-              setting.guarantee());
+              setting.guarantee(),
+              kafkaSettings());
       final Timing timing = runModelmon(
               bootstrapServers, brokerPid, topic, setting, workDir.resolve(UUID.randomUUID().toString()));
       processing[run] = topic.events() / timing.runningSeconds();
@@ -199,6 +200,18 @@ public final class ThroughputBench implements Callable<Integer> {
         Stats.median(warm),
         Stats.median(coldProcessing),
         Stats.median(modelmonCpuPerMillion));
+  }
+
+  /** The {@code kafka.*} settings of {@code --set}, without the prefix: the bare reader gets them too. */
+  private Map<String, String> kafkaSettings() {
+    final Map<String, String> kafka = new LinkedHashMap<>();
+    extraSettings.forEach(
+        (key, value) -> {
+          if (key.startsWith("kafka.")) {
+            kafka.put(key.substring("kafka.".length()), value);
+          }
+        });
+    return kafka;
   }
 
   /**
