@@ -61,7 +61,8 @@ record BenchTopic(String predictions, String references, long events, int partit
     final TrafficGenerator generator = new TrafficGenerator(models, 0.0, 42L);
     final AtomicReference<Exception> failure = new AtomicReference<>();
     long bytes = 0;
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(bootstrapServers))) {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(producerProperties(bootstrapServers))) {
       publishReferences(producer, referencesTopic, models);
       for (long i = 0; i < events; i++) {
         final DemoEvent event = generator.next(startMillis + i * spanMillis / events, false);

@@ -45,7 +45,10 @@ final class ConsumerPerformanceRun {
   /** The {@code fetch.nMsg.sec} column of the tool's CSV output. */
   static double parseFetchRate(final String out) {
     final List<String> lines =
-        out.lines().filter(line -> line.contains(",")).filter(line -> !line.contains("WARN")).toList();
+        out.lines()
+            .filter(line -> line.contains(","))
+            .filter(line -> !line.contains("WARN"))
+            .toList();
     for (int i = 0; i < lines.size() - 1; i++) {
       final List<String> header =
           Arrays.stream(lines.get(i).split(",")).map(String::strip).toList();

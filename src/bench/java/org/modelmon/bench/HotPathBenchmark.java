@@ -50,10 +50,10 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * JMH benchmarks of the per-event hot path (docs/BENCHMARKS.md, section 2): parse + validate + score
- * of a prediction event as producers write it, next to a bare Jackson tree parse of the same bytes,
- * Jackson's streaming parser reading every value of those bytes (the floor under any validation
- * built on it), and the rest of what one event costs on the scoring task (counters,
+ * JMH benchmarks of the per-event hot path (docs/BENCHMARKS.md, section 2): parse + validate +
+ * score of a prediction event as producers write it, next to a bare Jackson tree parse of the same
+ * bytes, Jackson's streaming parser reading every value of those bytes (the floor under any
+ * validation built on it), and the rest of what one event costs on the scoring task (counters,
  * pre-aggregation and the store value written per event).
  *
  * <p>Each benchmark cycles through {@value #EVENTS} distinct pre-generated events per class count,

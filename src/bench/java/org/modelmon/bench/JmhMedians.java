@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -36,7 +37,7 @@ public final class JmhMedians {
       final double[] forkMeans = forkMeans(result.path("primaryMetric").path("rawData"));
       final JsonNode allocation = result.path("secondaryMetrics").path(ALLOCATION);
       final double[] sorted = forkMeans.clone();
-      java.util.Arrays.sort(sorted);
+      Arrays.sort(sorted);
       System.out.printf(
           "| %s | %s | %d | %,.0f | %,.0f–%,.0f | %s | %s |%n",
           shortName(result.path("benchmark").asText()),

@@ -90,12 +90,14 @@ public final class LatencyBench implements Callable<Integer> {
         final long readyBy = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!modelmon.ready()) {
           if (!modelmon.isAlive() || System.nanoTime() > readyBy) {
-            throw new IllegalStateException("modelmon did not become ready; see " + modelmon.output());
+            throw new IllegalStateException(
+                "modelmon did not become ready; see " + modelmon.output());
           }
           Thread.sleep(100);
         }
         final Map<String, Set<Double>> endsSeen = new HashMap<>();
-        try (LiveTraffic live = new LiveTraffic(bootstrap, topic, traffic, rate, 0, () -> 0).start()) {
+        try (LiveTraffic live =
+            new LiveTraffic(bootstrap, topic, traffic, rate, 0, () -> 0).start()) {
           final long end = System.nanoTime() + Duration.ofMinutes(minutes).toNanos();
           double probesCounted = 0;
           long probesSent = 0;

@@ -43,7 +43,9 @@ public final class MemoryBench implements Callable<Integer> {
   @Option(names = "--windows", split = ",", description = "window sizes (default 1m,5m,1h)")
   List<String> windows = List.of("1m", "5m", "1h");
 
-  @Option(names = "--sample-every", description = "seconds between samples (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--sample-every",
+      description = "seconds between samples (default ${DEFAULT-VALUE})")
   int sampleSeconds = 60;
 
   @Option(names = "--jvm", split = " ", description = "modelmon's JVM options (default -Xmx1g)")
@@ -78,7 +80,8 @@ public final class MemoryBench implements Callable<Integer> {
         final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (!modelmon.ready()) {
           if (!modelmon.isAlive() || System.nanoTime() > deadline) {
-            throw new IllegalStateException("modelmon did not become ready; see " + modelmon.output());
+            throw new IllegalStateException(
+                "modelmon did not become ready; see " + modelmon.output());
           }
           Thread.sleep(100);
         }
@@ -130,8 +133,8 @@ public final class MemoryBench implements Callable<Integer> {
         "keys=%d classes=%d windows=%s partitions=%d exactly_once_v2, jvm %s%n",
         keys, classes, String.join(",", windows), partitions, String.join(" ", jvmOptions));
     System.out.println(
-        "| minutes | events counted | events/s since last | heap after GC MB | RSS MB | state dir MB"
-            + " | window series exported |");
+        "| minutes | events counted | events/s since last | heap after GC MB | RSS MB"
+            + " | state dir MB | window series exported |");
     System.out.println("|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach(System.out::println);
     return 0;

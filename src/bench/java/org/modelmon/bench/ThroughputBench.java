@@ -63,7 +63,8 @@ public final class ThroughputBench implements Callable<Integer> {
 
   @Option(
       names = "--set",
-      description = "extra modelmon setting for every run, KEY=VALUE (e.g. kafka.num.stream.threads=2)")
+      description =
+          "extra modelmon setting for every run, KEY=VALUE (e.g. kafka.num.stream.threads=2)")
   Map<String, String> extraSettings = new LinkedHashMap<>();
 
   @Option(names = "--jvm", split = " ", description = "modelmon's JVM options (default -Xmx1g)")
@@ -103,8 +104,8 @@ public final class ThroughputBench implements Callable<Integer> {
               dataset, events, topic.bytes() / 1e6, seconds);
           topics.put(dataset, topic);
         }
-        table.add(
-            measure(broker.bootstrapServers(), broker.pid().orElseThrow(), topic, setting, workDir));
+        final long brokerPid = broker.pid().orElseThrow();
+        table.add(measure(broker.bootstrapServers(), brokerPid, topic, setting, workDir));
       }
     } finally {
       deleteRecursively(workDir);
@@ -116,7 +117,8 @@ public final class ThroughputBench implements Callable<Integer> {
     System.out.println(
         "| guarantee | classes | models | raw fetch.nMsg.sec | bare Kafka Streams events/s"
             + " | modelmon events/s | ratio to raw"
-            + " | warm events/s (last 3/4) | events/s incl. start-up | modelmon CPU s per 1M events |");
+            + " | warm events/s (last 3/4) | events/s incl. start-up"
+            + " | modelmon CPU s per 1M events |");
     System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     table.forEach(System.out::println);
     return 0;
@@ -166,13 +168,13 @@ public final class ThroughputBench implements Callable<Integer> {
               topic.events() + topic.partitions(),
               setting.guarantee(),
               kafkaSettings());
-      final Timing timing = runModelmon(
-              bootstrapServers, brokerPid, topic, setting, workDir.resolve(UUID.randomUUID().toString()));
+      final Path runDir = workDir.resolve(UUID.randomUUID().toString());
+      final Timing timing = runModelmon(bootstrapServers, brokerPid, topic, setting, runDir);
       processing[run] = topic.events() / timing.runningSeconds();
       coldProcessing[run] = topic.events() / timing.totalSeconds();
       System.err.printf(
-          "%s run %d: raw %.0f msg/s; bare Kafka Streams %.0f/s; modelmon %.0f events/s, warm %.0f (%.1f s RUNNING, %.1f s in all;"
-              + " CPU s: modelmon %.1f, broker %.1f)%n",
+          "%s run %d: raw %.0f msg/s; bare Kafka Streams %.0f/s; modelmon %.0f events/s,"
+              + " warm %.0f (%.1f s RUNNING, %.1f s in all; CPU s: modelmon %.1f, broker %.1f)%n",
           setting,
           run + 1,
           raw[run],
@@ -202,7 +204,7 @@ public final class ThroughputBench implements Callable<Integer> {
         Stats.median(modelmonCpuPerMillion));
   }
 
-  /** The {@code kafka.*} settings of {@code --set}, without the prefix: the bare reader gets them too. */
+  /** The {@code kafka.*} settings of {@code --set}, unprefixed; the bare reader gets them too. */
   private Map<String, String> kafkaSettings() {
     final Map<String, String> kafka = new LinkedHashMap<>();
     extraSettings.forEach(
@@ -300,8 +302,8 @@ public final class ThroughputBench implements Callable<Integer> {
     }
   }
 
-  private static void check(final ModelmonUnderTest modelmon, final long deadline, final String what)
-      throws Exception {
+  private static void check(
+      final ModelmonUnderTest modelmon, final long deadline, final String what) throws Exception {
     if (!modelmon.isAlive() || System.nanoTime() > deadline) {
       throw new IllegalStateException(
           "modelmon "
