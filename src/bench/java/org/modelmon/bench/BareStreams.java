@@ -22,9 +22,9 @@ import org.modelmon.topology.ModelmonTopology;
  * {@link ThroughputBench}; prints {@code bare.events.sec=<rate>} measured from RUNNING to the last
  * record.
  *
- * <p>It runs with the Kafka Streams settings modelmon runs with: under exactly-once the commit
- * interval modelmon defaults to, and every {@code kafka.*} setting the benchmark passes to
- * modelmon, so that the ceiling and modelmon are measured alike.
+ * <p>It runs with the Kafka Streams settings modelmon runs with ({@link
+ * ModelmonTopology#defaultKafkaSettings}, then every {@code kafka.*} setting the benchmark passes to
+ * modelmon), so that the ceiling and modelmon are measured alike.
  *
  * <p>Arguments: bootstrap servers, topic, records expected, processing guarantee, then any number
  * of Kafka Streams settings as {@code KEY=VALUE}.
@@ -76,17 +76,12 @@ public final class BareStreams {
     final long expected = Long.parseLong(args[2]);
     final String guarantee = args[3];
     final Path stateDir = Files.createTempDirectory("modelmon-bench-bare-");
-    final Properties properties = new Properties();
+    final Properties properties = ModelmonTopology.defaultKafkaSettings(guarantee);
     properties.put(StreamsConfig.APPLICATION_ID_CONFIG, "bench-bare-" + System.nanoTime());
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
     properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     properties.put("auto.offset.reset", "earliest");
-    if (StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee)) {
-      // modelmon's own default under exactly-once (see ModelmonTopology.streamsProperties).
-      properties.put(
-          StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, ModelmonTopology.FLUSH_INTERVAL.toMillis());
-    }
     for (int i = 4; i < args.length; i++) {
       final String[] keyValue = args[i].split("=", 2);
       properties.put(keyValue[0], keyValue[1]);

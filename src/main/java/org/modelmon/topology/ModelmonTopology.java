@@ -178,13 +178,7 @@ public final class ModelmonTopology {
    */
   public static Properties streamsProperties(
       final ModelmonConfig config, final ModelmonMetrics metrics) {
-    final Properties properties = new Properties();
-    if (StreamsConfig.EXACTLY_ONCE_V2.equals(config.processingGuarantee())) {
-      // Partials reach the windows once per flush interval whatever the commit interval, so
-      // Kafka's EOS default of 100 ms would add transactions without making anything visible
-      // sooner. A kafka.commit.interval.ms setting still wins.
-      properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, FLUSH_INTERVAL.toMillis());
-    }
+    final Properties properties = defaultKafkaSettings(config.processingGuarantee());
     properties.putAll(config.kafka());
     properties.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -197,6 +191,22 @@ public final class ModelmonTopology {
     properties.put(DeadLetterHandler.METRICS_CONFIG, metrics);
     // The global references processor never throws; opting in now silences the 5.0 warning.
     properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    return properties;
+  }
+
+  /**
+   * The Kafka Streams settings modelmon chooses differently from Kafka's defaults under {@code
+   * processingGuarantee}; any {@code kafka.*} setting overrides them. Public so that the
+   * benchmark's bare Kafka Streams reader runs with the same ones.
+   */
+  public static Properties defaultKafkaSettings(final String processingGuarantee) {
+    final Properties properties = new Properties();
+    if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
+      // Partials reach the windows once per flush interval whatever the commit interval, so
+      // Kafka's EOS default of 100 ms would add transactions without making anything visible
+      // sooner.
+      properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, FLUSH_INTERVAL.toMillis());
+    }
     return properties;
   }
 

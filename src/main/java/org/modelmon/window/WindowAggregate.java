@@ -69,11 +69,9 @@ public final class WindowAggregate {
   private final Map<String, Integer> indexByClass = new HashMap<>();
   /**
    * The UTF-8 form of each tracked class name, kept because the partials store serialises the
-   * aggregate on every event; and the serialised size of all of them.
+   * aggregate on every event.
    */
   private byte[][] encodedClasses = new byte[0][];
-
-  private int encodedClassesSize;
 
   /**
    * The binary form with the class count and every class name in place and all numbers zero, or
@@ -174,7 +172,6 @@ public final class WindowAggregate {
     indexByClass.put(className, index);
     encodedClasses = Arrays.copyOf(encodedClasses, index + 1);
     encodedClasses[index] = className.getBytes(StandardCharsets.UTF_8);
-    encodedClassesSize += encodedClasses[index].length;
     layout = null;
     labelCounts = Arrays.copyOf(labelCounts, index + 1);
     predictionSums = Arrays.copyOf(predictionSums, index + 1);
@@ -272,7 +269,10 @@ public final class WindowAggregate {
 
   private byte[] buildLayout() {
     final byte[][] names = encodedClasses;
-    final int size = FIXED_BYTES + names.length * PER_CLASS_BYTES + encodedClassesSize;
+    int size = FIXED_BYTES;
+    for (final byte[] name : names) {
+      size += PER_CLASS_BYTES + name.length;
+    }
     final ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.position(FIXED_BYTES - Integer.BYTES);
     buffer.putInt(names.length);
