@@ -60,11 +60,19 @@ final class PartialAggregator
     this.context = context;
     this.partition = context.taskId().partition();
     this.store = context.getStateStore(ModelmonTopology.PARTIALS_STORE);
+    // A task revived after corruption initialises this same instance again, on stores restored to
+    // the last commit: what the aborted transaction left in the fields must go, or its sums would
+    // be sent twice and its stream time would run ahead of the events about to be redone.
+    partials.clear();
+    streamTimeMillis = WatermarkTracker.NONE;
+    sentStreamTimeMillis = WatermarkTracker.NONE;
+    final long nowMillis = context.currentSystemTimeMs();
     try (KeyValueIterator<OpenWindowKey, WindowAggregate> restored = store.all()) {
       while (restored.hasNext()) {
         final KeyValue<OpenWindowKey, WindowAggregate> entry = restored.next();
         partials.put(entry.key, entry.value);
-        streamTimeMillis = Math.max(streamTimeMillis, entry.value.maxEventTimeMillis());
+        streamTimeMillis =
+            Math.max(streamTimeMillis, Math.min(entry.value.maxEventTimeMillis(), nowMillis));
       }
     }
     context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());

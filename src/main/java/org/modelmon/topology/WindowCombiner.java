@@ -102,6 +102,9 @@ final class WindowCombiner
     references = new ReferenceCache(referenceStore, referenceParser, referenceGeneration);
     tracker =
         new WatermarkTracker(inputPartitions, idleCloseMillis, context.currentSystemTimeMs());
+    // A revived task initialises this same instance again (see PartialAggregator.init): the
+    // watermark of an aborted transaction must not outlive it, or redone partials count as late.
+    applicationWatermark = WatermarkTracker.NONE;
     try (KeyValueIterator<Integer, PartitionWatermark> restored = watermarks.all()) {
       while (restored.hasNext()) {
         final KeyValue<Integer, PartitionWatermark> entry = restored.next();

@@ -1,0 +1,233 @@
+package org.modelmon.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+import org.modelmon.config.WindowSpec;
+import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.metrics.WatermarkGauge;
+import org.modelmon.reference.ReferenceGeneration;
+import org.modelmon.reference.ReferenceParser;
+import org.modelmon.window.AggregationMessage;
+import org.modelmon.window.ModelKey;
+import org.modelmon.window.ScoredPrediction;
+import org.modelmon.window.WindowAggregate;
+import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
+
+/**
+ * When a task's state is corrupted (under exactly-once, for instance when a send to a changelog
+ * times out during a long broker outage), Kafka Streams closes it dirty, wipes its stores, restores
+ * them from the changelogs to the last commit and initialises the same processor instances again.
+ * Whatever a processor holds outside its stores must therefore be rebuilt from the stores alone in
+ * {@code init}: work of the aborted transaction is redone from the committed offsets.
+ */
+class TaskReviveTest {
+
+  private static final int MAX_CLASSES = 16;
+  private static final long T0 = 1_700_000_040_000L; // aligned to one minute
+  private static final ModelKey CHURN = new ModelKey("churn", "");
+  private static final Duration FLUSH = Duration.ofSeconds(1);
+
+  @Test
+  void partialAggregatorForgetsTheAbortedTransactionWhenRevived() {
+    // Given a pre-aggregating task that scored an event in a transaction that was then aborted,
+    final PartialAggregator aggregator = new PartialAggregator(60_000L, MAX_CLASSES, FLUSH);
+    final MockProcessorContext<ModelKey, AggregationMessage> aborted = partialsContext();
+    aggregator.init(aborted);
+    aggregator.process(scored(T0 + 50_000L));
+    aggregator.close();
+
+    // when it is revived on stores restored to the last commit (which held nothing),
+    final MockProcessorContext<ModelKey, AggregationMessage> revived = partialsContext();
+    aggregator.init(revived);
+    flush(revived);
+
+    // then it sends neither the aborted event's sums nor a watermark covering events it has not
+    // scored again: that watermark would make them late when they are.
+    assertThat(revived.forwarded()).isEmpty();
+
+    // When the event is scored again from the committed offset, it is sent once.
+    aggregator.process(scored(T0 + 50_000L));
+    flush(revived);
+    assertThat(revived.forwarded()).hasSize(2);
+    final AggregationMessage.Partial partial =
+        (AggregationMessage.Partial) revived.forwarded().get(0).record().value();
+    assertThat(partial.aggregate().count()).isEqualTo(1);
+    assertThat(revived.forwarded().get(1).record().value())
+        .isEqualTo(new AggregationMessage.Watermark(0, T0 + 50_000L));
+  }
+
+  @Test
+  void windowCombinerForgetsTheAbortedWatermarkWhenRevived() {
+    // Given a combining task that, in a transaction then aborted, added an event's partial and
+    // advanced its watermark past the end of the event's window plus grace,
+    final WindowCombiner combiner = combiner();
+    final MockProcessorContext<String, WindowResult> aborted = combinerContext();
+    combiner.init(aborted);
+    combiner.process(partial(T0 + 50_000L));
+    combiner.process(watermark(T0 + 120_000L));
+    assertThat(aborted.forwarded()).hasSize(1);
+    combiner.close();
+
+    // when it is revived on stores restored to the last commit (which held nothing) and the
+    // partial and watermark are read again,
+    final MockProcessorContext<String, WindowResult> revived = combinerContext();
+    combiner.init(revived);
+    combiner.process(partial(T0 + 50_000L));
+    combiner.process(watermark(T0 + 120_000L));
+
+    // then the window is emitted with the event: it was not final at the last commit.
+    final List<CapturedForward<? extends String, ? extends WindowResult>> windows =
+        revived.forwarded();
+    assertThat(windows).hasSize(1);
+    assertThat(windows.get(0).record().value().predictions()).isEqualTo(1);
+    assertThat(windows.get(0).record().value().startMillis()).isEqualTo(T0);
+  }
+
+  private static Record<ModelKey, ScoredPrediction> scored(final long eventTimeMillis) {
+    final ScoredPrediction prediction =
+        new ScoredPrediction(
+            eventTimeMillis,
+            List.of("stay", "leave"),
+            new double[] {0.8, 0.2},
+            0,
+            -Math.log(0.8),
+            false,
+            0.0,
+            0.0);
+    return new Record<>(CHURN, prediction, eventTimeMillis);
+  }
+
+  private static Record<ModelKey, AggregationMessage> partial(final long eventTimeMillis) {
+    final WindowAggregate sums = new WindowAggregate(MAX_CLASSES);
+    sums.add(scored(eventTimeMillis).value());
+    final long bucketStart = Math.floorDiv(eventTimeMillis, 60_000L) * 60_000L;
+    return new Record<>(
+        CHURN, new AggregationMessage.Partial(bucketStart, sums), eventTimeMillis);
+  }
+
+  private static Record<ModelKey, AggregationMessage> watermark(final long streamTimeMillis) {
+    return new Record<>(
+        ModelKey.WATERMARK,
+        new AggregationMessage.Watermark(0, streamTimeMillis),
+        streamTimeMillis);
+  }
+
+  /** Runs the pre-aggregator's flush punctuator, as the wall clock would every second. */
+  private static void flush(final MockProcessorContext<?, ?> context) {
+    final List<MockProcessorContext.CapturedPunctuator> punctuators =
+        context.scheduledPunctuators();
+    final MockProcessorContext.CapturedPunctuator latest = punctuators.get(punctuators.size() - 1);
+    assertThat(latest.getType()).isEqualTo(PunctuationType.WALL_CLOCK_TIME);
+    latest.getPunctuator().punctuate(context.currentSystemTimeMs());
+  }
+
+  private static WindowCombiner combiner() {
+    final PrometheusRegistry registry = new PrometheusRegistry();
+    return new WindowCombiner(
+        List.of(new WindowSpec("1m", Duration.ofMinutes(1))),
+        Duration.ofSeconds(5),
+        Duration.ofMinutes(10),
+        1,
+        MAX_CLASSES,
+        1e-15,
+        FLUSH,
+        new ReferenceParser(1e-6, MAX_CLASSES),
+        new ReferenceGeneration(),
+        ModelmonMetrics.register(registry, MAX_CLASSES),
+        WatermarkGauge.register(registry));
+  }
+
+  private static MockProcessorContext<ModelKey, AggregationMessage> partialsContext() {
+    final MockProcessorContext<ModelKey, AggregationMessage> context = context();
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelmonTopology.PARTIALS_STORE),
+                WindowSerdes.openWindowKey(),
+                WindowSerdes.windowAggregate(MAX_CLASSES))
+            .withLoggingDisabled()
+            .build());
+    return context;
+  }
+
+  private static MockProcessorContext<String, WindowResult> combinerContext() {
+    final MockProcessorContext<String, WindowResult> context = context();
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelmonTopology.OPEN_WINDOWS_STORE),
+                WindowSerdes.openWindowKey(),
+                WindowSerdes.windowAggregate(MAX_CLASSES))
+            .withLoggingDisabled()
+            .build());
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelmonTopology.WATERMARKS_STORE),
+                Serdes.Integer(),
+                WindowSerdes.partitionWatermark())
+            .withLoggingDisabled()
+            .build());
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelmonTopology.LATEST_WINDOWS_STORE),
+                Serdes.String(),
+                WindowSerdes.windowResult())
+            .withLoggingDisabled()
+            .build());
+    addStore(
+        context,
+        Stores.windowStoreBuilder(
+                Stores.inMemoryWindowStore(
+                    ModelmonTopology.WINDOW_HISTORY_STORE,
+                    Duration.ofDays(1),
+                    Duration.ofMinutes(1),
+                    false),
+                Serdes.String(),
+                WindowSerdes.windowResult())
+            .withLoggingDisabled()
+            .build());
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelmonTopology.MODELS_STORE),
+                WindowSerdes.modelKey(),
+                WindowSerdes.modelSummary())
+            .withLoggingDisabled()
+            .build());
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ModelmonTopology.REFERENCES_STORE),
+                Serdes.String(),
+                Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build());
+    return context;
+  }
+
+  private static <K, V> MockProcessorContext<K, V> context() {
+    final MockProcessorContext<K, V> context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(Instant.parse("2026-11-29T00:00:00Z").toEpochMilli());
+    return context;
+  }
+
+  private static void addStore(final MockProcessorContext<?, ?> context, final StateStore store) {
+    store.init(context.getStateStoreContext(), store);
+    context.addStateStore(store);
+  }
+}
