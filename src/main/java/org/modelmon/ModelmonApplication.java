@@ -30,7 +30,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.modelmon.config.ConfigException;
 import org.modelmon.config.Durations;
 import org.modelmon.config.ModelmonConfig;
@@ -57,6 +56,10 @@ public final class ModelmonApplication implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelmonApplication.class);
   private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  // A thread dies at most about once a minute (max.block.ms) in an outage; five in ten minutes is
+  // more than a passing outage makes.
+  private static final int MAX_THREAD_REPLACEMENTS = 5;
+  private static final Duration THREAD_REPLACEMENT_PERIOD = Duration.ofMinutes(10);
 
   private final ModelmonConfig config;
   private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -175,10 +178,8 @@ public final class ModelmonApplication implements AutoCloseable {
     properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, server.host() + ":" + server.port());
     final KafkaStreams kafkaStreams = new KafkaStreams(topology, properties);
     kafkaStreams.setUncaughtExceptionHandler(
-        exception -> {
-          LOG.atError().setCause(exception).log("Stream thread failed; shutting down");
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        new StreamThreadFailures(
+            MAX_THREAD_REPLACEMENTS, THREAD_REPLACEMENT_PERIOD, System::nanoTime));
     kafkaStreams.setStateListener(
         (newState, oldState) -> {
           LOG.atInfo().addKeyValue("from", oldState).addKeyValue("to", newState)

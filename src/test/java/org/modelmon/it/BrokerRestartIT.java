@@ -32,8 +32,11 @@ class BrokerRestartIT {
   private static final int PARTITIONS = 4;
   private static final Map<String, Long> WINDOW_SIZES = Map.of("1m", 60_000L, "5m", 300_000L);
   private static final Duration IDLE_CLOSE = Duration.ofMinutes(10);
-  private static final Duration OUTAGE = Duration.ofSeconds(5);
-  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration SHORT_OUTAGE = Duration.ofSeconds(5);
+  // Longer than the producer's max.block.ms, 60 s: sends and commits pending at the stop time out.
+  private static final Duration LONG_OUTAGE = Duration.ofSeconds(75);
+  // After a long outage the replaced thread waits out the dead one's session (45 s) to rejoin.
+  private static final Duration TIMEOUT = Duration.ofSeconds(180);
   private static final String MARKER = "end-of-data";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,12 +69,27 @@ class BrokerRestartIT {
 
   @Test
   void shouldReportTheOutageAndCarryOnToExactWindowsWhenTheBrokerRestarts() throws Exception {
-    // Given an instance with idle close 10 min. While the broker is down no partition's stream
+    // Given an instance that has scored every event sent before the broker stops for 5 s,
+    restartBrokerAndExpectExactWindows(SHORT_OUTAGE, true);
+  }
+
+  @Test
+  void shouldRideOutAnOutageLongerThanTheProducerTimeoutWithExactWindows() throws Exception {
+    // Given an instance still scoring when the broker stops for longer than the producer's
+    // max.block.ms (60 s): a transaction open at the stop times out, Kafka Streams marks its
+    // tasks corrupted, revives them on their last commit and, when the producer cannot recover,
+    // the stream thread dies and is replaced. Either way the windows must come out exact.
+    restartBrokerAndExpectExactWindows(LONG_OUTAGE, false);
+  }
+
+  private void restartBrokerAndExpectExactWindows(
+      final Duration outage, final boolean awaitEveryEvent) throws Exception {
+    // An instance with idle close 10 min. While the broker is down no partition's stream
     // time advances; were every partition still for the idle close, the watermark would run on
     // with the wall clock and finalise the windows the second half still falls into, counting
-    // its events late. The outage — stop, 5 s down, restart, reconnect — takes 10–30 s here, but
-    // over 2 min on a loaded 2-core CI box, so 10 min leave room. Nothing waits for the idle close:
-    // markers end the data.
+    // its events late. The outage — stop, down, restart, reconnect — takes the time it is down
+    // plus 10–30 s here, but over 2 min on a loaded 2-core CI box, so 10 min leave room. Nothing
+    // waits for the idle close: markers end the data.
     cluster =
         new ModelmonCluster(
             broker,
@@ -98,24 +116,24 @@ class BrokerRestartIT {
     final ModelmonApplication instance = cluster.startInstance();
     awaitReady(instance, 200);
     cluster.produce(before, PARTITIONS);
-    awaitPredictions(instance, before.size());
+    awaitPredictions(instance, awaitEveryEvent ? before.size() : 1);
 
     // When the broker stops,
     final long quietSince = System.nanoTime();
     broker.stop();
 
-    // then the instance is not ready, though its stream is still RUNNING,
+    // then the instance is not ready,
     final JsonNode down = JSON.readTree(awaitReady(instance, 503).body());
     assertThat(down.get("broker").asText()).isEqualTo("unreachable");
     // and stays so while the broker is down.
-    final long downUntil = System.nanoTime() + OUTAGE.toNanos();
+    final long downUntil = System.nanoTime() + outage.toNanos();
     while (System.nanoTime() < downUntil) {
       final HttpResponse<String> response = cluster.get(instance, "/health/ready");
       assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
       Thread.sleep(250);
     }
 
-    // When the broker is back, the instance is ready again,
+    // When the broker is back, the instance is ready again, its stream RUNNING,
     broker.restart();
     final JsonNode up = JSON.readTree(awaitReady(instance, 200).body());
     assertThat(up.get("status").asText()).isEqualTo("RUNNING");
@@ -167,7 +185,7 @@ class BrokerRestartIT {
     return response;
   }
 
-  /** Waits until the instance has scored {@code count} events. */
+  /** Waits until the instance has scored at least {@code count} events. */
   private void awaitPredictions(final ModelmonApplication instance, final int count)
       throws IOException, InterruptedException {
     final long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -176,6 +194,6 @@ class BrokerRestartIT {
       Thread.sleep(250);
       scored = cluster.predictionsTotal(instance);
     }
-    assertThat(scored).as("events scored within %s", TIMEOUT).isEqualTo((double) count);
+    assertThat(scored).as("events scored within %s", TIMEOUT).isGreaterThanOrEqualTo(count);
   }
 }
