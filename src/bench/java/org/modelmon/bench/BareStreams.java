@@ -23,8 +23,8 @@ import org.modelmon.topology.ModelmonTopology;
  * record.
  *
  * <p>It runs with the Kafka Streams settings modelmon runs with ({@link
- * ModelmonTopology#defaultKafkaSettings}, then every {@code kafka.*} setting the benchmark passes to
- * modelmon), so that the ceiling and modelmon are measured alike.
+ * ModelmonTopology#defaultKafkaSettings}, then every {@code kafka.*} setting the benchmark passes
+ * to modelmon), so that the ceiling and modelmon are measured alike.
  *
  * <p>Arguments: bootstrap servers, topic, records expected, processing guarantee, then any number
  * of Kafka Streams settings as {@code KEY=VALUE}.

@@ -87,14 +87,7 @@ public final class LatencyBench implements Callable<Integer> {
               new KafkaProducer<>(BenchTopic.producerProperties(bootstrap));
           ModelmonUnderTest modelmon = ModelmonUnderTest.start(workDir, settings, jvmOptions)) {
         BenchTopic.publishReferences(probes, references, traffic);
-        final long readyBy = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!modelmon.ready()) {
-          if (!modelmon.isAlive() || System.nanoTime() > readyBy) {
-            throw new IllegalStateException(
-                "modelmon did not become ready; see " + modelmon.output());
-          }
-          Thread.sleep(100);
-        }
+        modelmon.awaitReady(Duration.ofMinutes(2));
         final Map<String, Set<Double>> endsSeen = new HashMap<>();
         try (LiveTraffic live =
             new LiveTraffic(bootstrap, topic, traffic, rate, 0, () -> 0).start()) {

@@ -77,14 +77,7 @@ public final class MemoryBench implements Callable<Integer> {
           ModelmonUnderTest.settings(bootstrap, id, "exactly_once_v2", topic, references, windows);
       final AtomicLong counted = new AtomicLong();
       try (ModelmonUnderTest modelmon = ModelmonUnderTest.start(workDir, settings, jvmOptions)) {
-        final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!modelmon.ready()) {
-          if (!modelmon.isAlive() || System.nanoTime() > deadline) {
-            throw new IllegalStateException(
-                "modelmon did not become ready; see " + modelmon.output());
-          }
-          Thread.sleep(100);
-        }
+        modelmon.awaitReady(Duration.ofMinutes(2));
         try (LiveTraffic traffic =
             new LiveTraffic(bootstrap, topic, models, 0, MAX_BACKLOG, counted::get).start()) {
           final long start = System.nanoTime();

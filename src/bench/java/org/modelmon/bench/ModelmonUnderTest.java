@@ -174,6 +174,35 @@ final class ModelmonUnderTest implements AutoCloseable {
     return output;
   }
 
+  /**
+   * Waits until {@code /health/ready} answers 200, asking every 20 ms.
+   *
+   * @throws IllegalStateException with the tail of modelmon's output, should it exit or {@code
+   *     timeout} pass first
+   */
+  void awaitReady(final Duration timeout) throws IOException, InterruptedException {
+    final long deadline = System.nanoTime() + timeout.toNanos();
+    while (!ready()) {
+      if (!isAlive() || System.nanoTime() > deadline) {
+        throw failure("did not become ready within " + timeout);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * An exception saying that modelmon {@code what}, or that it exited if it did, with the last 40
+   * lines of its output.
+   */
+  IllegalStateException failure(final String what) throws IOException {
+    final List<String> lines = Files.readAllLines(output);
+    return new IllegalStateException(
+        "modelmon "
+            + (isAlive() ? what : "exited")
+            + "; its output:\n"
+            + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+  }
+
   private String pid() {
     return Long.toString(process.pid());
   }

@@ -7,10 +7,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.modelmon.config.ConfigLoader;
 import org.modelmon.demo.EmbeddedKafkaBroker;
 import org.modelmon.testing.PrometheusText;
 import picocli.CommandLine;
@@ -204,16 +206,9 @@ public final class ThroughputBench implements Callable<Integer> {
         Stats.median(modelmonCpuPerMillion));
   }
 
-  /** The {@code kafka.*} settings of {@code --set}, unprefixed; the bare reader gets them too. */
+  /** The Kafka settings of {@code --set} as modelmon reads them; the bare reader gets them too. */
   private Map<String, String> kafkaSettings() {
-    final Map<String, String> kafka = new LinkedHashMap<>();
-    extraSettings.forEach(
-        (key, value) -> {
-          if (key.startsWith("kafka.")) {
-            kafka.put(key.substring("kafka.".length()), value);
-          }
-        });
-    return kafka;
+    return ConfigLoader.load(Optional.empty(), Map.of(), extraSettings).kafka();
   }
 
   /**
@@ -254,10 +249,7 @@ public final class ThroughputBench implements Callable<Integer> {
     try (ModelmonUnderTest modelmon = ModelmonUnderTest.start(runDir, config, jvmOptions);
         WindowTotals windows = new WindowTotals(bootstrapServers, windowsTopic)) {
       final long deadline = launched + RUN_TIMEOUT.toNanos();
-      while (!modelmon.ready()) {
-        check(modelmon, deadline, "never became ready");
-        Thread.sleep(20);
-      }
+      modelmon.awaitReady(RUN_TIMEOUT);
       final long running = System.nanoTime();
       final double modelmonCpuAtStart = modelmon.cpuSeconds();
       final double brokerCpuAtStart = ProcessCpu.seconds(brokerPid);
@@ -305,17 +297,8 @@ public final class ThroughputBench implements Callable<Integer> {
   private static void check(
       final ModelmonUnderTest modelmon, final long deadline, final String what) throws Exception {
     if (!modelmon.isAlive() || System.nanoTime() > deadline) {
-      throw new IllegalStateException(
-          "modelmon "
-              + (modelmon.isAlive() ? what : "exited")
-              + "; its output:\n"
-              + tail(Files.readString(modelmon.output()), 40));
+      throw modelmon.failure(what);
     }
-  }
-
-  private static String tail(final String text, final int lines) {
-    final List<String> all = text.lines().toList();
-    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 
   static void deleteRecursively(final Path dir) throws java.io.IOException {

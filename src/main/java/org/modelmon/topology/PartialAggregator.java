@@ -66,13 +66,11 @@ final class PartialAggregator
     partials.clear();
     streamTimeMillis = WatermarkTracker.NONE;
     sentStreamTimeMillis = WatermarkTracker.NONE;
-    final long nowMillis = context.currentSystemTimeMs();
     try (KeyValueIterator<OpenWindowKey, WindowAggregate> restored = store.all()) {
       while (restored.hasNext()) {
         final KeyValue<OpenWindowKey, WindowAggregate> entry = restored.next();
         partials.put(entry.key, entry.value);
-        streamTimeMillis =
-            Math.max(streamTimeMillis, Math.min(entry.value.maxEventTimeMillis(), nowMillis));
+        advanceStreamTime(entry.value.maxEventTimeMillis());
       }
     }
     context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
@@ -92,11 +90,15 @@ final class PartialAggregator
     }
     partial.add(record.value());
     store.put(bucket, partial);
+    advanceStreamTime(eventTime);
+  }
+
+  private void advanceStreamTime(final long eventTimeMillis) {
     // An event ahead of the wall clock (allowed up to modelmon.max.future.skew) is windowed at
     // its own time, but advances the partition's stream time only up to now: one skewed
     // producer must not drag the watermark ahead and make everyone else's events late.
     streamTimeMillis =
-        Math.max(streamTimeMillis, Math.min(eventTime, context.currentSystemTimeMs()));
+        Math.max(streamTimeMillis, Math.min(eventTimeMillis, context.currentSystemTimeMs()));
   }
 
   private void flush() {

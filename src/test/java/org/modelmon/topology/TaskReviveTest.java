@@ -6,6 +6,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.StateStore;
@@ -152,43 +153,31 @@ class TaskReviveTest {
 
   private static MockProcessorContext<ModelKey, AggregationMessage> partialsContext() {
     final MockProcessorContext<ModelKey, AggregationMessage> context = context();
-    addStore(
+    addKeyValueStore(
         context,
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ModelmonTopology.PARTIALS_STORE),
-                WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate(MAX_CLASSES))
-            .withLoggingDisabled()
-            .build());
+        ModelmonTopology.PARTIALS_STORE,
+        WindowSerdes.openWindowKey(),
+        WindowSerdes.windowAggregate(MAX_CLASSES));
     return context;
   }
 
   private static MockProcessorContext<String, WindowResult> combinerContext() {
     final MockProcessorContext<String, WindowResult> context = context();
-    addStore(
+    addKeyValueStore(
         context,
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ModelmonTopology.OPEN_WINDOWS_STORE),
-                WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate(MAX_CLASSES))
-            .withLoggingDisabled()
-            .build());
-    addStore(
+        ModelmonTopology.OPEN_WINDOWS_STORE,
+        WindowSerdes.openWindowKey(),
+        WindowSerdes.windowAggregate(MAX_CLASSES));
+    addKeyValueStore(
         context,
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ModelmonTopology.WATERMARKS_STORE),
-                Serdes.Integer(),
-                WindowSerdes.partitionWatermark())
-            .withLoggingDisabled()
-            .build());
-    addStore(
+        ModelmonTopology.WATERMARKS_STORE,
+        Serdes.Integer(),
+        WindowSerdes.partitionWatermark());
+    addKeyValueStore(
         context,
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ModelmonTopology.LATEST_WINDOWS_STORE),
-                Serdes.String(),
-                WindowSerdes.windowResult())
-            .withLoggingDisabled()
-            .build());
+        ModelmonTopology.LATEST_WINDOWS_STORE,
+        Serdes.String(),
+        WindowSerdes.windowResult());
     addStore(
         context,
         Stores.windowStoreBuilder(
@@ -201,22 +190,16 @@ class TaskReviveTest {
                 WindowSerdes.windowResult())
             .withLoggingDisabled()
             .build());
-    addStore(
+    addKeyValueStore(
         context,
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ModelmonTopology.MODELS_STORE),
-                WindowSerdes.modelKey(),
-                WindowSerdes.modelSummary())
-            .withLoggingDisabled()
-            .build());
-    addStore(
+        ModelmonTopology.MODELS_STORE,
+        WindowSerdes.modelKey(),
+        WindowSerdes.modelSummary());
+    addKeyValueStore(
         context,
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(ModelmonTopology.REFERENCES_STORE),
-                Serdes.String(),
-                Serdes.ByteArray())
-            .withLoggingDisabled()
-            .build());
+        ModelmonTopology.REFERENCES_STORE,
+        Serdes.String(),
+        Serdes.ByteArray());
     return context;
   }
 
@@ -224,6 +207,18 @@ class TaskReviveTest {
     final MockProcessorContext<K, V> context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(Instant.parse("2026-11-29T00:00:00Z").toEpochMilli());
     return context;
+  }
+
+  private static <K, V> void addKeyValueStore(
+      final MockProcessorContext<?, ?> context,
+      final String name,
+      final Serde<K> keySerde,
+      final Serde<V> valueSerde) {
+    addStore(
+        context,
+        Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
+            .withLoggingDisabled()
+            .build());
   }
 
   private static void addStore(final MockProcessorContext<?, ?> context, final StateStore store) {
