@@ -51,6 +51,12 @@ public final class ModelmonTopology {
   /** How often partials are sent on and final windows looked for (wall-clock). */
   public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
 
+  /**
+   * How long a combining task waits for an input partition's task to report (every flush
+   * interval) before it takes the task as not running and lets the partition hold the watermark.
+   */
+  public static final Duration REPORT_TIMEOUT = FLUSH_INTERVAL.multipliedBy(10);
+
   /** How long final windows stay queryable through the API, at least. */
   public static final Duration HISTORY_RETENTION = Duration.ofHours(24);
 
@@ -152,6 +158,7 @@ public final class ModelmonTopology {
                     config.windows(),
                     config.grace(),
                     config.idleClose(),
+                    REPORT_TIMEOUT,
                     inputPartitions,
                     config.maxClasses(),
                     config.epsilon(),

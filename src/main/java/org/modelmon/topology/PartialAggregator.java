@@ -42,7 +42,6 @@ final class PartialAggregator
   private KeyValueStore<OpenWindowKey, WindowAggregate> store;
   private int partition;
   private long streamTimeMillis = WatermarkTracker.NONE;
-  private long sentStreamTimeMillis = WatermarkTracker.NONE;
 
   /**
    * @param bucketMillis the bucket length
@@ -65,7 +64,6 @@ final class PartialAggregator
     // be sent twice and its stream time would run ahead of the events about to be redone.
     partials.clear();
     streamTimeMillis = WatermarkTracker.NONE;
-    sentStreamTimeMillis = WatermarkTracker.NONE;
     try (KeyValueIterator<OpenWindowKey, WindowAggregate> restored = store.all()) {
       while (restored.hasNext()) {
         final KeyValue<OpenWindowKey, WindowAggregate> entry = restored.next();
@@ -73,7 +71,7 @@ final class PartialAggregator
         advanceStreamTime(entry.value.maxEventTimeMillis());
       }
     }
-    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, this::flush);
   }
 
   @Override
@@ -101,7 +99,7 @@ final class PartialAggregator
         Math.max(streamTimeMillis, Math.min(eventTimeMillis, context.currentSystemTimeMs()));
   }
 
-  private void flush() {
+  private void flush(final long nowMillis) {
     for (final Map.Entry<OpenWindowKey, WindowAggregate> entry : partials.entrySet()) {
       final OpenWindowKey bucket = entry.getKey();
       final WindowAggregate partial = entry.getValue();
@@ -114,14 +112,13 @@ final class PartialAggregator
     }
     partials.clear();
     // After the partials: per combining partition, records of one task arrive in order, so the
-    // watermark never overtakes the sums it covers.
-    if (streamTimeMillis > sentStreamTimeMillis) {
-      context.forward(
-          new Record<>(
-              ModelKey.WATERMARK,
-              new AggregationMessage.Watermark(partition, streamTimeMillis),
-              streamTimeMillis));
-      sentStreamTimeMillis = streamTimeMillis;
-    }
+    // watermark never overtakes the sums it covers. Sent every flush, advanced or not: it is also
+    // the report that this task is running, without which the combiners hold the watermark at
+    // this partition's stream time instead of taking a silent partition for an idle one.
+    context.forward(
+        new Record<>(
+            ModelKey.WATERMARK,
+            new AggregationMessage.Watermark(partition, streamTimeMillis),
+            nowMillis));
   }
 }

@@ -45,6 +45,7 @@ final class WindowCombiner
   private final List<WindowSpec> windows;
   private final long graceMillis;
   private final long idleCloseMillis;
+  private final long reportTimeoutMillis;
   private final int inputPartitions;
   private final int maxClasses;
   private final double epsilon;
@@ -68,6 +69,7 @@ final class WindowCombiner
       final List<WindowSpec> windows,
       final Duration grace,
       final Duration idleClose,
+      final Duration reportTimeout,
       final int inputPartitions,
       final int maxClasses,
       final double epsilon,
@@ -79,6 +81,7 @@ final class WindowCombiner
     this.windows = windows;
     this.graceMillis = grace.toMillis();
     this.idleCloseMillis = idleClose.toMillis();
+    this.reportTimeoutMillis = reportTimeout.toMillis();
     this.inputPartitions = inputPartitions;
     this.maxClasses = maxClasses;
     this.epsilon = epsilon;
@@ -101,7 +104,8 @@ final class WindowCombiner
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
     references = new ReferenceCache(referenceStore, referenceParser, referenceGeneration);
     tracker =
-        new WatermarkTracker(inputPartitions, idleCloseMillis, context.currentSystemTimeMs());
+        new WatermarkTracker(
+            inputPartitions, idleCloseMillis, reportTimeoutMillis, context.currentSystemTimeMs());
     // A revived task initialises this same instance again (see PartialAggregator.init): the
     // watermark of an aborted transaction must not outlive it, or redone partials count as late.
     applicationWatermark = WatermarkTracker.NONE;
@@ -124,8 +128,12 @@ final class WindowCombiner
   public void process(final Record<ModelKey, AggregationMessage> record) {
     final long now = context.currentSystemTimeMs();
     if (record.value() instanceof AggregationMessage.Watermark watermark) {
+      // A report is stamped with its sender's wall clock: a backlog of old reports replayed after
+      // a restart must not pass for a task that is running now. Capped at our clock, so that a
+      // sender whose clock runs ahead cannot look alive for longer than it is.
+      final long reportedAt = Math.min(record.timestamp(), now);
       final PartitionWatermark advanced =
-          tracker.advance(watermark.sourcePartition(), watermark.streamTimeMillis(), now);
+          tracker.report(watermark.sourcePartition(), watermark.streamTimeMillis(), reportedAt);
       if (advanced != null) {
         watermarks.put(watermark.sourcePartition(), advanced);
         emitFinalWindows(now);

@@ -5,18 +5,23 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The application watermark of CONTRACT.md section 4: the minimum, over all input partitions,
- * of each partition's own stream time, leaving out partitions whose stream time has not advanced
- * for the idle-close period of wall-clock time; when every partition is idle it advances with the
- * wall clock from the moment the last one moved.
+ * The application watermark: the minimum, over all input partitions, of each partition's own
+ * stream time, leaving out partitions that are idle; when every partition is idle it advances with
+ * the wall clock from the moment the last one moved.
  *
  * <p>Taking the minimum rather than the largest event time seen anywhere is what lets a lagging
  * partition (a slow producer, an instance catching up on a backlog) be windowed exactly as it
- * would have been live. A partition that has never reported counts as active with no stream time
- * until it has been silent for the idle-close period since this tracker started, so nothing is
- * finalised before every partition had its chance to speak.
+ * would have been live.
  *
- * <p>Pure and single-threaded; the combining processor persists its state.
+ * <p>Idle means: the partition's task is running — it reported within the report timeout — and
+ * it reported, after its stream time last advanced, that its stream time has not advanced for the
+ * idle-close period. A partition whose task does not report (its instance died, a rebalance or a
+ * restore is under way, or it never reported since this tracker started) holds the watermark at
+ * its stream time until it reports again: silence is not idleness, or a crashed instance's backlog
+ * would arrive late once fail-over took longer than idle close.
+ *
+ * <p>Pure and single-threaded; the combining processor persists the stream times, not the
+ * reports, so after a restart every partition holds the watermark until its task reports.
  */
 public final class WatermarkTracker {
 
@@ -33,27 +38,36 @@ public final class WatermarkTracker {
 
   private final int inputPartitions;
   private final long idleCloseMillis;
+  private final long reportTimeoutMillis;
   private final long startedAtMillis;
   private final Map<Integer, PartitionWatermark> partitions = new HashMap<>();
+  private final Map<Integer, Long> lastReportMillis = new HashMap<>();
 
   /**
    * @param inputPartitions number of input partitions known when the topology was built
-   * @param idleCloseMillis wall-clock silence after which a partition is left out
+   * @param idleCloseMillis wall-clock time without a rise of its stream time after which a
+   *     partition whose task still reports is left out
+   * @param reportTimeoutMillis wall-clock silence after which a partition's task is taken as not
+   *     running
    * @param startedAtMillis wall-clock time this tracker started
    */
   public WatermarkTracker(
-      final int inputPartitions, final long idleCloseMillis, final long startedAtMillis) {
+      final int inputPartitions,
+      final long idleCloseMillis,
+      final long reportTimeoutMillis,
+      final long startedAtMillis) {
     this.inputPartitions = inputPartitions;
     this.idleCloseMillis = idleCloseMillis;
+    this.reportTimeoutMillis = reportTimeoutMillis;
     this.startedAtMillis = startedAtMillis;
   }
 
   /**
    * Restores what was known of a partition after a restart. Wall-clock time while the
    * application was down does not count toward idleness: the partition gets a whole idle-close
-   * period from this tracker's start to report again, so that the backlog a restart leaves is
-   * windowed as it would have been live instead of being made late by a watermark that ran on
-   * with the wall clock.
+   * period from this tracker's start, so that the backlog a restart leaves is windowed as it
+   * would have been live instead of being made late by a watermark that ran on with the wall
+   * clock. Until its task reports, the partition holds the watermark.
    */
   public void restore(final int partition, final PartitionWatermark watermark) {
     partitions.put(
@@ -64,17 +78,21 @@ public final class WatermarkTracker {
   }
 
   /**
-   * Records a partition's stream time.
+   * Records a report of a partition's task: its stream time ({@link #NONE} when it has read
+   * nothing yet), sent at wall-clock time {@code reportedAtMillis}. Running tasks report every
+   * flush interval, whether or not their stream time advanced.
    *
    * @return the partition's new state if its stream time advanced, else {@code null}
    */
-  public PartitionWatermark advance(
-      final int partition, final long streamTimeMillis, final long nowMillis) {
+  public PartitionWatermark report(
+      final int partition, final long streamTimeMillis, final long reportedAtMillis) {
+    lastReportMillis.merge(partition, reportedAtMillis, Math::max);
     final PartitionWatermark known = partitions.get(partition);
-    if (known != null && streamTimeMillis <= known.streamTimeMillis()) {
+    if (streamTimeMillis == NONE
+        || (known != null && streamTimeMillis <= known.streamTimeMillis())) {
       return null;
     }
-    final PartitionWatermark advanced = new PartitionWatermark(streamTimeMillis, nowMillis);
+    final PartitionWatermark advanced = new PartitionWatermark(streamTimeMillis, reportedAtMillis);
     partitions.put(partition, advanced);
     return advanced;
   }
@@ -85,8 +103,8 @@ public final class WatermarkTracker {
     for (int p = 0; p < inputPartitions; p++) {
       all.add(p);
     }
-    long minActive = Long.MAX_VALUE;
-    boolean anyActive = false;
+    long minHolding = Long.MAX_VALUE;
+    boolean anyHolding = false;
     long maxStreamTime = NONE;
     long lastMove = NONE;
     for (final int partition : all) {
@@ -95,17 +113,23 @@ public final class WatermarkTracker {
       final long advancedAt = known == null ? startedAtMillis : known.advancedAtMillis();
       maxStreamTime = Math.max(maxStreamTime, streamTime);
       lastMove = Math.max(lastMove, advancedAt);
-      if (nowMillis - advancedAt < idleCloseMillis) {
-        anyActive = true;
-        minActive = Math.min(minActive, streamTime);
+      if (!isIdle(partition, advancedAt, nowMillis)) {
+        anyHolding = true;
+        minHolding = Math.min(minHolding, streamTime);
       }
     }
-    if (anyActive) {
-      return minActive;
+    if (anyHolding) {
+      return minHolding;
     }
     if (maxStreamTime == NONE) {
       return NONE;
     }
     return maxStreamTime + (nowMillis - lastMove);
+  }
+
+  private boolean isIdle(final int partition, final long advancedAtMillis, final long nowMillis) {
+    final Long reportedAt = lastReportMillis.get(partition);
+    final boolean running = reportedAt != null && nowMillis - reportedAt <= reportTimeoutMillis;
+    return running && reportedAt - advancedAtMillis >= idleCloseMillis;
   }
 }

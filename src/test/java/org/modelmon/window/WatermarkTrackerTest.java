@@ -5,48 +5,126 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.modelmon.window.WatermarkTracker.PartitionWatermark;
 
+/**
+ * The watermark rules, with explicit wall-clock times. Running tasks report every flush
+ * interval; {@link #reportEverySecond} stands for that where a test needs a task to stay running.
+ */
 class WatermarkTrackerTest {
 
   private static final long IDLE = 60_000;
+  private static final long REPORT_TIMEOUT = 10_000;
+
+  private static WatermarkTracker tracker(final int partitions, final long startedAtMillis) {
+    return new WatermarkTracker(partitions, IDLE, REPORT_TIMEOUT, startedAtMillis);
+  }
+
+  /** Partition {@code partition}'s task reports {@code streamTime} each second of [from, to]. */
+  private static void reportEverySecond(
+      final WatermarkTracker tracker,
+      final int partition,
+      final long streamTime,
+      final long fromMillis,
+      final long toMillis) {
+    for (long at = fromMillis; at <= toMillis; at += 1_000) {
+      tracker.report(partition, streamTime, at);
+    }
+  }
 
   @Test
   void shouldHaveNoWatermarkUntilEveryPartitionReportedOrFellIdle() {
-    final WatermarkTracker tracker = new WatermarkTracker(2, IDLE, 0);
-    tracker.advance(0, 5_000, 1_000);
-    // Partition 1 has not reported and is not idle yet: nothing can be final.
+    final WatermarkTracker tracker = tracker(2, 0);
+    tracker.report(0, 5_000, 1_000);
+    // Partition 1 has not reported: nothing can be final.
     assertThat(tracker.watermark(30_000)).isEqualTo(WatermarkTracker.NONE);
-    tracker.advance(1, 3_000, 31_000);
+    tracker.report(1, 3_000, 31_000);
     assertThat(tracker.watermark(31_000)).isEqualTo(3_000);
   }
 
   @Test
+  void shouldLeaveOutAPartitionThatNeverHadDataOnceItsRunningTaskReportedForTheIdlePeriod() {
+    final WatermarkTracker tracker = tracker(2, 0);
+    reportEverySecond(tracker, 0, 5_000, 1_000, 59_000);
+    reportEverySecond(tracker, 1, WatermarkTracker.NONE, 1_000, 59_000);
+    assertThat(tracker.watermark(59_000)).isEqualTo(WatermarkTracker.NONE);
+    // Partition 1 reports at 60 s, an idle-close period after the tracker started, with nothing.
+    tracker.report(0, 5_000, 60_000);
+    tracker.report(1, WatermarkTracker.NONE, 60_000);
+    assertThat(tracker.watermark(60_000)).isEqualTo(5_000);
+  }
+
+  @Test
   void shouldTakeTheMinimumOfActivePartitionsSoALaggingOneIsNeverOvertaken() {
-    final WatermarkTracker tracker = new WatermarkTracker(3, IDLE, 0);
-    tracker.advance(0, 600_000, 1_000); // fast partition, minutes ahead
-    tracker.advance(1, 610_000, 1_000);
-    tracker.advance(2, 60_000, 1_000); // catching up on a backlog
+    final WatermarkTracker tracker = tracker(3, 0);
+    tracker.report(0, 600_000, 1_000); // fast partition, minutes ahead
+    tracker.report(1, 610_000, 1_000);
+    tracker.report(2, 60_000, 1_000); // catching up on a backlog
     assertThat(tracker.watermark(2_000)).isEqualTo(60_000);
-    tracker.advance(2, 90_000, 20_000);
+    tracker.report(2, 90_000, 20_000);
     assertThat(tracker.watermark(20_000)).isEqualTo(90_000);
   }
 
   @Test
-  void shouldLeaveOutAPartitionIdleForTheIdleClosePeriod() {
-    final WatermarkTracker tracker = new WatermarkTracker(2, IDLE, 0);
-    tracker.advance(0, 100_000, 1_000);
-    tracker.advance(1, 50_000, 1_000); // then silent
-    tracker.advance(0, 200_000, 60_000);
+  void shouldLeaveOutAPartitionWhoseRunningTaskReportsNoNewDataForTheIdleClosePeriod() {
+    final WatermarkTracker tracker = tracker(2, 0);
+    tracker.report(0, 100_000, 1_000);
+    reportEverySecond(tracker, 1, 50_000, 1_000, 60_000); // running, no new data from 1 s on
+    tracker.report(0, 200_000, 60_000);
     assertThat(tracker.watermark(60_999)).as("partition 1 still active").isEqualTo(50_000);
+    tracker.report(1, 50_000, 61_000);
     assertThat(tracker.watermark(61_000)).as("partition 1 idle").isEqualTo(200_000);
   }
 
   @Test
+  void shouldHoldTheWatermarkAtAPartitionWhoseTaskStoppedReporting() {
+    // Given two partitions with live traffic, until partition 1's instance dies at 8 s,
+    final WatermarkTracker tracker = tracker(2, 0);
+    reportEverySecond(tracker, 1, 8_000, 8_000, 8_000);
+    for (long at = 1_000; at <= 200_000; at += 1_000) {
+      tracker.report(0, at, at); // partition 0 keeps up with the wall clock
+    }
+    // then however long the fail-over takes, partition 1 holds the watermark at its stream time:
+    // its backlog is not late when its task comes back.
+    assertThat(tracker.watermark(30_000)).isEqualTo(8_000);
+    assertThat(tracker.watermark(200_000)).isEqualTo(8_000);
+    // When its task runs again, elsewhere, and catches up, the watermark follows.
+    tracker.report(1, 150_000, 200_000);
+    assertThat(tracker.watermark(200_000)).isEqualTo(150_000);
+  }
+
+  @Test
+  void shouldHoldTheWatermarkAtAnIdlePartitionOnceItsTaskStopsReporting() {
+    final WatermarkTracker tracker = tracker(2, 0);
+    reportEverySecond(tracker, 1, 5_000, 1_000, 70_000); // no new data, reports until 70 s
+    for (long at = 1_000; at <= 80_000; at += 1_000) {
+      tracker.report(0, at, at);
+    }
+    assertThat(tracker.watermark(80_000)).as("reported 10 s ago: still idle").isEqualTo(80_000);
+    tracker.report(0, 80_001, 80_001);
+    assertThat(tracker.watermark(80_001)).as("no report for too long: holds").isEqualTo(5_000);
+  }
+
+  @Test
+  void shouldNotTakeAReplayedBacklogOfOldReportsForARunningTask() {
+    // Reports are stamped when sent: a combining task that replays reports of a task that has
+    // since died must not take that partition for a running, idle one.
+    final WatermarkTracker tracker = tracker(2, 0);
+    reportEverySecond(tracker, 1, 5_000, 1_000, 90_000); // sent 1..90 s, read at 300 s
+    for (long at = 1_000; at <= 300_000; at += 1_000) {
+      tracker.report(0, at, at);
+    }
+    assertThat(tracker.watermark(300_000)).isEqualTo(5_000);
+  }
+
+  @Test
   void shouldAdvanceWithTheWallClockFromTheLastMoveWhenEveryPartitionIsIdle() {
-    final WatermarkTracker tracker = new WatermarkTracker(2, IDLE, 0);
-    tracker.advance(0, 100_000, 1_000);
-    tracker.advance(1, 120_000, 5_000); // the last move, at wall clock 5 s
-    assertThat(tracker.watermark(60_999)).isEqualTo(100_000);
-    assertThat(tracker.watermark(64_999)).as("partition 0 idle, 1 not yet").isEqualTo(120_000);
+    final WatermarkTracker tracker = tracker(2, 0);
+    tracker.report(0, 100_000, 1_000);
+    tracker.report(1, 120_000, 5_000); // the last move, at wall clock 5 s
+    reportEverySecond(tracker, 0, 100_000, 2_000, 61_000);
+    reportEverySecond(tracker, 1, 120_000, 6_000, 61_000);
+    assertThat(tracker.watermark(61_000)).as("partition 0 idle, 1 not yet").isEqualTo(120_000);
+    reportEverySecond(tracker, 0, 100_000, 62_000, 65_000);
+    reportEverySecond(tracker, 1, 120_000, 62_000, 65_000);
     // All idle from 65 s: max stream time + wall clock since the last move.
     assertThat(tracker.watermark(65_000)).isEqualTo(120_000 + 60_000);
     assertThat(tracker.watermark(75_000)).isEqualTo(120_000 + 70_000);
@@ -54,24 +132,45 @@ class WatermarkTrackerTest {
 
   @Test
   void shouldIgnoreAStreamTimeThatDoesNotAdvance() {
-    final WatermarkTracker tracker = new WatermarkTracker(1, IDLE, 0);
-    assertThat(tracker.advance(0, 100_000, 1_000)).isNotNull();
-    assertThat(tracker.advance(0, 90_000, 2_000)).isNull();
-    assertThat(tracker.advance(0, 100_000, 3_000)).isNull();
-    // Still idle from the first move, not refreshed by the stale reports.
+    final WatermarkTracker tracker = tracker(1, 0);
+    assertThat(tracker.report(0, 100_000, 1_000)).isNotNull();
+    assertThat(tracker.report(0, 90_000, 2_000)).isNull();
+    assertThat(tracker.report(0, 100_000, 3_000)).isNull();
+    reportEverySecond(tracker, 0, 100_000, 4_000, 61_000);
+    // Idle from the first move, not refreshed by the reports that did not advance.
     assertThat(tracker.watermark(61_000)).isEqualTo(100_000 + 60_000);
   }
 
   @Test
   void shouldNotCountTheTimeTheApplicationWasDownTowardIdleness() {
     // Before a crash partition 0 last moved at wall clock 10 s; the restart comes at 10 min.
-    final WatermarkTracker restarted = new WatermarkTracker(2, IDLE, 600_000);
+    final WatermarkTracker restarted = tracker(2, 600_000);
     restarted.restore(0, new PartitionWatermark(100_000, 10_000));
     restarted.restore(1, new PartitionWatermark(90_000, 10_000));
-    // Not idle: each partition has a whole idle-close period after the restart to report.
+    // Not idle: each partition holds until its task reports, then has a whole idle-close period
+    // after the restart to show new data.
     assertThat(restarted.watermark(600_001)).isEqualTo(90_000);
-    restarted.advance(1, 95_000, 610_000);
+    reportEverySecond(restarted, 0, 100_000, 601_000, 610_000);
+    restarted.report(1, 95_000, 610_000);
     assertThat(restarted.watermark(610_000)).isEqualTo(95_000);
-    assertThat(restarted.watermark(660_000)).as("partition 0 silent since the restart").isEqualTo(95_000);
+    reportEverySecond(restarted, 0, 100_000, 611_000, 659_000);
+    reportEverySecond(restarted, 1, 95_000, 611_000, 659_000);
+    // Not idle although it last moved 10 min before: the downtime does not count.
+    assertThat(restarted.watermark(659_000)).isEqualTo(95_000);
+    reportEverySecond(restarted, 0, 100_000, 660_000, 671_000);
+    reportEverySecond(restarted, 1, 95_000, 660_000, 671_000);
+    assertThat(restarted.watermark(671_000))
+        .as("partition 1 idle a minute after it moved, 0 a minute after the restart")
+        .isEqualTo(100_000 + (671_000 - 610_000));
+  }
+
+  @Test
+  void shouldHoldEveryPartitionAfterARestartUntilItsTaskReports() {
+    final WatermarkTracker restarted = tracker(2, 600_000);
+    restarted.restore(0, new PartitionWatermark(100_000, 10_000));
+    restarted.restore(1, new PartitionWatermark(90_000, 10_000));
+    reportEverySecond(restarted, 0, 100_000, 601_000, 900_000);
+    // Partition 0 falls idle a minute after the restart; 1 never reports and holds.
+    assertThat(restarted.watermark(900_000)).isEqualTo(90_000);
   }
 }
