@@ -25,6 +25,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -62,6 +63,7 @@ public final class ModelmonApplication implements AutoCloseable {
   private static final Duration THREAD_REPLACEMENT_PERIOD = Duration.ofMinutes(10);
 
   private final ModelmonConfig config;
+  private final Time streamsClock;
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusMeterRegistry meterRegistry;
   private final ModelmonMetrics metrics;
@@ -76,8 +78,9 @@ public final class ModelmonApplication implements AutoCloseable {
   private volatile boolean closing;
   private HttpApi http;
 
-  private ModelmonApplication(final ModelmonConfig config) {
+  private ModelmonApplication(final ModelmonConfig config, final Time streamsClock) {
     this.config = config;
+    this.streamsClock = streamsClock;
     this.meterRegistry =
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
     final JvmGcMetrics gcMetrics = new JvmGcMetrics();
@@ -100,7 +103,16 @@ public final class ModelmonApplication implements AutoCloseable {
    *     line naming the bootstrap servers and the settings to check
    */
   public static ModelmonApplication start(final ModelmonConfig config) {
-    final ModelmonApplication application = create(config);
+    return start(config, Time.SYSTEM);
+  }
+
+  /**
+   * As {@link #start(ModelmonConfig)}, with the stream's wall clock read from {@code
+   * streamsClock}: event-time validation, punctuation and idleness all run on it. For tests of a
+   * clock that is not the broker's.
+   */
+  public static ModelmonApplication start(final ModelmonConfig config, final Time streamsClock) {
+    final ModelmonApplication application = new ModelmonApplication(config, streamsClock);
     application.start();
     return application;
   }
@@ -110,7 +122,7 @@ public final class ModelmonApplication implements AutoCloseable {
    * #close()} it while {@link #start()} still waits for the broker, such as a signal handler.
    */
   public static ModelmonApplication create(final ModelmonConfig config) {
-    return new ModelmonApplication(config);
+    return new ModelmonApplication(config, Time.SYSTEM);
   }
 
   /**
@@ -176,7 +188,7 @@ public final class ModelmonApplication implements AutoCloseable {
     final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
     final HostInfo server = applicationServer();
     properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, server.host() + ":" + server.port());
-    final KafkaStreams kafkaStreams = new KafkaStreams(topology, properties);
+    final KafkaStreams kafkaStreams = new KafkaStreams(topology, properties, streamsClock);
     kafkaStreams.setUncaughtExceptionHandler(
         new StreamThreadFailures(
             MAX_THREAD_REPLACEMENTS, THREAD_REPLACEMENT_PERIOD, System::nanoTime));

@@ -107,7 +107,9 @@ final class PartialAggregator
           new Record<>(
               new ModelKey(bucket.model(), bucket.version()),
               new AggregationMessage.Partial(bucket.startMillis(), partial),
-              partial.maxEventTimeMillis()));
+              // Events ahead of the clock are windowed at their own time, but a record stamped
+              // further ahead than the broker accepts would stop the stream.
+              Math.min(partial.maxEventTimeMillis(), nowMillis)));
       store.delete(bucket);
     }
     partials.clear();

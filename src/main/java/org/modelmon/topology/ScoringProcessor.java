@@ -75,6 +75,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
     } else {
       counters.scored(scored.logLoss(), event.label());
     }
-    context.forward(new Record<>(key, scored, event.eventTimeMillis()));
+    // Stamped no later than the input record, which the broker accepted: an event time ahead of
+    // the clock (within modelmon.max.future.skew) may be further ahead than the broker accepts for
+    // the records written on its behalf (partials changelog, aggregation topic).
+    context.forward(
+        new Record<>(key, scored, Math.min(event.eventTimeMillis(), record.timestamp())));
   }
 }

@@ -204,7 +204,13 @@ final class WindowCombiner
     final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), label);
     latestWindows.put(seriesKey, result);
     windowHistory.put(seriesKey, result, key.startMillis());
-    context.forward(new Record<>(result.topicKey(), result, key.endMillis()));
+    // The end of a window of events ahead of the clock may be further ahead than the broker
+    // accepts a record timestamp (message.timestamp.after.max.ms).
+    context.forward(
+        new Record<>(
+            result.topicKey(),
+            result,
+            Math.min(key.endMillis(), context.currentSystemTimeMs())));
   }
 
   private String labelOf(final long sizeMillis) {

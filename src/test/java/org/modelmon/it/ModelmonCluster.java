@@ -40,6 +40,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
 import org.modelmon.ModelmonApplication;
 import org.modelmon.config.ConfigLoader;
@@ -133,9 +134,20 @@ final class ModelmonCluster implements AutoCloseable {
    * for a restart in place, once the one that had it is closed.
    */
   ModelmonApplication startInstance(final int index) throws IOException {
+    return startInstance(index, Time.SYSTEM);
+  }
+
+  /** Starts one more instance whose stream reads its wall clock from {@code streamsClock}. */
+  ModelmonApplication startInstance(final Time streamsClock) throws IOException {
+    return startInstance(instances.size(), streamsClock);
+  }
+
+  private ModelmonApplication startInstance(final int index, final Time streamsClock)
+      throws IOException {
     final Path file = configFile(index, 0);
     final ModelmonApplication instance =
-        ModelmonApplication.start(ConfigLoader.load(Optional.of(file), Map.of(), Map.of()));
+        ModelmonApplication.start(
+            ConfigLoader.load(Optional.of(file), Map.of(), Map.of()), streamsClock);
     instances.add(instance);
     return instance;
   }
