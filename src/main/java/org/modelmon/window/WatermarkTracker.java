@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The application watermark of CONTRACT.md section 4: the minimum, over all input partitions,
- * of each partition's own stream time, leaving out partitions whose stream time has not advanced
- * for the idle-close period of wall-clock time; when every partition is idle it advances with the
- * wall clock from the moment the last one moved.
+ * The application watermark (docs/reference.md#windows-and-the-watermark): the minimum, over all
+ * input partitions, of each partition's own stream time, leaving out partitions whose stream time
+ * has not advanced for the idle-close period of wall-clock time; when every partition is idle it
+ * advances with the wall clock from the moment the last one moved.
  *
  * <p>Taking the minimum rather than the largest event time seen anywhere is what lets a lagging
  * partition (a slow producer, an instance catching up on a backlog) be windowed exactly as it
