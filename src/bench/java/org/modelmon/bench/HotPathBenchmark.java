@@ -278,9 +278,9 @@ public class HotPathBenchmark {
   }
 
   /**
-   * One event as a producer writes it (CONTRACT.md section 2): probabilities with a double's full
-   * precision as Python's json or Jackson print them, an event time within a few minutes after the
-   * origin, and the true label drawn from the predicted distribution.
+   * One event as a producer writes it (docs/reference.md#prediction-events): probabilities with a
+   * double's full precision as Python's json or Jackson print them, an event time within a few
+   * minutes after the origin, and the true label drawn from the predicted distribution.
    */
   private byte[] eventJson(
       final String model, final List<String> names, final int i, final SplittableRandom random) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /**
  * The configuration options every command that talks to Kafka shares, {@code --config FILE} and
  * {@code -D key=value}, mixed into each command so that all of them load the configuration the same
- * way (CONTRACT.md section 7).
+ * way (docs/reference.md#configuration).
  */
 final class ConfigOptions {
 

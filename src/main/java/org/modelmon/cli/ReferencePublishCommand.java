@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code modelmon reference publish}: validates a model's reference label distribution as the
- * processor will, then writes it to the compacted references topic (CONTRACT.md sections 3 and 7).
+ * processor will, then writes it to the compacted references topic
+ * (docs/reference.md#reference-publish).
  */
 @Command(
     name = "publish",

@@ -15,9 +15,10 @@ import org.modelmon.reference.Reference;
 import org.modelmon.reference.ReferenceParser;
 
 /**
- * A reference as the record {@code reference publish} writes to the references topic (CONTRACT.md
- * section 3): key {@code model} or {@code model@version}, value {@code {"model": m, "version": v,
- * "distribution": {class: p}}} with {@code version} left out when there is none.
+ * A reference as the record {@code reference publish} writes to the references topic
+ * (docs/reference.md#references): key {@code model} or {@code model@version}, value {@code
+ * {"model": m, "version": v, "distribution": {class: p}}} with {@code version} left out when there
+ * is none.
  *
  * @param model the model name
  * @param version the version, {@code ""} for a model-wide reference

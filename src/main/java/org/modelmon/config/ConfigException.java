@@ -5,7 +5,7 @@ package org.modelmon.config;
  * configuration file.
  *
  * <p>The message is one line that names the key (or the file or variable) and says what is
- * expected, so that a command line can print it as is and stop (CONTRACT.md section 7).
+ * expected, so that a command line can print it as is and stop (docs/reference.md#configuration).
  */
 public final class ConfigException extends RuntimeException {
 

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 
 /**
  * Builds the {@link ModelmonConfig} from defaults, a properties file, environment variables and
- * command-line flags, each overriding the one before (CONTRACT.md section 7).
+ * command-line flags, each overriding the one before (docs/reference.md#configuration).
  *
  * <p>Every value is checked here, so that a bad configuration stops start-up with one line that
  * names the key instead of failing later, somewhere inside Kafka Streams.

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * Reads and writes durations in the configuration's syntax: {@code 500ms}, {@code 30s}, {@code 1m},
- * {@code 1h}, {@code 1d}, or ISO-8601 such as {@code PT30S} (CONTRACT.md section 7).
+ * {@code 1h}, {@code 1d}, or ISO-8601 such as {@code PT30S} (docs/reference.md#configuration).
  */
 public final class Durations {
 

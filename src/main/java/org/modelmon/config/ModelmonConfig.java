@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * The validated configuration of one modelmon instance (CONTRACT.md section 7).
+ * The validated configuration of one modelmon instance (docs/reference.md#configuration).
  *
  * <p>Built only by {@link ConfigLoader}, which applies defaults, the properties file, environment
  * variables and command-line flags in that order and rejects bad values with the key's name.

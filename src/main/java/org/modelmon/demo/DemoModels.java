@@ -56,9 +56,9 @@ public final class DemoModels {
   }
 
   /**
-   * The reference records for {@code models}, key to JSON value (CONTRACT.md §3): each model's
-   * label mix before the drift. Versions that share a label mix share one model-wide reference (key
-   * {@code model}); otherwise each version gets its own ({@code model@version}).
+   * The reference records for {@code models}, key to JSON value (docs/reference.md#references):
+   * each model's label mix before the drift. Versions that share a label mix share one model-wide
+   * reference (key {@code model}); otherwise each version gets its own ({@code model@version}).
    */
   public static Map<String, byte[]> references(final List<SyntheticModel> models) {
     final Map<String, byte[]> records = new LinkedHashMap<>();

@@ -46,9 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the demo (CONTRACT.md §8): an {@link EmbeddedKafkaBroker}, a {@link ModelmonApplication}
- * with short windows, the models' references, a {@link TrafficProducer} and a live summary on the
- * terminal; {@link #close()} stops them in reverse order and deletes a temporary data directory.
+ * Runs the demo: an {@link EmbeddedKafkaBroker}, a {@link ModelmonApplication} with short windows,
+ * the models' references, a {@link TrafficProducer} and a live summary on the terminal; {@link
+ * #close()} stops them in reverse order and deletes a temporary data directory.
  *
  * <p>{@link #close()} may be called from another thread (a signal handler) while {@link #start()}
  * runs: each start step holds this object's monitor, so close waits for the step in progress, and

@@ -3,7 +3,7 @@ package org.modelmon.event;
 import java.util.Objects;
 
 /**
- * Thrown when a prediction event breaks a rule of CONTRACT.md section 2.
+ * Thrown when a prediction event breaks a rule of docs/reference.md#prediction-events.
  *
  * <p>Invalid input is expected traffic, not a programming error, so the exception carries no
  * stack trace: building one per bad record would make a flood of bad records expensive.

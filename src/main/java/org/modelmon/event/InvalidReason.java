@@ -1,7 +1,8 @@
 package org.modelmon.event;
 
 /**
- * Why a prediction event was rejected, in the order the rules are checked (CONTRACT.md section 2).
+ * Why a prediction event was rejected, in the order the rules are checked
+ * (docs/reference.md#dead-letters-and-reason-codes).
  *
  * <p>An invalid event carries the reason of the first rule that fails; its name is the value of
  * the {@code modelmon.error.reason} header on the dead-letter record and of the {@code reason}

@@ -3,7 +3,8 @@ package org.modelmon.event;
 import org.modelmon.config.ModelmonConfig;
 
 /**
- * The configurable bounds a prediction event is validated against (CONTRACT.md section 2).
+ * The configurable bounds a prediction event is validated against
+ * (docs/reference.md#prediction-events).
  *
  * @param maxClasses {@code modelmon.max.classes}: most classes an event may have, at least 2
  * @param probabilityTolerance {@code modelmon.probability.tolerance}: largest accepted |Σq − 1|, in

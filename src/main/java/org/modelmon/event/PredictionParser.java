@@ -31,7 +31,7 @@ import org.modelmon.reference.ReferenceLookup;
 
 /**
  * Turns the value of a prediction record into a validated {@link PredictionEvent}, or rejects it
- * with the reason of the first rule of CONTRACT.md section 2 that fails.
+ * with the reason of the first rule of docs/reference.md#dead-letters-and-reason-codes that fails.
  *
  * <p>This is the per-event hot path, so it reads the bytes with Jackson's streaming parser (no tree
  * model) in two steps: a strict scan that only records what each known field held, then the rules

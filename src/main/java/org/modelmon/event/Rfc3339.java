@@ -11,7 +11,7 @@ import java.time.temporal.ChronoField;
 import java.util.Locale;
 
 /**
- * Reads the RFC 3339 date-times of the {@code timestamp} field (CONTRACT.md section 2) as epoch
+ * Reads the RFC 3339 date-times of the {@code timestamp} field of prediction events as epoch
  * milliseconds, the fraction truncated.
  *
  * <p>{@link #FORMATTER} defines what is accepted and what each text means. Running it costs more

@@ -34,9 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * modelmon's HTTP endpoints (CONTRACT.md section 6): {@code /metrics}, {@code /health/live},
- * {@code /health/ready}, the {@code /api/v1} queries and the status page at {@code /}, on the
- * JDK's built-in server.
+ * modelmon's HTTP endpoints (docs/reference.md#http-endpoints): {@code /metrics}, {@code
+ * /health/live}, {@code /health/ready}, the {@code /api/v1} queries and the status page at {@code
+ * /}, on the JDK's built-in server.
  *
  * <p>The API answers from this instance's state stores only. Errors are JSON {@code {"error":
  * "..."}} with a 4xx or 5xx status, never a stack trace.

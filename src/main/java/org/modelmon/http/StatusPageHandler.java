@@ -19,10 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the status page of {@code GET /} (CONTRACT.md section 6) from the classpath: the page's
- * own files under {@code org/modelmon/http/static/} at {@code /static/}, and the uPlot charting
- * library from its WebJar at {@code /static/vendor/uplot/}, so that the browser fetches nothing
- * from anywhere but this server.
+ * Serves the status page of {@code GET /} from the classpath: the page's own files under {@code
+ * org/modelmon/http/static/} at {@code /static/}, and the uPlot charting library from its WebJar at
+ * {@code /static/vendor/uplot/}, so that the browser fetches nothing from anywhere but this server.
  *
  * <p>Every request it does not serve — another method than GET or HEAD, an unknown file, a path
  * outside {@code /} and {@code /static/} — goes to the fallback, which answers as the API does (a

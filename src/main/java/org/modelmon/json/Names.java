@@ -1,8 +1,9 @@
 package org.modelmon.json;
 
 /**
- * The character rules for the names that become metric labels and keys (CONTRACT.md section 2):
- * model, version and class names, shared by prediction events and references.
+ * The character rules for the names that become metric labels and keys
+ * (docs/reference.md#prediction-events): model, version and class names, shared by prediction
+ * events and references.
  */
 public final class Names {
 

@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The strict JSON reading shared by every topic modelmon consumes (CONTRACT.md sections 2 and 3):
+ * The strict JSON reading shared by every topic modelmon consumes (predictions and references):
  * UTF-8 only, no BOM, no duplicate keys, no {@code NaN}/{@code Infinity}, bounded nesting and token
  * sizes.
  *

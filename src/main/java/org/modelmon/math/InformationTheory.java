@@ -1,7 +1,7 @@
 package org.modelmon.math;
 
 /**
- * The information measures modelmon reports, in nats (CONTRACT.md section 1).
+ * The information measures modelmon reports, in nats (docs/reference.md#the-math).
  *
  * <p>Everything rests on one identity: H(p,q) = D(p‖q) + H(p). With a one-hot true label
  * (p = δ_y) H(p) = 0, so the per-event log loss −ln q(y) is at once the cross entropy and the KL

@@ -9,7 +9,7 @@ import org.modelmon.event.InvalidReason;
 import org.modelmon.window.ModelKey;
 
 /**
- * The process counters of CONTRACT.md section 5, counted by each instance as it scores events;
+ * The process counters of docs/reference.md#counters, counted by each instance as it scores events;
  * Prometheus adds them up across instances.
  *
  * <p>Hot-path callers fetch a {@link ModelCounters} once per (model, version) and keep it, so

@@ -16,7 +16,7 @@ import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
 
 /**
- * The gauges of CONTRACT.md section 5 that describe final windows and models, read from this
+ * The gauges of docs/reference.md#gauges that describe final windows and models, read from this
  * instance's state stores at scrape time. A (model, version) this instance no longer owns
  * disappears from its output with the store, so no stale series lingers.
  */

@@ -1,8 +1,8 @@
 package org.modelmon.reference;
 
 /**
- * Thrown when a references-topic record breaks a rule of CONTRACT.md section 3; the message says
- * which.
+ * Thrown when a references-topic record breaks a rule of docs/reference.md#references; the message
+ * says which.
  *
  * <p>An invalid reference is logged, counted and ignored, so, like invalid events, it is expected
  * input rather than a programming error and carries no stack trace.

@@ -2,7 +2,7 @@ package org.modelmon.reference;
 
 /**
  * Finds the reference that applies to a (model, version): the version-specific one if there is one,
- * else the model-wide one (CONTRACT.md section 3).
+ * else the model-wide one (docs/reference.md#references).
  *
  * <p>Called once per valid event, so implementations should be a map lookup, not I/O.
  */

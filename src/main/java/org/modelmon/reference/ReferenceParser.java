@@ -11,8 +11,8 @@ import org.modelmon.json.StrictJson;
 import org.modelmon.math.CompensatedSum;
 
 /**
- * Turns a references-topic record (CONTRACT.md section 3) into a validated, renormalised {@link
- * Reference}, or refuses it with an {@link InvalidReferenceException}.
+ * Turns a references-topic record (docs/reference.md#references) into a validated, renormalised
+ * {@link Reference}, or refuses it with an {@link InvalidReferenceException}.
  *
  * <p>The value is {@code {"model": m, "version": v?, "distribution": {class: p}}}, read as strictly
  * as a prediction event (see {@link StrictJson}); other fields are ignored and {@code null} counts

@@ -27,7 +27,7 @@ import org.modelmon.window.ModelKey;
 import org.modelmon.window.WindowSerdes;
 
 /**
- * Builds modelmon's Kafka Streams topology from the configuration (see ARCHITECTURE.md):
+ * Builds modelmon's Kafka Streams topology from the configuration (see docs/architecture.md):
  *
  * <pre>
  * predictions ─► score ─► pre-aggregate ─► [aggregation repartition] ─► combine ─► windows topic

@@ -8,8 +8,8 @@ import org.modelmon.reference.Reference;
 import org.modelmon.window.ScoredPrediction;
 
 /**
- * Scores one valid prediction event (CONTRACT.md section 1): its log loss, and with a reference its
- * KL divergence D(p‖q) and reference cross entropy H(p,q).
+ * Scores one valid prediction event (docs/reference.md#the-math): its log loss, and with a
+ * reference its KL divergence D(p‖q) and reference cross entropy H(p,q).
  *
  * <p>Step 2 of the pipeline, kept apart from {@link ScoringProcessor} and free of Kafka so that the
  * benchmarks of the per-event hot path run this very code. Reuses a buffer between events, so an

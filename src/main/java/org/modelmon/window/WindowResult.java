@@ -9,9 +9,9 @@ import org.modelmon.math.InformationTheory;
 import org.modelmon.reference.Reference;
 
 /**
- * The result of one final window: the record of the windows topic, the value of the window
- * gauges and an item of the API's window list (CONTRACT.md section 3). Reference-only fields are
- * {@code null}, and left out of the JSON, for a model without a reference.
+ * The result of one final window: the record of the windows topic, the value of the window gauges
+ * and an item of the API's window list (docs/reference.md#window-records). Reference-only fields
+ * are {@code null}, and left out of the JSON, for a model without a reference.
  */
 @JsonPropertyOrder({
   "model", "version", "window", "start", "end", "startMillis", "endMillis", "predictions",

@@ -70,7 +70,7 @@ public final class WindowSerdes {
     return binary(ModelSummary::toBytes, ModelSummary::fromBytes);
   }
 
-  /** Window results as the JSON of CONTRACT.md section 3. */
+  /** Window results as the JSON of docs/reference.md#window-records. */
   public static Serde<WindowResult> windowResult() {
     return binary(WindowSerdes::windowResultJson, WindowSerdes::windowResultFromJson);
   }

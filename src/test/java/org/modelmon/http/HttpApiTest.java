@@ -54,7 +54,7 @@ class HttpApiTest {
   private static final String FRAUD = "fraud:eu.v2";
   private static final String TEAM = "team/fraud";
 
-  /** The window record of CONTRACT.md section 3, field by field in order. */
+  /** The window record of docs/reference.md#window-records, field by field in order. */
   private static final List<String> WINDOW_RECORD_FIELDS =
       List.of(
           "model", "version", "window", "start", "end", "startMillis", "endMillis",

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Checks {@link InformationTheory} against CONTRACT.md section 1: hand-computed values,
- * scikit-learn and SciPy reference values ({@code fixtures/math-fixtures.json}, made by
+ * Checks {@link InformationTheory} against the math of docs/reference.md#the-math: hand-computed
+ * values, scikit-learn and SciPy reference values ({@code fixtures/math-fixtures.json}, made by
  * {@code generate_math_fixtures.py}), the identity H(p,q) = D(p‖q) + H(p), and clipping at ε.
  */
 class InformationTheoryTest {

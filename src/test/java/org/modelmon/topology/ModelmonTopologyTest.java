@@ -374,7 +374,7 @@ class ModelmonTopologyTest {
     fixture.send(event("v1", T0.plusSeconds(1), 0.8, "stay"));
     assertThat(fixture.hasCounter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v1"))
         .isTrue();
-    // CONTRACT.md §1: reference quantities are absent, never 0, for a model without reference.
+    // Reference quantities are absent, never 0, for a model without reference.
     for (final String name :
         List.of(
             ModelmonMetrics.KL_DIVERGENCE,

@@ -97,7 +97,7 @@ public final class TopologyFixture implements AutoCloseable {
   }
 
   /**
-   * A prediction event in the object form (CONTRACT.md section 2).
+   * A prediction event in the object form (docs/reference.md#prediction-events).
    *
    * @param version the version, or {@code null} to leave the field out
    * @param probabilities class to probability, written in iteration order
