@@ -16,7 +16,9 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -31,6 +33,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.HostInfo;
+import org.modelmon.admission.AdmissionLog;
 import org.modelmon.config.ConfigException;
 import org.modelmon.config.Durations;
 import org.modelmon.config.ModelmonConfig;
@@ -60,6 +63,9 @@ public final class ModelmonApplication implements AutoCloseable {
   // A thread dies at most about once a minute (max.block.ms) in an outage; five in ten minutes is
   // more than a passing outage makes.
   private static final int MAX_THREAD_REPLACEMENTS = 5;
+  // Deciding whether a new model is admitted takes one round trip to the admission log; longer
+  // than this is an outage, and the event is processed again after it.
+  private static final Duration ADMISSION_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration THREAD_REPLACEMENT_PERIOD = Duration.ofMinutes(10);
 
   private final ModelmonConfig config;
@@ -70,6 +76,7 @@ public final class ModelmonApplication implements AutoCloseable {
   private final WatermarkGauge watermarkGauge;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final List<AutoCloseable> binders;
+  private volatile AdmissionLog admission;
   private volatile KafkaStreams streams;
   private volatile KafkaStreamsMetrics streamsMetrics;
   private volatile BrokerProbe brokerProbe;
@@ -183,8 +190,13 @@ public final class ModelmonApplication implements AutoCloseable {
   }
 
   private void startStreams(final int inputPartitions) {
+    final Map<String, Object> clientSettings = new HashMap<>();
+    adminProperties().forEach((key, value) -> clientSettings.put((String) key, value));
+    admission =
+        AdmissionLog.open(
+            TopicSetup.admissionTopic(config), config.maxModels(), clientSettings, ADMISSION_TIMEOUT);
     final Topology topology =
-        ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge);
+        ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge, admission);
     final Properties properties = ModelmonTopology.streamsProperties(config, metrics);
     final HostInfo server = applicationServer();
     properties.put(StreamsConfig.APPLICATION_SERVER_CONFIG, server.host() + ":" + server.port());
@@ -364,6 +376,12 @@ public final class ModelmonApplication implements AutoCloseable {
     }
     if (streamsMetrics != null) {
       streamsMetrics.close();
+    }
+    // After the stream: its threads may be waiting for an admission decision until they stop.
+    final AdmissionLog admissionLog = admission;
+    if (admissionLog != null) {
+      admissionLog.close();
+      admission = null;
     }
     final BrokerProbe probe = brokerProbe;
     if (probe != null) {

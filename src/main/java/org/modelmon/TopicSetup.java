@@ -51,6 +51,16 @@ public final class TopicSetup {
     if (!existing.contains(config.referencesTopic())) {
       missing.add(referencesTopic(config));
     }
+    if (!existing.contains(admissionTopic(config))) {
+      // Never compacted or expired: the admitted set is the first max.models pairs claimed on it.
+      missing.add(
+          new NewTopic(admissionTopic(config), Optional.of(1), Optional.empty())
+              .configs(
+                  Map.of(
+                      TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                      TopicConfig.RETENTION_MS_CONFIG, "-1",
+                      TopicConfig.RETENTION_BYTES_CONFIG, "-1")));
+    }
     createAll(admin, missing);
     final TopicDescription predictions =
         admin
@@ -59,6 +69,15 @@ public final class TopicSetup {
             .get()
             .get(config.predictionsTopic());
     return predictions.partitions().size();
+  }
+
+  /**
+   * The application's model admission log ({@link org.modelmon.admission.AdmissionLog}): {@code
+   * <modelmon.application.id>-admitted-models}, like the topics Kafka Streams names after the
+   * application id.
+   */
+  public static String admissionTopic(final ModelmonConfig config) {
+    return config.applicationId() + "-admitted-models";
   }
 
   /**

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.StreamsConfig;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Kafka Streams' processing exception handler for modelmon: an invalid event goes to the
  * dead-letter topic, byte-identical with its original headers plus the reason and its source
- * coordinates, is counted, and processing resumes. Any other exception is a bug and stops the
- * stream rather than being silently skipped.
+ * coordinates, is counted, and processing resumes. A retriable Kafka error fails the thread, which
+ * is replaced and processes the event again. Any other exception is a bug and stops the stream
+ * rather than being silently skipped.
  *
  * <p>Built on Kafka Streams' dead-letter-queue support (KIP-1034): the records returned here are
  * produced by the task's own producer, inside the same transaction under exactly-once.
@@ -59,6 +61,17 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
   @Override
   public Response handleError(
       final ErrorHandlerContext context, final Record<?, ?> record, final Exception exception) {
+    if (exception instanceof RetriableException) {
+      // The cluster did not answer in time (a model admission claim): not the event's fault. The
+      // thread fails and is replaced, and the event is processed again from the last commit.
+      LOG.atWarn()
+          .addKeyValue("topic", context.topic())
+          .addKeyValue("partition", context.partition())
+          .addKeyValue("offset", context.offset())
+          .setCause(exception)
+          .log("Kafka cluster too slow while processing an event; it will be processed again");
+      return Response.fail();
+    }
     if (!(exception instanceof InvalidEventException invalid)) {
       LOG.atError()
           .addKeyValue("topic", context.topic())

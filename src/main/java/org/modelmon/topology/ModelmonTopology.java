@@ -15,6 +15,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.Stores;
+import org.modelmon.admission.ModelAdmission;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.event.ParserLimits;
@@ -70,12 +71,14 @@ public final class ModelmonTopology {
    *     reported (or fallen idle) no window is final
    * @param metrics where scoring counts
    * @param watermarkGauge where combining tasks publish the watermark
+   * @param admission which (model, version) pairs are scored ({@code modelmon.max.models})
    */
   public static Topology build(
       final ModelmonConfig config,
       final int inputPartitions,
       final ModelmonMetrics metrics,
-      final WatermarkGauge watermarkGauge) {
+      final WatermarkGauge watermarkGauge,
+      final ModelAdmission admission) {
     final PredictionParser parser =
         new PredictionParser(
             new ParserLimits(
@@ -83,7 +86,6 @@ public final class ModelmonTopology {
                 config.probabilityTolerance(),
                 config.maxFutureSkew().toMillis()));
     final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
-    final ModelAdmission admission = new ModelAdmission(config.maxModels());
     final ReferenceGeneration referenceGeneration = new ReferenceGeneration();
 
     final StreamsBuilder builder = new StreamsBuilder();

@@ -4,6 +4,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.modelmon.admission.ModelAdmission;
 import org.modelmon.event.InvalidEventException;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.event.PredictionEvent;

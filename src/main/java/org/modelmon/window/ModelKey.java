@@ -19,4 +19,15 @@ public record ModelKey(String model, String version) {
   public String qualifiedName() {
     return version.isEmpty() ? model : model + "@" + version;
   }
+
+  /**
+   * The pair named {@code qualifiedName} ({@link #qualifiedName()}'s form): neither model nor
+   * version names may contain {@code @}, so the first one separates them.
+   */
+  public static ModelKey parseQualifiedName(final String qualifiedName) {
+    final int at = qualifiedName.indexOf('@');
+    return at < 0
+        ? new ModelKey(qualifiedName, "")
+        : new ModelKey(qualifiedName.substring(0, at), qualifiedName.substring(at + 1));
+  }
 }

@@ -27,6 +27,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
+import org.modelmon.admission.FirstComeAdmission;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
@@ -73,7 +74,8 @@ public final class TopologyFixture implements AutoCloseable {
     properties.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     driver =
         new TopologyTestDriver(
-            ModelmonTopology.build(config, 1, metrics, watermarkGauge),
+            ModelmonTopology.build(
+                config, 1, metrics, watermarkGauge, new FirstComeAdmission(config.maxModels())),
             properties,
             WALL_CLOCK_START);
     predictions =
