@@ -1,5 +1,6 @@
 package org.modelmon;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -94,11 +95,24 @@ public final class TopicSetup {
     }
   }
 
-  // Compacted, so that the latest reference of each (model, version) key is kept for good. One
-  // partition is plenty: references are few, and every instance reads them all into a global store.
+  /**
+   * How long a reference record stays on the topic after a later one of its key, at least ({@code
+   * min.compaction.lag.ms} of a references topic modelmon creates): how far back a replay on wiped
+   * state finds the references each event had.
+   */
+  public static final Duration REFERENCE_HISTORY_ON_TOPIC = Duration.ofDays(7);
+
+  // Compacted, so that the latest reference of each (model, version) key is kept for good, and
+  // superseded ones for REFERENCE_HISTORY_ON_TOPIC. One partition is plenty: references are few,
+  // and every instance reads them all into a global store.
   private static NewTopic referencesTopic(final ModelmonConfig config) {
     return new NewTopic(config.referencesTopic(), Optional.of(1), Optional.empty())
-        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        .configs(
+            Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG,
+                Long.toString(REFERENCE_HISTORY_ON_TOPIC.toMillis())));
   }
 
   /** Creates each topic; one that another client created in the meantime is fine. */

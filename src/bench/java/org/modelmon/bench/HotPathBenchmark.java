@@ -28,6 +28,7 @@ import org.modelmon.json.StrictJson;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.reference.ReferenceCache;
 import org.modelmon.reference.ReferenceGeneration;
+import org.modelmon.reference.ReferenceHistory;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.topology.PredictionScorer;
 import org.modelmon.window.ModelKey;
@@ -138,7 +139,8 @@ public class HotPathBenchmark {
         .config()
         .recordLevel(Sensor.RecordingLevel.INFO);
     store.init(context.getStateStoreContext(), store);
-    store.put(model, referenceJson(model, names, random));
+    // In force from before every event, as the references store keeps it.
+    store.put(ReferenceHistory.entryKey(model, 0L), referenceJson(model, names, random));
     final ReferenceParser referenceParser = new ReferenceParser(1e-3, 1000);
     references = new ReferenceCache(store, referenceParser, new ReferenceGeneration());
     parser = new PredictionParser(ParserLimits.DEFAULTS);

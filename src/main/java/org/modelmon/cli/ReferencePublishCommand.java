@@ -4,7 +4,11 @@ import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -76,6 +80,18 @@ final class ReferencePublishCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   private Source source;
 
+  @Option(
+      names = "--effective-from",
+      paramLabel = "TIME",
+      description = {
+        "When the reference comes into force: an RFC 3339 date-time (2026-11-28T14:00:00Z) or"
+            + " epoch milliseconds; default now. It is the record's timestamp: events from then on"
+            + " are scored against it, earlier ones (a backlog, a replay) against the reference"
+            + " before. Brokers refuse a time more than message.timestamp.after.max.ms (1h by"
+            + " default) ahead."
+      })
+  private String effectiveFrom;
+
   @Mixin private ConfigOptions configOptions;
 
   private final Map<String, String> environment;
@@ -135,6 +151,9 @@ final class ReferencePublishCommand implements Callable<Integer> {
               + " characters of A-Z a-z 0-9 _ . : / -)");
     }
 
+    final long effectiveFromMillis =
+        effectiveFrom == null ? System.currentTimeMillis() : parseEffectiveFrom(effectiveFrom);
+
     final ReferenceInputs.LabelCounts labels;
     final Map<String, BigDecimal> distribution;
     final String option;
@@ -158,7 +177,7 @@ final class ReferencePublishCommand implements Callable<Integer> {
     }
 
     try {
-      new ReferencePublisher(config, timeout).publish(record);
+      new ReferencePublisher(config, timeout).publish(record, effectiveFromMillis);
     } catch (final ReferencePublisher.PublishException e) {
       final PrintWriter err = spec.commandLine().getErr();
       err.println("modelmon: " + e.getMessage());
@@ -167,9 +186,37 @@ final class ReferencePublishCommand implements Callable<Integer> {
     }
 
     final PrintWriter out = spec.commandLine().getOut();
-    out.println(summary(config, record, reference, labels));
+    final StringBuilder line = new StringBuilder(summary(config, record, reference, labels));
+    if (effectiveFrom != null) {
+      line.append("; in force from ").append(Instant.ofEpochMilli(effectiveFromMillis));
+    }
+    out.println(line);
     out.flush();
     return 0;
+  }
+
+  /** {@code --effective-from}: RFC 3339 or epoch milliseconds, not before 1970. */
+  private static long parseEffectiveFrom(final String text) {
+    final String trimmed = text.strip();
+    long millis;
+    try {
+      millis =
+          trimmed.chars().allMatch(Character::isDigit) && !trimmed.isEmpty()
+              ? Long.parseLong(trimmed)
+              : OffsetDateTime.parse(trimmed, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                  .toInstant()
+                  .toEpochMilli();
+    } catch (final DateTimeException | NumberFormatException | ArithmeticException e) {
+      millis = -1;
+    }
+    if (millis < 0) {
+      throw new InvalidInputException(
+          "--effective-from "
+              + Texts.quote(text)
+              + ": not an RFC 3339 date-time (e.g. 2026-11-28T14:00:00Z) or epoch milliseconds"
+              + " since 1970");
+    }
+    return millis;
   }
 
   /**

@@ -40,10 +40,12 @@ final class ReferencePublisher {
   /**
    * Publishes {@code record} and returns once every in-sync replica has it.
    *
+   * @param effectiveFromMillis the record timestamp: the reference is in force from then on
    * @throws PublishException when the cluster cannot be reached in time or refuses the record
    * @throws ConfigException when the {@code kafka.*} settings cannot make a client
    */
-  void publish(final ReferenceRecord record) throws InterruptedException {
+  void publish(final ReferenceRecord record, final long effectiveFromMillis)
+      throws InterruptedException {
     final long deadline = System.nanoTime() + timeout.toNanos();
     try (Admin admin = Admin.create(adminProperties())) {
       TopicSetup.ensureReferencesTopic(admin, config);
@@ -66,7 +68,13 @@ final class ReferencePublisher {
     boolean sent = false;
     try {
       producer
-          .send(new ProducerRecord<>(config.referencesTopic(), record.key(), record.value()))
+          .send(
+              new ProducerRecord<>(
+                  config.referencesTopic(),
+                  null,
+                  effectiveFromMillis,
+                  record.key(),
+                  record.value()))
           .get(remainingMillis, TimeUnit.MILLISECONDS);
       sent = true;
     } catch (final ExecutionException e) {

@@ -97,8 +97,9 @@ public final class PredictionParser {
    * @param recordTimestampMillis the record's timestamp, the event time when the value has no
    *     {@code timestamp}
    * @param nowMillis the wall clock, for the future-skew rule
-   * @param references where the model's effective reference is looked up, for the {@link
-   *     InvalidReason#CLASS_MISMATCH} rule; called once, only when every earlier rule passed
+   * @param references where the model's reference in force at the event time is looked up, for
+   *     the {@link InvalidReason#CLASS_MISMATCH} rule; called once, only when every earlier rule
+   *     passed
    * @return the valid event, its probabilities divided by their sum
    * @throws InvalidEventException with the reason of the first rule that fails; its message names
    *     the field but never repeats the value
@@ -509,21 +510,36 @@ public final class PredictionParser {
       throw new InvalidEventException(UNKNOWN_LABEL, "label is not one of the event's classes");
     }
 
+    // The event time is read before CLASS_MISMATCH, whose reference is the one in force at it,
+    // but an unreadable one is reported after, in the rules' order. Such an event is refused
+    // either way; its reference is looked up at the record timestamp only to pick the reason.
+    long eventTime;
+    InvalidEventException timestampProblem = null;
+    try {
+      eventTime =
+          switch (raw.timestampKind) {
+            case ABSENT -> recordTimestampMillis;
+            case MILLIS -> raw.timestampMillis;
+            case TEXT -> parseTimestamp(raw.timestampText);
+            case INVALID ->
+                throw new InvalidEventException(INVALID_TIMESTAMP, raw.timestampProblem);
+            case WRONG_TYPE -> throw new IllegalStateException("reported as INVALID_FIELD above");
+          };
+    } catch (InvalidEventException e) {
+      timestampProblem = e;
+      eventTime = recordTimestampMillis;
+    }
+
     // CLASS_MISMATCH
-    final Reference reference = references.find(raw.model, version);
+    final Reference reference = references.find(raw.model, version, eventTime);
     if (reference != null) {
       checkCoversReference(reference, classes);
     }
 
     // INVALID_TIMESTAMP
-    final long eventTime =
-        switch (raw.timestampKind) {
-          case ABSENT -> recordTimestampMillis;
-          case MILLIS -> raw.timestampMillis;
-          case TEXT -> parseTimestamp(raw.timestampText);
-          case INVALID -> throw new InvalidEventException(INVALID_TIMESTAMP, raw.timestampProblem);
-          case WRONG_TYPE -> throw new IllegalStateException("reported as INVALID_FIELD above");
-        };
+    if (timestampProblem != null) {
+      throw timestampProblem;
+    }
     if (eventTime < 0) {
       throw new InvalidEventException(INVALID_TIMESTAMP, "event time is before 1970");
     }

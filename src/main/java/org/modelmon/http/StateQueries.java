@@ -17,8 +17,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.modelmon.metrics.LocalModelState;
-import org.modelmon.reference.InvalidReferenceException;
 import org.modelmon.reference.Reference;
+import org.modelmon.reference.ReferenceHistory;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.topology.ModelmonTopology;
 import org.modelmon.window.ModelKey;
@@ -123,21 +123,9 @@ public final class StateQueries implements LocalModelState, ModelQueries {
     try {
       final ReadOnlyKeyValueStore<String, byte[]> store =
           store(ModelmonTopology.REFERENCES_STORE, QueryableStoreTypes.keyValueStore());
-      final Reference specific = parse(store, ReferenceParser.key(key.model(), key.version()));
-      return specific != null ? specific : parse(store, key.model());
+      return ReferenceHistory.inForce(
+          store, referenceParser, key.model(), key.version(), System.currentTimeMillis());
     } catch (NotReadyException | InvalidStateStoreException e) {
-      return null;
-    }
-  }
-
-  private Reference parse(final ReadOnlyKeyValueStore<String, byte[]> store, final String key) {
-    final byte[] raw = store.get(key);
-    if (raw == null) {
-      return null;
-    }
-    try {
-      return referenceParser.parse(key, raw);
-    } catch (InvalidReferenceException e) {
       return null;
     }
   }

@@ -19,6 +19,6 @@ public interface LocalModelState {
   /** Summary of every owned (model, version); empty while not ready. */
   Map<ModelKey, ModelSummary> models();
 
-  /** The reference in force for {@code key}, or null. */
+  /** The reference in force now for {@code key}, or null. */
   Reference reference(ModelKey key);
 }

@@ -2,19 +2,21 @@ package org.modelmon.reference;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads references from the global references store and parses each one once per update, not
- * once per event.
+ * Reads reference histories from the global references store ({@link ReferenceHistory}) and
+ * parses each reference once per update, not once per event.
  *
- * <p>The effective reference of each (model, version) is resolved once and kept until the store
- * is written to ({@link ReferenceGeneration}), so an event costs two hash lookups, not store reads.
- * The store holds the raw record values; a cached parse is reused for as long as the stored bytes
- * are unchanged. Confined to one stream thread.
+ * <p>The timeline of each (model, version) — which reference is in force from when on — is
+ * resolved once and kept until the store is written to ({@link ReferenceGeneration}), so an event
+ * costs two hash lookups and, nearly always, one comparison, not store reads. A cached parse is
+ * reused for as long as the stored bytes are unchanged. Confined to one stream thread.
  */
 public final class ReferenceCache implements ReferenceLookup {
 
@@ -28,17 +30,21 @@ public final class ReferenceCache implements ReferenceLookup {
    */
   static final int MAX_RESOLVED = 10_000;
 
+  /** Parsed store entries kept at most; beyond, the parses start over. */
+  private static final int MAX_PARSED = 4 * MAX_RESOLVED;
+
   private final ReadOnlyKeyValueStore<String, byte[]> store;
   private final ReferenceParser parser;
   private final ReferenceGeneration generation;
-  private final Map<String, Parsed> parsedByKey = new HashMap<>();
-  /** model → version → effective reference; a {@code null} value is a resolved "none". */
-  private final Map<String, Map<String, Reference>> resolved = new HashMap<>();
+  /** Store key of a history entry → its parse. */
+  private Map<String, Parsed> parsedByEntry = new HashMap<>();
+  /** model → version → timeline. */
+  private final Map<String, Map<String, ReferenceTimeline>> resolved = new HashMap<>();
   private int resolvedCount;
   private long resolvedGeneration = -1;
 
   /**
-   * @param store the global references store: record key to raw record value
+   * @param store the global references store, laid out as {@link ReferenceHistory} says
    * @param parser validates and parses record values
    * @param generation advanced by every write to {@code store}
    */
@@ -52,7 +58,7 @@ public final class ReferenceCache implements ReferenceLookup {
   }
 
   @Override
-  public Reference find(final String model, final String version) {
+  public Reference find(final String model, final String version, final long timeMillis) {
     // Read before the store, so that a write racing with this resolution forces the next one.
     final long current = generation.current();
     if (current != resolvedGeneration || resolvedCount >= MAX_RESOLVED) {
@@ -60,16 +66,15 @@ public final class ReferenceCache implements ReferenceLookup {
       resolvedCount = 0;
       resolvedGeneration = current;
     }
-    final Map<String, Reference> versions =
+    final Map<String, ReferenceTimeline> versions =
         resolved.computeIfAbsent(model, m -> new HashMap<>(4));
-    final Reference known = versions.get(version);
-    if (known != null || versions.containsKey(version)) {
-      return known;
+    ReferenceTimeline timeline = versions.get(version);
+    if (timeline == null) {
+      timeline = resolve(model, version);
+      versions.put(version, timeline);
+      resolvedCount++;
     }
-    final Reference reference = resolve(model, version);
-    versions.put(version, reference);
-    resolvedCount++;
-    return reference;
+    return timeline.at(timeMillis);
   }
 
   /** How many (model, version) pairs are resolved now; at most {@link #MAX_RESOLVED}. */
@@ -77,36 +82,46 @@ public final class ReferenceCache implements ReferenceLookup {
     return resolvedCount;
   }
 
-  private Reference resolve(final String model, final String version) {
-    if (!version.isEmpty()) {
-      final Reference specific = lookup(ReferenceParser.key(model, version));
-      if (specific != null) {
-        return specific;
-      }
-    }
-    return lookup(model);
+  private ReferenceTimeline resolve(final String model, final String version) {
+    final ReferenceTimeline modelWide = timeline(model);
+    return version.isEmpty()
+        ? modelWide
+        : ReferenceTimeline.preferring(timeline(ReferenceParser.key(model, version)), modelWide);
   }
 
-  private Reference lookup(final String key) {
-    final byte[] raw = store.get(key);
-    if (raw == null) {
-      parsedByKey.remove(key);
-      return null;
+  private ReferenceTimeline timeline(final String recordKey) {
+    final List<KeyValue<String, byte[]>> entries = ReferenceHistory.entries(store, recordKey);
+    if (entries.isEmpty()) {
+      return ReferenceTimeline.NONE;
     }
-    final Parsed cached = parsedByKey.get(key);
-    // The in-memory store hands back the stored array itself, so identity is the common case.
-    if (cached != null && (cached.raw() == raw || Arrays.equals(cached.raw(), raw))) {
+    if (parsedByEntry.size() > MAX_PARSED) {
+      parsedByEntry = new HashMap<>();
+    }
+    final long[] from = new long[entries.size()];
+    final Reference[] references = new Reference[entries.size()];
+    for (int i = 0; i < entries.size(); i++) {
+      final KeyValue<String, byte[]> entry = entries.get(i);
+      from[i] = ReferenceHistory.fromMillis(entry.key);
+      references[i] =
+          ReferenceHistory.isEnded(entry.value) ? null : parse(recordKey, entry.key, entry.value);
+    }
+    return new ReferenceTimeline(from, references);
+  }
+
+  private Reference parse(final String recordKey, final String entryKey, final byte[] raw) {
+    final Parsed cached = parsedByEntry.get(entryKey);
+    if (cached != null && Arrays.equals(cached.raw(), raw)) {
       return cached.reference();
     }
     Reference reference = null;
     try {
-      reference = parser.parse(key, raw);
+      reference = parser.parse(recordKey, raw);
     } catch (InvalidReferenceException e) {
-      // Only reachable for records restored into the global store without passing the updater.
-      LOG.atWarn().addKeyValue("key", key).addKeyValue("reason", e.getMessage())
+      // The updater stores valid references only; this is a store written by other means.
+      LOG.atWarn().addKeyValue("key", entryKey).addKeyValue("reason", e.getMessage())
           .log("Ignoring invalid stored reference");
     }
-    parsedByKey.put(key, new Parsed(raw, reference));
+    parsedByEntry.put(entryKey, new Parsed(raw, reference));
     return reference;
   }
 }

@@ -33,7 +33,8 @@ import org.modelmon.window.WindowSerdes;
  * <pre>
  * predictions ─► score ─► pre-aggregate ─► [aggregation repartition] ─► combine ─► windows topic
  *                  │ invalid: DeadLetterHandler ─► dead-letter topic
- * model-references ─► global references store (read by score and combine)
+ * model-references ─► global references store: history by record timestamp (read by score and
+ *                     combine, at the event's time and at the window's last millisecond)
  * </pre>
  *
  * <p>{@link #build} is a pure function: no I/O, no threads. Tests run the very same topology.
@@ -89,9 +90,13 @@ public final class ModelmonTopology {
     final ReferenceGeneration referenceGeneration = new ReferenceGeneration();
 
     final StreamsBuilder builder = new StreamsBuilder();
+    // Persistent, and written only by the updater (which Kafka Streams also runs on restore): the
+    // reference history outlives compaction of the topic, see ReferenceUpdater.
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(REFERENCES_STORE), Serdes.String(), Serdes.ByteArray())
+                Stores.persistentKeyValueStore(REFERENCES_STORE),
+                Serdes.String(),
+                Serdes.ByteArray())
             .withLoggingDisabled(),
         config.referencesTopic(),
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("references-source"),

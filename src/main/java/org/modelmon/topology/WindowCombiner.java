@@ -199,8 +199,15 @@ final class WindowCombiner
 
   private void emit(final OpenWindowKey key, final WindowAggregate sums) {
     final String label = labelOf(key.sizeMillis());
+    // The reference in force at the window's last millisecond, by record timestamp — not the
+    // newest one when the window happens to close — so that a replay emits the same record.
     final WindowResult result =
-        WindowResult.of(key, label, sums, references.find(key.model(), key.version()), epsilon);
+        WindowResult.of(
+            key,
+            label,
+            sums,
+            references.find(key.model(), key.version(), key.endMillis() - 1),
+            epsilon);
     final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), label);
     latestWindows.put(seriesKey, result);
     windowHistory.put(seriesKey, result, key.startMillis());

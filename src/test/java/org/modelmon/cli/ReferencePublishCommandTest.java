@@ -65,8 +65,9 @@ class ReferencePublishCommandTest {
         .contains(
             "--model=M",
             "[--version=V]",
-            "(--distribution=CLASS=P[,", // the synopsis wraps here
-            "| --from-labels=FILE)",
+            "(--distribution=CLASS=P[,CLASS=P...] |", // the synopsis wraps here
+            "--from-labels=FILE)",
+            "[--effective-from=TIME]",
             "--config=FILE",
             "-D, --set=KEY=VALUE");
   }
@@ -107,6 +108,12 @@ class ReferencePublishCommandTest {
             + " valid reference: distribution has 1 classes, fewer than 2",
         "--model m --distribution a=1.5,b=-0.5 => modelmon: --distribution: not a"
             + " valid reference: distribution entry 0 is not a finite number in [0, 1]",
+        "--model m --distribution a=0.5,b=0.5 --effective-from yesterday => modelmon:"
+            + " --effective-from \"yesterday\": not an RFC 3339 date-time (e.g."
+            + " 2026-11-28T14:00:00Z) or epoch milliseconds since 1970",
+        "--model m --distribution a=0.5,b=0.5 --effective-from 1969-12-31T23:59:59Z =>"
+            + " modelmon: --effective-from \"1969-12-31T23:59:59Z\": not an RFC 3339 date-time"
+            + " (e.g. 2026-11-28T14:00:00Z) or epoch milliseconds since 1970",
         "--model m --distribution a=0.5,b=0.5 -D modelmon.probability.tolerance=2 => modelmon:"
             + " modelmon.probability.tolerance: \"2\" is not a number ≥ 0 and < 1 (e.g. 1e-3)"
             + " (set on the command line)",

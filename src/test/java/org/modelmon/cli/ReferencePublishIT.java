@@ -91,6 +91,9 @@ class ReferencePublishIT {
       final Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
       assertThat(config.get(TopicConfig.CLEANUP_POLICY_CONFIG).value())
           .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
+      // A superseded reference stays a week: replays on wiped state find the history.
+      assertThat(config.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG).value())
+          .isEqualTo("604800000");
       assertThat(admin.listTopics().names().get()).doesNotContainAnyElementsOf(otherTopics);
     }
   }
@@ -180,6 +183,31 @@ class ReferencePublishIT {
                 "{\"model\":\"m\",\"version\":\"v1\",\"distribution\":{\"a\":0.9,\"b\":0.1}}"));
   }
 
+  @Test
+  void shouldStampTheRecordWithTheTimeItIsInForceFrom() throws Exception {
+    final long before = System.currentTimeMillis();
+    final Result now = publish("--model", "m", "--distribution", "a=0.5,b=0.5");
+    final long after = System.currentTimeMillis();
+    final Result text =
+        publish(
+            "--model", "m", "--distribution", "a=0.6,b=0.4",
+            "--effective-from", "2026-11-28T15:00:00.250+01:00");
+    final Result millis =
+        publish(
+            "--model", "m", "--distribution", "a=0.7,b=0.3", "--effective-from", "1795874400000");
+
+    assertThat(now.exitCode()).isZero();
+    assertThat(now.out()).doesNotContain("in force from");
+    assertThat(text.exitCode()).isZero();
+    assertThat(text.out().strip()).endsWith("; in force from 2026-11-28T14:00:00.250Z");
+    assertThat(millis.exitCode()).isZero();
+    assertThat(millis.out().strip()).endsWith("; in force from 2026-11-28T14:00:00Z");
+    final List<Long> timestamps = readTimestamps();
+    assertThat(timestamps).hasSize(3);
+    assertThat(timestamps.get(0)).isBetween(before, after);
+    assertThat(timestamps.subList(1, 3)).containsExactly(1_795_874_400_250L, 1_795_874_400_000L);
+  }
+
   private Result publish(final String... args) {
     final List<String> all = new ArrayList<>(List.of("reference", "publish"));
     all.addAll(List.of(args));
@@ -209,6 +237,19 @@ class ReferencePublishIT {
       final List<ConsumerRecord<String, String>> records =
           consumeAtLeast(consumer, (int) end, CONSUME_TIMEOUT);
       return records.stream().map(r -> record(r.key(), r.value())).toList();
+    }
+  }
+
+  /** The record timestamps of the references topic, oldest first. */
+  private List<Long> readTimestamps() {
+    try (KafkaConsumer<String, String> consumer = consumer()) {
+      final TopicPartition partition = new TopicPartition(referencesTopic, 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      final long end = consumer.endOffsets(List.of(partition)).get(partition);
+      return consumeAtLeast(consumer, (int) end, CONSUME_TIMEOUT).stream()
+          .map(ConsumerRecord::timestamp)
+          .toList();
     }
   }
 

@@ -225,7 +225,7 @@ class TrafficGeneratorTest {
     final ReferenceParser parser = new ReferenceParser(1e-3, 1000);
     final Map<String, Reference> byKey = new HashMap<>();
     DemoModels.references(models).forEach((key, value) -> byKey.put(key, parser.parse(key, value)));
-    return (model, version) -> {
+    return (model, version, time) -> {
       final Reference specific = byKey.get(model + "@" + version);
       return specific != null ? specific : byKey.get(model);
     };

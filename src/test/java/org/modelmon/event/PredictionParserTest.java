@@ -575,7 +575,7 @@ class PredictionParserTest {
     final String json =
         "{'model': 'churn', 'probabilities': {'stay': 0.9, 'x': 0.1}, 'label': 'x'}";
 
-    assertRejected(() -> parse(json, (m, v) -> CHURN_REFERENCE), InvalidReason.CLASS_MISMATCH);
+    assertRejected(() -> parse(json, (m, v, t) -> CHURN_REFERENCE), InvalidReason.CLASS_MISMATCH);
     assertThat(parse(json).classes()).containsExactly("stay", "x");
   }
 
@@ -585,24 +585,29 @@ class PredictionParserTest {
         parse(
             "{'model': 'churn', 'probabilities': {'leave': 0.1, 'stay': 0.8, 'new': 0.1},"
                 + " 'label': 'new'}",
-            (m, v) -> CHURN_REFERENCE);
+            (m, v, t) -> CHURN_REFERENCE);
 
     assertThat(event.classes()).containsExactly("leave", "stay", "new");
   }
 
   @Test
-  void shouldLookUpTheReferenceOfTheEventsModelAndVersion() {
+  void shouldLookUpTheReferenceOfTheEventsModelAndVersionAtTheEventTime() {
     final List<String> lookups = new ArrayList<>();
     final ReferenceLookup lookup =
-        (model, version) -> {
-          lookups.add(model + "|" + version);
+        (model, version, time) -> {
+          lookups.add(model + "|" + version + "|" + time);
           return null;
         };
 
     parse("{'model': 'churn', 'version': 'v3', 'score': 0.5, 'label': 1}", lookup);
-    parse("{'model': 'churn', 'score': 0.5, 'label': 1}", lookup);
+    parse(
+        "{'model': 'churn', 'timestamp': '2026-11-28T14:00:03.120Z', 'score': 0.5, 'label': 1}",
+        lookup);
+    parse("{'model': 'churn', 'timestamp': 1795874400000, 'score': 0.5, 'label': 1}", lookup);
 
-    assertThat(lookups).containsExactly("churn|v3", "churn|");
+    assertThat(lookups)
+        .containsExactly(
+            "churn|v3|" + RECORD_TS, "churn||1795874403120", "churn||1795874400000");
   }
 
   // --- INVALID_TIMESTAMP ----------------------------------------------------------------------
@@ -710,13 +715,13 @@ class PredictionParserTest {
   @ParameterizedTest
   @MethodSource("twoFailures")
   void shouldReportTheFirstRuleThatFails(final String json, final InvalidReason expected) {
-    assertRejected(() -> parse(json, (m, v) -> CHURN_REFERENCE), expected);
+    assertRejected(() -> parse(json, (m, v, t) -> CHURN_REFERENCE), expected);
   }
 
   @Test
   void shouldNotLookUpReferencesForAnEventThatFailsEarlier() {
     final ReferenceLookup failing =
-        (m, v) -> {
+        (m, v, t) -> {
           throw new AssertionError("looked up " + m);
         };
 

@@ -12,8 +12,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.modelmon.metrics.LocalModelState;
-import org.modelmon.reference.InvalidReferenceException;
 import org.modelmon.reference.Reference;
+import org.modelmon.reference.ReferenceHistory;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.topology.ModelmonTopology;
 import org.modelmon.window.ModelKey;
@@ -103,20 +103,8 @@ public final class DriverStateQueries implements LocalModelState, ModelQueries {
 
   @Override
   public Reference reference(final ModelKey key) {
-    final Reference specific = parse(ReferenceParser.key(key.model(), key.version()));
-    return specific != null ? specific : parse(key.model());
-  }
-
-  private Reference parse(final String key) {
-    final byte[] raw = references.get(key);
-    if (raw == null) {
-      return null;
-    }
-    try {
-      return referenceParser.parse(key, raw);
-    } catch (InvalidReferenceException e) {
-      return null;
-    }
+    return ReferenceHistory.inForce(
+        references, referenceParser, key.model(), key.version(), System.currentTimeMillis());
   }
 
   private void requireReady() {

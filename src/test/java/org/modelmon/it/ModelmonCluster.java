@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -33,10 +34,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -83,27 +86,71 @@ final class ModelmonCluster implements AutoCloseable {
 
   /** Creates the predictions topic with {@code partitions} and the compacted references topic. */
   void createTopics(final int partitions) throws ExecutionException, InterruptedException {
+    createTopics(partitions, Map.of());
+  }
+
+  /**
+   * As {@link #createTopics(int)}, the references topic with {@code referencesConfig} on top of
+   * {@code cleanup.policy=compact}.
+   */
+  void createTopics(final int partitions, final Map<String, String> referencesConfig)
+      throws ExecutionException, InterruptedException {
+    final Map<String, String> configs = new HashMap<>(referencesConfig);
+    configs.put("cleanup.policy", "compact");
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
       admin
           .createTopics(
               List.of(
                   new NewTopic(topic("predictions"), partitions, (short) 1),
-                  new NewTopic(topic("model-references"), 1, (short) 1)
-                      .configs(Map.of("cleanup.policy", "compact"))))
+                  new NewTopic(topic("model-references"), 1, (short) 1).configs(configs)))
           .all()
           .get();
     }
   }
 
+  /**
+   * Publishes a reference in force from a day ago: before any event the tests produce, which are
+   * at most an hour old.
+   */
   void publishReference(final String key, final String json) throws Exception {
+    publishReference(key, json, System.currentTimeMillis() - Duration.ofDays(1).toMillis());
+  }
+
+  /**
+   * Writes one record to the references topic with record timestamp {@code timestampMillis}, the
+   * time the reference is in force from; {@code json} null is a tombstone.
+   */
+  void publishReference(final String key, final String json, final long timestampMillis)
+      throws Exception {
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
             new StringSerializer(),
             new StringSerializer())) {
-      producer.send(new ProducerRecord<>(topic("model-references"), key, json)).get();
+      producer
+          .send(new ProducerRecord<>(topic("model-references"), null, timestampMillis, key, json))
+          .get();
     }
+  }
+
+  /** Every record of the references topic now, in offset order: key and value (null: tombstone). */
+  List<Map.Entry<String, String>> readReferences() {
+    final List<Map.Entry<String, String>> records = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = readCommitted()) {
+      final TopicPartition partition =
+          new TopicPartition(topic("model-references"), 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      final long end = consumer.endOffsets(List.of(partition)).get(partition);
+      final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+        for (final ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+          records.add(new AbstractMap.SimpleEntry<>(record.key(), record.value()));
+        }
+      }
+    }
+    return records;
   }
 
   KafkaProducer<byte[], byte[]> producer() {
@@ -327,6 +374,30 @@ final class ModelmonCluster implements AutoCloseable {
             .as("unexpected window record %s", record.key())
             .doesNotContainKey(record.key());
         windows.put(record.key(), JSON.readTree(record.value()));
+      }
+    }
+    return windows;
+  }
+
+  /**
+   * Reads the windows topic (read_committed) as text until {@code expected} records arrived, then
+   * a little longer: record key to record value, exactly as written. Fails on a key seen twice.
+   */
+  Map<String, String> readWindowRecords(final int expected) {
+    final Map<String, String> windows = new HashMap<>();
+    final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    try (KafkaConsumer<String, String> consumer = readCommitted()) {
+      consumer.subscribe(List.of(topic("model-window-metrics")));
+      boolean settled = false;
+      while (!settled) {
+        final boolean enough = windows.size() >= expected || System.nanoTime() >= deadline;
+        final ConsumerRecords<String, String> records =
+            consumer.poll(Duration.ofMillis(enough ? 3000 : 500));
+        for (final ConsumerRecord<String, String> record : records) {
+          final String previous = windows.put(record.key(), record.value());
+          assertThat(previous).as("window %s emitted twice", record.key()).isNull();
+        }
+        settled = enough && records.isEmpty();
       }
     }
     return windows;

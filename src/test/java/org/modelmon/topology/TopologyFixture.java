@@ -48,6 +48,10 @@ public final class TopologyFixture implements AutoCloseable {
    */
   public static final Instant WALL_CLOCK_START = EVENT_TIME_ORIGIN.plus(Duration.ofMinutes(10));
 
+  /** Record timestamp of the first reference {@link #publishReference(String, String)} sends. */
+  public static final Instant REFERENCES_IN_FORCE_FROM =
+      EVENT_TIME_ORIGIN.minus(Duration.ofHours(1));
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public final ModelmonConfig config;
@@ -81,9 +85,15 @@ public final class TopologyFixture implements AutoCloseable {
     predictions =
         driver.createInputTopic(
             config.predictionsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+    // References are in force from their record timestamp: by default from an hour before the
+    // first test event, a millisecond apart, in the order published.
     references =
         driver.createInputTopic(
-            config.referencesTopic(), new StringSerializer(), new ByteArraySerializer());
+            config.referencesTopic(),
+            new StringSerializer(),
+            new ByteArraySerializer(),
+            REFERENCES_IN_FORCE_FROM,
+            Duration.ofMillis(1));
     windows =
         driver.createOutputTopic(
             config.windowsTopic(), new StringDeserializer(), new StringDeserializer());
@@ -126,8 +136,17 @@ public final class TopologyFixture implements AutoCloseable {
     send(json, WALL_CLOCK_START);
   }
 
+  /**
+   * Publishes a reference record ({@code json} null: a tombstone) in force from a time before any
+   * test event, later than every reference published before.
+   */
   public void publishReference(final String key, final String json) {
     references.pipeInput(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Publishes a reference record in force from {@code from}, its record timestamp. */
+  public void publishReference(final String key, final String json, final Instant from) {
+    references.pipeInput(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8), from);
   }
 
   /** Lets wall-clock time pass, firing the flush and finality punctuations. */
