@@ -84,8 +84,12 @@ public final class BoundedMemoryRocksDBConfig implements RocksDBConfigSetter {
     return SHARED.computeIfAbsent(totalBytes, Shared::of);
   }
 
-  /** The configured bound, or the default; a value that is no positive number is refused. */
-  static long totalMemoryBytes(final Map<String, ?> configs) {
+  /**
+   * The bound that Kafka Streams settings {@code configs} give, or the default.
+   *
+   * @throws ConfigException when it is no positive number of bytes
+   */
+  public static long totalMemoryBytes(final Map<String, ?> configs) {
     final Object value = configs.get(TOTAL_MEMORY_CONFIG);
     if (value == null) {
       return DEFAULT_TOTAL_MEMORY_BYTES;

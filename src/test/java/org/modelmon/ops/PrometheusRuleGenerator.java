@@ -54,7 +54,7 @@ public final class PrometheusRuleGenerator {
   static final String HEADER =
       "# Generated from deploy/prometheus/modelmon-rules.yml by bin/generate-prometheusrule:\n"
           + "# do not edit. Comments and explanations are in the rules file and docs/runbook.md.\n"
-          + "# The labels the Prometheus Operator's ruleSelector needs: see kustomization.yaml.\n";
+          + "# The labels the Prometheus Operator needs to find it: see kustomization.yaml.\n";
 
   private static final ObjectMapper YAML =
       new ObjectMapper(
