@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.modelmon.metrics.HealthGauges;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
@@ -108,7 +109,8 @@ public final class HttpApi implements AutoCloseable {
    *
    * @param host bind address
    * @param port port, 0 for any free one
-   * @param registry what {@code /metrics} exports
+   * @param registry what {@code /metrics} exports; {@code modelmon_ready} and {@code
+   *     modelmon_broker_reachable} are registered in it here, from the same answers
    * @param streamState the Kafka Streams state name; ready needs {@code RUNNING}
    * @param brokerReachable whether the Kafka cluster answers; ready needs it too, since the
    *     stream stays {@code RUNNING} through a broker outage
@@ -128,6 +130,7 @@ public final class HttpApi implements AutoCloseable {
     final HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
     final HttpApi api =
         new HttpApi(server, streamState, brokerReachable, queries, windowLabels, clock);
+    HealthGauges.register(registry, api::isReady, brokerReachable);
     server.createContext("/metrics", new MetricsHandler(PrometheusProperties.get(), registry));
     server.createContext("/health/live", api.handler(api::live));
     server.createContext("/health/ready", api.handler(api::ready));
@@ -253,7 +256,16 @@ public final class HttpApi implements AutoCloseable {
     final Map<String, Object> body = new LinkedHashMap<>();
     body.put("status", state);
     body.put("broker", reachable ? "reachable" : "unreachable");
-    return new Answer("RUNNING".equals(state) && reachable ? 200 : 503, body);
+    return new Answer(ready(state, reachable) ? 200 : 503, body);
+  }
+
+  /** What {@code modelmon_ready} exports: whether {@code /health/ready} would answer 200 now. */
+  private boolean isReady() {
+    return ready(streamState.get(), brokerReachable.getAsBoolean());
+  }
+
+  private static boolean ready(final String streamState, final boolean brokerReachable) {
+    return "RUNNING".equals(streamState) && brokerReachable;
   }
 
   private static void exactPath(final HttpExchange exchange, final String path) {

@@ -24,6 +24,7 @@ import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
+import org.modelmon.state.BoundedMemoryRocksDBConfig;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.WindowSerdes;
 
@@ -215,6 +216,10 @@ public final class ModelmonTopology {
    */
   public static Properties defaultKafkaSettings(final String processingGuarantee) {
     final Properties properties = new Properties();
+    // RocksDB's off-heap memory bounded for the whole process, so the container's memory limit
+    // holds with the heap share the image sets.
+    properties.put(
+        StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedMemoryRocksDBConfig.class);
     if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
       // Partials reach the windows once per flush interval whatever the commit interval, so
       // Kafka's EOS default of 100 ms would add transactions without making anything visible

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.modelmon.TestConfigs;
 import org.modelmon.event.InvalidReason;
+import org.modelmon.metrics.HealthGauges;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
@@ -364,7 +365,9 @@ class HttpApiTest {
             WindowMetricsCollector.WINDOW_END,
             WindowMetricsCollector.REFERENCE_ENTROPY,
             WindowMetricsCollector.LAST_EVENT,
-            WatermarkGauge.NAME);
+            WatermarkGauge.NAME,
+            HealthGauges.READY,
+            HealthGauges.BROKER_REACHABLE);
     for (final String counter : counters) {
       assertThat(metrics.type()).as(counter).containsEntry(counter, "counter");
     }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -45,6 +46,7 @@ import org.modelmon.cli.Main;
 import org.modelmon.config.ConfigException;
 import org.modelmon.config.ConfigLoader;
 import org.modelmon.config.ModelmonConfig;
+import org.modelmon.state.BoundedMemoryRocksDBConfig;
 import picocli.CommandLine;
 
 /**
@@ -81,6 +83,9 @@ class DeploymentManifestsTest {
           "monitoring.coreos.com/v1/PrometheusRule", PrometheusRule.class);
 
   private static final Duration TOOL_TIMEOUT = Duration.ofMinutes(3);
+
+  /** What the JVM uses beside its heap (metaspace, code cache, threads, buffers), at most. */
+  private static final long JVM_OUTSIDE_HEAP = 384L << 20;
   private static final YAMLMapper YAML = new YAMLMapper();
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -238,6 +243,108 @@ class DeploymentManifestsTest {
           .isFalse();
     }
     assertExist(resources.stream().map(KUBERNETES::resolve).toList());
+  }
+
+  @Test
+  void shouldBuildWithKustomizeAndShipTheDashboardToGrafanasSidecar() throws IOException {
+    final List<JsonNode> built = kustomizeBuild();
+    final List<JsonNode> dashboards =
+        built.stream()
+            .filter(doc -> doc.path("kind").asText().equals("ConfigMap"))
+            .filter(doc -> doc.at("/metadata/labels/grafana_dashboard").asText().equals("1"))
+            .toList();
+
+    assertThat(dashboards).hasSize(1);
+    final JsonNode dashboard = dashboards.get(0);
+    // A fixed name: a hash suffix would leave the previous version behind on every change.
+    assertThat(dashboard.at("/metadata/name").asText()).isEqualTo("modelmon-grafana-dashboard");
+    final List<String> keys = new ArrayList<>();
+    dashboard.path("data").fieldNames().forEachRemaining(keys::add);
+    assertThat(keys).containsExactly("modelmon.json");
+    assertThat(dashboard.at("/data/modelmon.json").asText())
+        .as("the dashboard in the ConfigMap")
+        .isEqualTo(Files.readString(ROOT.resolve(PromQlReferencesTest.DASHBOARD)));
+    // Everything else is the manifests as they are, and the whole build passes the schemas and
+    // the typed model.
+    assertThat(built).hasSize(kubernetesManifests().size() + 1);
+    final ObjectNode request = JSON.createObjectNode();
+    final ArrayNode documents = request.putArray("kubernetes");
+    built.forEach(
+        doc -> documents.addObject().put("source", "kustomize build").set("document", doc));
+    assertThat(texts(validate(request).path("problems"))).isEmpty();
+    for (final JsonNode doc : built) {
+      assertThat(unknownFields(doc)).as("kustomize build: %s", doc.at("/metadata/name")).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldDocumentTheLabelsThePrometheusOperatorSelectsOnInOnePlace() throws IOException {
+    final String kustomization = Files.readString(KUBERNETES.resolve("kustomization.yaml"));
+    assertThat(kustomization).contains("podMonitorSelector", "ruleSelector");
+    for (final Manifest manifest : kubernetesManifests()) {
+      final String text = Files.readString(ROOT.resolve(manifest.source()));
+      assertThat(text)
+          .as("%s explains no selector itself", manifest.source())
+          .doesNotContain("podMonitorSelector", "ruleSelector");
+      if (manifest.kind().equals("PodMonitor") || manifest.kind().equals("PrometheusRule")) {
+        assertThat(text)
+            .as("%s refers to the explanation", manifest.source())
+            .contains("kustomization.yaml");
+      }
+    }
+    assertThat(Files.readString(ROOT.resolve(PrometheusRulesTest.RUNBOOK)))
+        .contains("(../deploy/kubernetes/kustomization.yaml)");
+  }
+
+  @Test
+  void shouldLetADrainEvictAPodThatIsNotReady() {
+    final PodDisruptionBudget budget =
+        STRICT_JSON.convertValue(one("PodDisruptionBudget").doc(), PodDisruptionBudget.class);
+
+    assertThat(budget.getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
+    assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldSpreadOverZonesAndMountNoServiceAccountToken() {
+    final StatefulSet statefulSet =
+        STRICT_JSON.convertValue(one("StatefulSet").doc(), StatefulSet.class);
+    final PodSpec pod = statefulSet.getSpec().getTemplate().getSpec();
+    final Map<String, String> podLabels =
+        statefulSet.getSpec().getTemplate().getMetadata().getLabels();
+
+    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+    assertThat(pod.getTopologySpreadConstraints())
+        .anySatisfy(
+            spread -> {
+              assertThat(spread.getTopologyKey()).isEqualTo("topology.kubernetes.io/zone");
+              assertThat(spread.getMaxSkew()).isEqualTo(1);
+              assertThat(podLabels)
+                  .containsAllEntriesOf(spread.getLabelSelector().getMatchLabels());
+            });
+  }
+
+  @Test
+  void shouldLeaveRoomBesideTheHeapForRocksDbAndTheJvm() {
+    final JsonNode statefulSet = one("StatefulSet").doc();
+    final long limit =
+        bytes(modelmonContainer(statefulSet).at("/resources/limits/memory").asText());
+    final String percentage =
+        dockerfile().execForm("ENTRYPOINT").stream()
+            .filter(flag -> flag.startsWith("-XX:MaxRAMPercentage="))
+            .findFirst()
+            .orElseThrow()
+            .substring("-XX:MaxRAMPercentage=".length());
+    final long heap = (long) (limit * Double.parseDouble(percentage) / 100);
+    final long rocksDb =
+        BoundedMemoryRocksDBConfig.totalMemoryBytes(
+            load(podEnvironment(statefulSet), "deploy/kubernetes").kafka());
+
+    // Metaspace, code cache, thread stacks, GC structures and the clients' buffers: a few
+    // hundred MiB for a JVM of this size.
+    assertThat(heap + rocksDb + JVM_OUTSIDE_HEAP)
+        .as("heap %d + RocksDB %d + JVM %d bytes within the limit", heap, rocksDb, JVM_OUTSIDE_HEAP)
+        .isLessThanOrEqualTo(limit);
   }
 
   @Test
@@ -574,6 +681,35 @@ class DeploymentManifestsTest {
     }
   }
 
+  /** The resources {@code kubectl kustomize deploy/kubernetes} builds. */
+  private static List<JsonNode> kustomizeBuild() throws IOException {
+    final String output =
+        ExternalTool.run(ROOT, "", TOOL_TIMEOUT, "kubectl", "kustomize", KUBERNETES.toString())
+            .assertSucceeded()
+            .stdout();
+    final List<JsonNode> built = new ArrayList<>();
+    try (var documents = YAML.readerFor(JsonNode.class).<JsonNode>readValues(output)) {
+      while (documents.hasNext()) {
+        built.add(documents.next());
+      }
+    }
+    return built;
+  }
+
+  /** A Kubernetes memory quantity in bytes: a number with an optional Ki, Mi or Gi. */
+  private static long bytes(final String quantity) {
+    final Matcher matcher = Pattern.compile("(\\d+)(Ki|Mi|Gi)?").matcher(quantity);
+    assertThat(matcher.matches()).as("a memory quantity: %s", quantity).isTrue();
+    final long number = Long.parseLong(matcher.group(1));
+    return matcher.group(2) == null
+        ? number
+        : switch (matcher.group(2)) {
+          case "Ki" -> number << 10;
+          case "Mi" -> number << 20;
+          default -> number << 30;
+        };
+  }
+
   private static List<Manifest> kubernetesManifests() {
     final List<Manifest> manifests = new ArrayList<>();
     try (Stream<Path> list = Files.list(KUBERNETES)) {
@@ -712,6 +848,7 @@ class DeploymentManifestsTest {
     known.addAll(ConsumerConfig.configNames());
     known.addAll(ProducerConfig.configNames());
     known.addAll(AdminClientConfig.configNames());
+    known.add(BoundedMemoryRocksDBConfig.TOTAL_MEMORY_CONFIG);
     return known;
   }
 

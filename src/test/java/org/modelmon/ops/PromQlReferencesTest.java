@@ -41,7 +41,7 @@ class PromQlReferencesTest {
   /**
    * Names the rules and dashboard may select that modelmon's own collectors (the constants of
    * org.modelmon.metrics) do not define. Each was seen on a scrape of modelmon 0.1.0 with Kafka
-   * 4.4.0 and Micrometer 1.17.2, or is Prometheus' own.
+   * 4.4.0 and Micrometer 1.17.2 (the demo, metrics.recording.level INFO), or is Prometheus' own.
    */
   static final Map<String, String> ALLOWED =
       Map.ofEntries(
@@ -65,7 +65,26 @@ class PromQlReferencesTest {
           Map.entry(
               "kafka_stream_alive_stream_threads",
               "Micrometer KafkaStreamsMetrics: Kafka Streams alive-stream-threads"),
+          Map.entry(
+              "kafka_consumer_coordinator_rebalance_total",
+              "Micrometer KafkaStreamsMetrics: Kafka consumer rebalance-total (classic group"
+                  + " protocol), per client_id"),
+          Map.entry(
+              "kafka_consumer_coordinator_failed_rebalance_total",
+              "Micrometer KafkaStreamsMetrics: Kafka consumer failed-rebalance-total"),
+          Map.entry(
+              "kafka_stream_state_block_cache_usage",
+              "Micrometer KafkaStreamsMetrics: Kafka Streams RocksDB property metric"
+                  + " block-cache-usage (KIP-607, recording level INFO), per store and task"),
+          Map.entry(
+              "kafka_stream_state_block_cache_capacity",
+              "Micrometer KafkaStreamsMetrics: Kafka Streams RocksDB block-cache-capacity"),
+          Map.entry(
+              "kafka_stream_state_size_all_mem_tables",
+              "Micrometer KafkaStreamsMetrics: Kafka Streams RocksDB size-all-mem-tables"),
           Map.entry("jvm_memory_used_bytes", "Micrometer JvmMemoryMetrics"),
+          Map.entry(
+              "jvm_memory_max_bytes", "Micrometer JvmMemoryMetrics; -1 for a pool without a limit"),
           Map.entry("jvm_gc_pause_seconds_sum", "Micrometer JvmGcMetrics"),
           Map.entry("jvm_gc_pause_seconds_count", "Micrometer JvmGcMetrics"),
           Map.entry("process_cpu_usage", "Micrometer ProcessorMetrics"),

@@ -19,15 +19,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * modelmon's Prometheus rules pass promtool's checks and unit tests, and every alert is one an
- * on-call engineer can act on: a severity, a summary, a description and a runbook section that
- * exists, and unit tests in which it fires and in which it stays silent.
+ * on-call engineer can act on: a severity that Alertmanager routes, a summary, a description, an
+ * absolute link to a runbook section that exists, and unit tests in which it fires and in which it
+ * stays silent. Every aggregation keeps the deployment ({@code namespace}, {@code job}).
  */
 class PrometheusRulesTest {
 
-  static final Path RULE_TESTS = Path.of("deploy/prometheus/modelmon-rules.test.yml");
+  static final Path RULE_TESTS = PrometheusRuleGenerator.RULE_TESTS;
   static final Path RUNBOOK = Path.of("docs/runbook.md");
 
-  private static final Set<String> SEVERITIES = Set.of("page", "ticket", "warning");
+  /** The severities of the rules, which deploy/alertmanager routes (AlertmanagerConfigTest). */
+  static final Set<String> SEVERITIES = Set.of("critical", "warning", "info");
+
+  /** An aggregation operator and the labels of its {@code by (...)}, if any. */
+  private static final Pattern AGGREGATION =
+      Pattern.compile(
+          "\\b(sum|min|max|avg|count|group|stddev|stdvar|topk|bottomk|quantile|count_values)"
+              + "\\s*(?:(by|without)\\s*\\(([^)]*)\\))?\\s*\\(");
   private static final Pattern HEADING = Pattern.compile("(?m)^#{1,6}\\s+(.+?)\\s*#*\\s*$");
 
   @Test
@@ -52,11 +60,15 @@ class PrometheusRulesTest {
   @Test
   void shouldGiveEveryAlertASeverityAnnotationsAndARunbookSection() throws Exception {
     final Set<String> anchors = runbookAnchors();
+    final String base =
+        PrometheusRuleGenerator.runbookBase(
+            Files.readString(PrometheusRuleGenerator.RULES, StandardCharsets.UTF_8));
+    assertThat(base).as("the runbook base of every alert").matches("https?://[^#]+");
     final List<String> problems = new ArrayList<>();
-    for (final Map.Entry<String, JsonNode> alert : alerts().entrySet()) {
-      final String name = alert.getKey();
-      final JsonNode rule = alert.getValue();
-      final String severity = rule.path("labels").path("severity").asText();
+    for (final Alert alert : alerts()) {
+      final String name = alert.name();
+      final JsonNode rule = alert.rule();
+      final String severity = alert.severity();
       if (!SEVERITIES.contains(severity)) {
         problems.add(name + ": severity '" + severity + "' is not one of " + SEVERITIES);
       }
@@ -65,7 +77,7 @@ class PrometheusRulesTest {
           problems.add(name + ": no " + annotation + " annotation");
         }
       }
-      final String expectedUrl = "docs/runbook.md#" + slug(name);
+      final String expectedUrl = base + "#" + slug(name);
       final String url = rule.path("annotations").path("runbook_url").asText();
       if (!url.equals(expectedUrl)) {
         problems.add(name + ": runbook_url '" + url + "' is not '" + expectedUrl + "'");
@@ -88,14 +100,74 @@ class PrometheusRulesTest {
         if (alertTest.path("exp_alerts").isEmpty()) {
           silent.add(name);
         } else {
-          firing.add(name);
+          for (final JsonNode alert : alertTest.path("exp_alerts")) {
+            firing.add(name + " " + alert.path("exp_labels").path("severity").asText());
+          }
         }
       }
     }
-    final Set<String> alerts = alerts().keySet();
 
-    assertThat(firing).as("alerts with a unit test in which they fire").containsAll(alerts);
-    assertThat(silent).as("alerts with a unit test in which they do not").containsAll(alerts);
+    assertThat(firing)
+        .as("alerts (name and severity) with a unit test in which they fire")
+        .containsAll(alerts().stream().map(a -> a.name() + " " + a.severity()).toList());
+    assertThat(silent)
+        .as("alerts with a unit test in which they do not")
+        .containsAll(alerts().stream().map(Alert::name).toList());
+  }
+
+  @Test
+  void shouldKeepNamespaceAndJobInEveryAggregation() throws Exception {
+    final List<String> problems = new ArrayList<>();
+    for (final PromQlReferencesTest.Expression expression : PromQlReferencesTest.allExpressions()) {
+      problems.addAll(aggregationsWithoutDeployment(expression));
+    }
+
+    assertThat(problems)
+        .as("aggregations that would add up two deployments scraped by one Prometheus")
+        .isEmpty();
+  }
+
+  @Test
+  void shouldFindAnAggregationThatDropsTheDeployment() {
+    // Guards the check above.
+    final PromQlReferencesTest.Expression expression =
+        new PromQlReferencesTest.Expression(
+            "example",
+            "sum by (namespace, job, model) (rate(a_total[5m])) / sum(rate(b_total[5m]))"
+                + " + max by (job, topic) (c) + count without (instance) (d)"
+                + " + max by (model) (modelmon:kl_divergence_nats:threshold)");
+
+    assertThat(aggregationsWithoutDeployment(expression))
+        .containsExactly("example: sum(", "example: max by (job, topic) (");
+  }
+
+  /**
+   * The aggregations of {@code expression} that drop {@code namespace} or {@code job}: those
+   * without {@code by}, or whose {@code by} lacks either. Aggregations over the threshold records
+   * ({@code modelmon:*}, which are per model for every deployment) are exempt, as is {@code
+   * without}, which keeps both.
+   */
+  static List<String> aggregationsWithoutDeployment(
+      final PromQlReferencesTest.Expression expression) {
+    final List<String> problems = new ArrayList<>();
+    final String promQl = expression.promQl();
+    final Matcher aggregation = AGGREGATION.matcher(promQl);
+    while (aggregation.find()) {
+      if ("without".equals(aggregation.group(2))
+          || promQl.startsWith("modelmon:", aggregation.end())) {
+        continue;
+      }
+      final Set<String> labels = new TreeSet<>();
+      if (aggregation.group(3) != null) {
+        for (final String label : aggregation.group(3).split(",")) {
+          labels.add(label.strip());
+        }
+      }
+      if (!labels.containsAll(Set.of("namespace", "job"))) {
+        problems.add(expression.source() + ": " + aggregation.group());
+      }
+    }
+    return problems;
   }
 
   @Test
@@ -115,21 +187,29 @@ class PrometheusRulesTest {
     assertThat(order).as("group_eval_order of %s", RULE_TESTS).containsExactlyElementsOf(groups);
   }
 
-  /** The alerting rules of the rules file by name. */
-  static Map<String, JsonNode> alerts() throws Exception {
-    final Map<String, JsonNode> alerts = new LinkedHashMap<>();
+  /** One alerting rule: an alert may have a rule per severity, under one name. */
+  record Alert(String name, String severity, JsonNode rule) {}
+
+  /** The alerting rules of the rules file. */
+  static List<Alert> alerts() throws Exception {
+    final Map<String, Alert> alerts = new LinkedHashMap<>();
     for (final JsonNode group : PrometheusRuleGenerator.readYaml(PrometheusRuleGenerator.RULES)
         .path("groups")) {
       for (final JsonNode rule : group.path("rules")) {
         if (rule.hasNonNull("alert")) {
-          assertThat(alerts.put(rule.get("alert").asText(), rule))
-              .as("alert %s defined twice", rule.get("alert").asText())
+          final Alert alert =
+              new Alert(
+                  rule.get("alert").asText(),
+                  rule.path("labels").path("severity").asText(),
+                  rule);
+          assertThat(alerts.put(alert.name() + " " + alert.severity(), alert))
+              .as("alert %s with severity %s defined twice", alert.name(), alert.severity())
               .isNull();
         }
       }
     }
     assertThat(alerts).isNotEmpty();
-    return alerts;
+    return List.copyOf(alerts.values());
   }
 
   /** The anchors GitHub makes of the runbook's headings. */

@@ -10,6 +10,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.modelmon.config.ConfigLoader;
 import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.state.BoundedMemoryRocksDBConfig;
 
 class StreamsPropertiesTest {
 
@@ -42,5 +43,27 @@ class StreamsPropertiesTest {
         streamsProperties(Map.of("modelmon.processing.guarantee", "at_least_once"));
 
     assertThat(properties).doesNotContainKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+  }
+
+  @Test
+  void shouldBoundRocksDbMemoryByDefault() {
+    final Properties properties = streamsProperties(Map.of());
+
+    assertThat(properties.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
+        .isEqualTo(BoundedMemoryRocksDBConfig.class);
+    // The bound itself reaches the setter through Kafka Streams' settings.
+    assertThat(
+            streamsProperties(Map.of("kafka.rocksdb.total.memory.bytes", "134217728"))
+                .get(BoundedMemoryRocksDBConfig.TOTAL_MEMORY_CONFIG))
+        .isEqualTo("134217728");
+  }
+
+  @Test
+  void aKafkaRocksDbConfigSetterWins() {
+    final Properties properties =
+        streamsProperties(Map.of("kafka.rocksdb.config.setter", "com.example.MyRocksDBConfig"));
+
+    assertThat(properties.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
+        .isEqualTo("com.example.MyRocksDBConfig");
   }
 }
