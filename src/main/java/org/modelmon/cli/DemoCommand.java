@@ -1,15 +1,22 @@
 package org.modelmon.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.modelmon.config.ConfigException;
 import org.modelmon.config.Durations;
 import org.modelmon.demo.BrokerStartException;
+import org.modelmon.demo.DemoLog;
 import org.modelmon.demo.DemoOptions;
 import org.modelmon.demo.DemoRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,9 +33,14 @@ import picocli.CommandLine.Spec;
           + " and 1m windows, and prints the URLs and a live summary every 5 s.",
       "After --drift-after, digits v1 drifts: its log loss, KL, label and prediction drift rise"
           + " while the fraud models stay flat.",
-      "Ctrl-C (SIGINT) or SIGTERM stops everything it started and exits 0."
+      "Ctrl-C (SIGINT) or SIGTERM stops everything it started and exits 0.",
+      "The log (modelmon's, Kafka's and the broker's) goes to modelmon-demo-<time>.log in"
+          + " --data-dir, or in the temporary directory; the demo prints its path. With"
+          + " --traffic-only it goes to the console, as with run."
     })
 final class DemoCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DemoCommand.class);
 
   @Spec private CommandSpec spec;
 
@@ -130,7 +142,18 @@ final class DemoCommand implements Callable<Integer> {
     } catch (final IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    final DemoRunner runner = new DemoRunner(options, spec.commandLine().getOut());
+    final PrintWriter out = spec.commandLine().getOut();
+    final PrintWriter err = spec.commandLine().getErr();
+    // traffic-only runs as a service beside a deployment (Docker Compose): its log belongs on the
+    // console, where the container runtime collects it.
+    final Optional<Path> logFile = options.trafficOnly() ? Optional.empty() : redirectLog(err);
+    logFile.ifPresent(
+        file -> {
+          out.println("modelmon demo: log in " + file);
+          out.flush();
+        });
+    final String seeLog = logFile.map(file -> "; see " + file).orElse("; see the log");
+    final DemoRunner runner = new DemoRunner(options, out, logFile);
     // As in run: the handlers go in first, so that Ctrl-C during the broker's start-up still
     // stops what has started instead of killing the JVM half-way.
     final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -149,9 +172,20 @@ final class DemoCommand implements Callable<Integer> {
       runner.start();
       streamFailed = runner.awaitEnd(options.duration());
     } catch (final BrokerStartException e) {
-      spec.commandLine()
-          .getErr()
-          .println("modelmon demo: the Kafka broker did not start: " + e.getMessage());
+      // The message ends with the broker log's tail: the log file has it, the console one line.
+      LOG.atError().setCause(e).log("The Kafka broker did not start");
+      err.println(
+          "modelmon demo: the Kafka broker did not start: "
+              + firstLine(e.getMessage())
+              + (logFile.isPresent() ? seeLog : ""));
+      err.flush();
+      return 1;
+    } catch (final ConfigException | ParameterException e) {
+      throw e; // Main's handlers print these as one line already
+    } catch (final RuntimeException e) {
+      LOG.atError().setCause(e).log("The demo failed");
+      err.println("modelmon demo: " + firstLine(String.valueOf(e.getMessage())) + seeLog);
+      err.flush();
       return 1;
     } finally {
       runner.close();
@@ -162,12 +196,30 @@ final class DemoCommand implements Callable<Integer> {
       return 0;
     }
     if (streamFailed) {
-      spec.commandLine()
-          .getErr()
-          .println("modelmon demo: the stream stopped unexpectedly; see the log");
+      err.println("modelmon demo: the stream stopped unexpectedly" + seeLog);
+      err.flush();
       return 1;
     }
     return 0;
+  }
+
+  /**
+   * Sends the log to a fresh file and returns it; on failure says so in one line and leaves the log
+   * on the console.
+   */
+  private Optional<Path> redirectLog(final PrintWriter err) {
+    try {
+      return Optional.of(DemoLog.redirect(Optional.ofNullable(dataDir), Instant.now()));
+    } catch (final IOException | IllegalStateException e) {
+      err.println("modelmon demo: logging to the console, no log file: " + e.getMessage());
+      err.flush();
+      return Optional.empty();
+    }
+  }
+
+  private static String firstLine(final String message) {
+    final int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end);
   }
 
   /** Reads durations as the configuration does: {@code 90s}, {@code 3m}, {@code PT3M}. */

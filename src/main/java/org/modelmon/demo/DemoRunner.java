@@ -76,6 +76,7 @@ public final class DemoRunner implements AutoCloseable {
 
   private final DemoOptions options;
   private final PrintWriter out;
+  private final Optional<Path> logFile;
   private final List<SyntheticModel> models;
   private final Deque<Resource> resources = new ArrayDeque<>();
   private final CountDownLatch ended = new CountDownLatch(1);
@@ -88,8 +89,18 @@ public final class DemoRunner implements AutoCloseable {
 
   /** A runner that prints to {@code out}; nothing starts before {@link #start()}. */
   public DemoRunner(final DemoOptions options, final PrintWriter out) {
+    this(options, out, Optional.empty());
+  }
+
+  /**
+   * As {@link #DemoRunner(DemoOptions, PrintWriter)}, with the embedded broker's log appended to
+   * {@code logFile} (the demo's own log, see {@link DemoLog}), which the stop line names again.
+   */
+  public DemoRunner(
+      final DemoOptions options, final PrintWriter out, final Optional<Path> logFile) {
     this.options = options;
     this.out = out;
+    this.logFile = logFile;
     this.models = DemoModels.defaults();
   }
 
@@ -181,7 +192,7 @@ public final class DemoRunner implements AutoCloseable {
       }
     }
     if (!toClose.isEmpty()) {
-      out.println("modelmon demo stopped.");
+      out.println("modelmon demo stopped." + logFile.map(file -> " Log: " + file).orElse(""));
       out.flush();
     }
   }
@@ -289,6 +300,7 @@ public final class DemoRunner implements AutoCloseable {
             // An hour of events is plenty to look at, and bounds the disk a long demo takes.
             .brokerProperty("log.retention.ms", Long.toString(Duration.ofHours(1).toMillis()))
             .brokerProperty("log.segment.bytes", Integer.toString(16 * 1024 * 1024));
+    logFile.ifPresent(builder::logFile);
     try {
       return builder.start();
     } catch (final BrokerStartException e) {

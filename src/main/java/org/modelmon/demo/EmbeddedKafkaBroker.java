@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything the broker writes lives under {@link #dataDir()}: {@code server.properties}, the
  * Kafka log directory {@code logs/}, the broker's log file {@code broker.log} and the child's
- * standard output and error in {@code broker.out}. Nothing is written to this JVM's console.
+ * standard output and error in {@code broker.out}; {@link Builder#logFile(Path)} sends the last two
+ * to a file of the caller's instead. Nothing is written to this JVM's console.
  *
  * <pre>{@code
  * try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
@@ -157,6 +158,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Map<String, String> saslUsers;
   private final String saslAdminPassword;
   private final Duration startupTimeout;
+  private final Path logFile; // null: broker.log and broker.out in the data directory
   private final Thread shutdownHook;
 
   // Written under the monitor; volatile so that the shutdown hook can read them without it, since
@@ -172,7 +174,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       final int controllerPort,
       final Map<String, String> extraProperties,
       final Map<String, String> saslUsers,
-      final Duration startupTimeout) {
+      final Duration startupTimeout,
+      final Path logFile) {
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     this.brokerPort = brokerPort;
@@ -182,6 +185,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // Random per instance, so that no test can come to depend on it; kept across restarts.
     this.saslAdminPassword = saslUsers.isEmpty() ? "" : Uuid.randomUuid().toString();
     this.startupTimeout = startupTimeout;
+    this.logFile = logFile;
     this.shutdownHook = new Thread(this::killOnJvmExit, "embedded-kafka-broker-shutdown");
   }
 
@@ -245,9 +249,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return controllerPort;
   }
 
-  /** The broker's own log file; worth a look when a test against the broker misbehaves. */
+  /**
+   * The broker's own log file: {@link Builder#logFile(Path)}, or {@code broker.log} in the data
+   * directory; worth a look when a test against the broker misbehaves.
+   */
   public Path logFile() {
-    return dataDir.resolve(BROKER_LOG_FILE);
+    return logFile != null ? logFile : dataDir.resolve(BROKER_LOG_FILE);
+  }
+
+  /** Where the child JVM's standard output and error go. */
+  private Path outFile() {
+    return logFile != null ? logFile : dataDir.resolve(BROKER_OUT_FILE);
   }
 
   /** Whether the child JVM is running. */
@@ -351,7 +363,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             ports[1],
             Map.copyOf(options.brokerProperties),
             Map.copyOf(options.saslPlainUsers),
-            options.startupTimeout);
+            options.startupTimeout,
+            options.logFile);
     Runtime.getRuntime().addShutdownHook(instance.shutdownHook);
     try {
       synchronized (instance) {
@@ -388,8 +401,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           new ProcessBuilder(command)
               .directory(dataDir.toFile())
               .redirectErrorStream(true)
-              .redirectOutput(
-                  ProcessBuilder.Redirect.appendTo(dataDir.resolve(BROKER_OUT_FILE).toFile()))
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(outFile().toFile()))
               .start();
     } catch (final IOException e) {
       throw new BrokerStartException(Reason.IO_ERROR, "cannot launch the broker JVM", e);
@@ -612,7 +624,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     command.addAll(jvmOptions);
     command.addAll(CHILD_JVM_OPTIONS);
     command.add("-Dlogback.configurationFile=" + LOGBACK_CONFIG);
-    command.add("-Dmodelmon.broker.logFile=" + dataDir.resolve(BROKER_LOG_FILE));
+    command.add("-Dmodelmon.broker.logFile=" + logFile());
+    // A file of the caller's may have another writer (the demo's own log): logback's prudent mode
+    // locks the file for each event, so that the two processes' lines never interleave.
+    command.add("-Dmodelmon.broker.logPrudent=" + (logFile != null));
     command.add("-Dlog4j2.configurationFile=classpath:" + LOG4J2_CONFIG);
     command.add("-Dmodelmon.broker.log4j2File=" + dataDir.resolve(LOG4J2_LOG_FILE));
     command.add("-cp");
@@ -766,9 +781,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private String logTails() {
-    return where()
-        + tail(dataDir.resolve(BROKER_LOG_FILE))
-        + tail(dataDir.resolve(BROKER_OUT_FILE));
+    return where() + tail(logFile()) + (logFile == null ? tail(outFile()) : "");
   }
 
   private String where() {
@@ -845,8 +858,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Map<String, String> brokerProperties = new LinkedHashMap<>();
     private final Map<String, String> saslPlainUsers = new LinkedHashMap<>();
     private Duration startupTimeout = DEFAULT_STARTUP_TIMEOUT;
+    private Path logFile;
 
     private Builder() {}
+
+    /**
+     * Appends the broker's log and its JVM's standard output and error to {@code file} instead of
+     * {@code broker.log} and {@code broker.out} in the data directory, so that they outlive a
+     * temporary data directory or join another log. The broker writes it with logback's prudent
+     * mode; another process may append to the same file with a prudent logback appender.
+     */
+    public Builder logFile(final Path file) {
+      this.logFile = Objects.requireNonNull(file, "file").toAbsolutePath();
+      return this;
+    }
 
     /**
      * Keeps the broker's files in {@code dir}, which is created if missing and kept on close. An

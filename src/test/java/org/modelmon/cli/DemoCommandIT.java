@@ -33,7 +33,7 @@ import org.modelmon.testing.PrometheusText;
  * {@code modelmon demo} as a user runs it, in its own JVM: with its HTTP and broker ports taken it
  * falls back to free ones, shows window results for every model, prints the live summary, lets
  * digits v1 drift while fraud v1 stays level, and on SIGTERM exits 0 leaving no broker process and
- * no data directory behind.
+ * no data directory behind; its console shows its own lines only, the log goes to a file.
  */
 class DemoCommandIT {
 
@@ -47,6 +47,13 @@ class DemoCommandIT {
   private static final Pattern METRICS_URL =
       Pattern.compile("metrics\\s+http://localhost:(\\d+)/metrics");
   private static final Pattern DATA_DIR = Pattern.compile("data in (\\S+) \\(deleted on exit\\)");
+  private static final Pattern LOG_FILE = Pattern.compile("(?m)^modelmon demo: log in (\\S+)$");
+
+  /** What a logger line on the console would show: a level, a Kafka logger, a stack trace. */
+  private static final Pattern LOGGER_LINE =
+      Pattern.compile(
+          "level=|\\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\\b|org\\.apache\\.kafka|kafka\\."
+              + "|Exception|^\\s+at ");
 
   private final HttpClient http = HttpClient.newHttpClient();
   private Path workDir;
@@ -117,6 +124,7 @@ class DemoCommandIT {
       assertThat(port).isNotEqualTo(takenHttp.getLocalPort());
       final Path dataDir = Path.of(group(DATA_DIR, introduction));
       assertThat(dataDir).startsWith(childTmp).isDirectory();
+      final Path logFile = Path.of(group(LOG_FILE, introduction));
       final List<ProcessHandle> descendants = process.descendants().toList();
       assertThat(descendants).as("the broker runs as a child JVM").isNotEmpty();
 
@@ -153,11 +161,68 @@ class DemoCommandIT {
       assertThat(descendants).noneMatch(ProcessHandle::isAlive);
       assertThat(dataDir).doesNotExist();
       try (Stream<Path> left = Files.list(childTmp)) {
-        assertThat(left.map(p -> p.getFileName().toString()))
+        assertThat(left.filter(p -> !p.equals(logFile)).map(p -> p.getFileName().toString()))
             .noneMatch(name -> name.startsWith("modelmon-"));
       }
+      assertThat(logFile).as("the log outlives the data directory").isRegularFile();
       System.out.printf(
           "DemoCommandIT: whole run %.1f s%n", (System.nanoTime() - launchNanos) / 1e9);
+    }
+  }
+
+  @Test
+  void shouldShowOnlyItsOwnLinesAndLogToTheFileItNames() throws Exception {
+    final Path stdout = workDir.resolve("demo.out");
+    final Path stderr = workDir.resolve("demo.err");
+    process =
+        new ProcessBuilder(
+                List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Djava.io.tmpdir=" + childTmp,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    Main.class.getName(),
+                    "demo",
+                    "--duration",
+                    "20s",
+                    "--http-port",
+                    "0"))
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile())
+            .start();
+
+    assertThat(process.waitFor(180, TimeUnit.SECONDS)).as("finished within 180 s").isTrue();
+    final String out = Files.readString(stdout);
+    final String err = Files.readString(stderr);
+    assertThat(process.exitValue()).as(out + err).isZero();
+
+    // The console: the log's path first, the introduction, the summary, the stop line naming the
+    // log again; no logger line on either stream.
+    final Path logFile = Path.of(group(LOG_FILE, out));
+    assertThat(out.lines().findFirst()).contains("modelmon demo: log in " + logFile);
+    assertThat(out)
+        .contains("status page  http://localhost:")
+        .containsPattern("time\\s+model\\s+version\\s+events")
+        .contains("modelmon demo stopped. Log: " + logFile);
+    assertThat(err).as("stderr").isEmpty();
+    assertThat(out.lines().filter(line -> LOGGER_LINE.matcher(line).find()))
+        .as("logger lines on stdout")
+        .isEmpty();
+
+    // The log file: outside the deleted data directory, with modelmon's, Kafka Streams' and the
+    // broker's lines.
+    assertThat(logFile).startsWith(childTmp).isRegularFile();
+    final String log = Files.readString(logFile);
+    assertThat(log)
+        .contains("level=INFO thread=main logger=EmbeddedKafkaBroker msg=\"Kafka broker started")
+        .containsPattern(
+            "logger=ModelmonApplication msg=\"Stream state changed\" from=\"REBALANCING\"")
+        .containsPattern(
+            "(?m)^\\S+ INFO  \\[main\\] kafka\\.server\\.KafkaRaftServer - .*Kafka Server started")
+        .contains("Kafka broker stopped");
+    try (Stream<Path> left = Files.list(childTmp)) {
+      assertThat(left.filter(p -> p.getFileName().toString().startsWith("modelmon-")))
+          .containsExactly(logFile);
     }
   }
 
