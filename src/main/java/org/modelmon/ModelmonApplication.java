@@ -194,7 +194,10 @@ public final class ModelmonApplication implements AutoCloseable {
     adminProperties().forEach((key, value) -> clientSettings.put((String) key, value));
     admission =
         AdmissionLog.open(
-            TopicSetup.admissionTopic(config), config.maxModels(), clientSettings, ADMISSION_TIMEOUT);
+            TopicSetup.admissionTopic(config),
+            config.maxModels(),
+            clientSettings,
+            ADMISSION_TIMEOUT);
     final Topology topology =
         ModelmonTopology.build(config, inputPartitions, metrics, watermarkGauge, admission);
     final Properties properties = ModelmonTopology.streamsProperties(config, metrics);

@@ -78,8 +78,7 @@ class CrashedInstanceFailoverIT {
     expected.reference("churn", ModelmonCluster.CHURN_CLASSES, ModelmonCluster.CHURN_REFERENCE);
 
     final Path output = cluster.workDir().resolve("modelmon.out");
-    final ModelmonProcess survivor =
-        start(cluster.configFile(0, 0), output);
+    final ModelmonProcess survivor = start(cluster.configFile(0, 0), output);
     final ModelmonProcess victim = start(cluster.configFile(1, 0), output);
     survivor.awaitStatus("/health/ready", 200, Duration.ofSeconds(90));
     victim.awaitStatus("/health/ready", 200, Duration.ofSeconds(90));
@@ -129,7 +128,8 @@ class CrashedInstanceFailoverIT {
   }
 
   private ModelmonProcess start(final Path config, final Path output) throws Exception {
-    final ModelmonProcess instance = ModelmonProcess.start(config, ModelmonProcess.freePort(), output);
+    final ModelmonProcess instance =
+        ModelmonProcess.start(config, ModelmonProcess.freePort(), output);
     instances.add(instance);
     return instance;
   }

@@ -137,7 +137,8 @@ class FutureTimestampsIT {
     }
 
     @Override
-    public void waitObject(final Object obj, final Supplier<Boolean> condition, final long deadlineMs)
+    public void waitObject(
+        final Object obj, final Supplier<Boolean> condition, final long deadlineMs)
         throws InterruptedException {
       Time.SYSTEM.waitObject(obj, condition, deadlineMs - aheadMillis);
     }
