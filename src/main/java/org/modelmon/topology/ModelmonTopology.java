@@ -55,10 +55,11 @@ public final class ModelmonTopology {
   public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
 
   /**
-   * How long a combining task waits for an input partition's task to report (every flush
-   * interval) before it takes the task as not running and lets the partition hold the watermark.
+   * How long a combining task waits, at least, for an input partition's task to report (every
+   * flush interval) before it takes the task as not running and lets the partition hold the
+   * watermark. See {@link #reportTimeout}.
    */
-  public static final Duration REPORT_TIMEOUT = FLUSH_INTERVAL.multipliedBy(10);
+  public static final Duration MIN_REPORT_TIMEOUT = FLUSH_INTERVAL.multipliedBy(10);
 
   /** How long final windows stay queryable through the API, at least. */
   public static final Duration HISTORY_RETENTION = Duration.ofHours(24);
@@ -166,7 +167,7 @@ public final class ModelmonTopology {
                     config.windows(),
                     config.grace(),
                     config.idleClose(),
-                    REPORT_TIMEOUT,
+                    reportTimeout(config),
                     inputPartitions,
                     config.maxClasses(),
                     config.epsilon(),
@@ -243,6 +244,23 @@ public final class ModelmonTopology {
   public static StreamPartitioner<ModelKey, Object> ownerPartitioner() {
     return (topic, key, value, numPartitions) ->
         Optional.of(Set.of(AggregationPartitioner.partitionOf(key, numPartitions)));
+  }
+
+  /**
+   * How long a combining task waits for a partition's report before it takes the partition's
+   * task as not running: {@link #MIN_REPORT_TIMEOUT}, or three commit intervals under exactly-once
+   * when {@code kafka.commit.interval.ms} makes that longer, since a report becomes visible only
+   * when the transaction that sent it commits. Shorter, a partition with no traffic would never
+   * count as idle, and the watermark would stall on it.
+   */
+  static Duration reportTimeout(final ModelmonConfig config) {
+    final String commitInterval = config.kafka().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+    if (commitInterval == null
+        || !StreamsConfig.EXACTLY_ONCE_V2.equals(config.processingGuarantee())) {
+      return MIN_REPORT_TIMEOUT;
+    }
+    final Duration threeCommits = Duration.ofMillis(Long.parseLong(commitInterval.trim()) * 3);
+    return threeCommits.compareTo(MIN_REPORT_TIMEOUT) > 0 ? threeCommits : MIN_REPORT_TIMEOUT;
   }
 
   /** Bucket length of the pre-aggregation: the greatest common divisor of the window sizes. */

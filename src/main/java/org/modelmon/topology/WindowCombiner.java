@@ -128,12 +128,9 @@ final class WindowCombiner
   public void process(final Record<ModelKey, AggregationMessage> record) {
     final long now = context.currentSystemTimeMs();
     if (record.value() instanceof AggregationMessage.Watermark watermark) {
-      // A report is stamped with its sender's wall clock: a backlog of old reports replayed after
-      // a restart must not pass for a task that is running now. Capped at our clock, so that a
-      // sender whose clock runs ahead cannot look alive for longer than it is.
-      final long reportedAt = Math.min(record.timestamp(), now);
       final PartitionWatermark advanced =
-          tracker.report(watermark.sourcePartition(), watermark.streamTimeMillis(), reportedAt);
+          tracker.report(
+              watermark.sourcePartition(), watermark.streamTimeMillis(), record.timestamp(), now);
       if (advanced != null) {
         watermarks.put(watermark.sourcePartition(), advanced);
         emitFinalWindows(now);

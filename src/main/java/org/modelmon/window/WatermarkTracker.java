@@ -13,12 +13,17 @@ import java.util.TreeSet;
  * partition (a slow producer, an instance catching up on a backlog) be windowed exactly as it
  * would have been live.
  *
- * <p>Idle means: the partition's task is running — it reported within the report timeout — and
- * it reported, after its stream time last advanced, that its stream time has not advanced for the
- * idle-close period. A partition whose task does not report (its instance died, a rebalance or a
- * restore is under way, or it never reported since this tracker started) holds the watermark at
- * its stream time until it reports again: silence is not idleness, or a crashed instance's backlog
- * would arrive late once fail-over took longer than idle close.
+ * <p>Idle means: the partition's task is running — a report arrived within the report timeout —
+ * and it has kept reporting, without its stream time advancing, for the idle-close period. A
+ * partition whose task does not report (its instance died, a rebalance or a restore is under way,
+ * or it never reported since this tracker started) holds the watermark at its stream time until
+ * it reports again: silence is not idleness, or a crashed instance's backlog would arrive late
+ * once fail-over took longer than idle close. A task that reports again after such a gap — revived
+ * elsewhere, still catching up — gets a whole idle-close period before it can count as idle.
+ *
+ * <p>Liveness is judged on this tracker's clock, by when reports arrive, so clock skew between
+ * instances does not matter. A report sent before this tracker started (a backlog read after a
+ * restart) proves nothing about the task now and does not count as one.
  *
  * <p>Pure and single-threaded; the combining processor persists the stream times, not the
  * reports, so after a restart every partition holds the watermark until its task reports.
@@ -42,13 +47,14 @@ public final class WatermarkTracker {
   private final long startedAtMillis;
   private final Map<Integer, PartitionWatermark> partitions = new HashMap<>();
   private final Map<Integer, Long> lastReportMillis = new HashMap<>();
+  private final Map<Integer, Long> runningSinceMillis = new HashMap<>();
 
   /**
    * @param inputPartitions number of input partitions known when the topology was built
    * @param idleCloseMillis wall-clock time without a rise of its stream time after which a
    *     partition whose task still reports is left out
-   * @param reportTimeoutMillis wall-clock silence after which a partition's task is taken as not
-   *     running
+   * @param reportTimeoutMillis wall-clock time without a report after which a partition's task is
+   *     taken as not running
    * @param startedAtMillis wall-clock time this tracker started
    */
   public WatermarkTracker(
@@ -79,20 +85,31 @@ public final class WatermarkTracker {
 
   /**
    * Records a report of a partition's task: its stream time ({@link #NONE} when it has read
-   * nothing yet), sent at wall-clock time {@code reportedAtMillis}. Running tasks report every
-   * flush interval, whether or not their stream time advanced.
+   * nothing yet), sent at {@code sentAtMillis} by the sender's clock and received now, at {@code
+   * receivedAtMillis}. Running tasks report every flush interval, whether or not their stream time
+   * advanced.
    *
    * @return the partition's new state if its stream time advanced, else {@code null}
    */
   public PartitionWatermark report(
-      final int partition, final long streamTimeMillis, final long reportedAtMillis) {
-    lastReportMillis.merge(partition, reportedAtMillis, Math::max);
+      final int partition,
+      final long streamTimeMillis,
+      final long sentAtMillis,
+      final long receivedAtMillis) {
+    if (sentAtMillis >= startedAtMillis - reportTimeoutMillis) {
+      final Long last = lastReportMillis.get(partition);
+      if (last == null || receivedAtMillis - last > reportTimeoutMillis) {
+        runningSinceMillis.put(partition, receivedAtMillis);
+      }
+      lastReportMillis.put(
+          partition, last == null ? receivedAtMillis : Math.max(last, receivedAtMillis));
+    }
     final PartitionWatermark known = partitions.get(partition);
     if (streamTimeMillis == NONE
         || (known != null && streamTimeMillis <= known.streamTimeMillis())) {
       return null;
     }
-    final PartitionWatermark advanced = new PartitionWatermark(streamTimeMillis, reportedAtMillis);
+    final PartitionWatermark advanced = new PartitionWatermark(streamTimeMillis, receivedAtMillis);
     partitions.put(partition, advanced);
     return advanced;
   }
@@ -129,7 +146,10 @@ public final class WatermarkTracker {
 
   private boolean isIdle(final int partition, final long advancedAtMillis, final long nowMillis) {
     final Long reportedAt = lastReportMillis.get(partition);
-    final boolean running = reportedAt != null && nowMillis - reportedAt <= reportTimeoutMillis;
-    return running && reportedAt - advancedAtMillis >= idleCloseMillis;
+    if (reportedAt == null || nowMillis - reportedAt > reportTimeoutMillis) {
+      return false; // not running: holds the watermark
+    }
+    final long quietSince = Math.max(advancedAtMillis, runningSinceMillis.get(partition));
+    return reportedAt - quietSince >= idleCloseMillis;
   }
 }

@@ -3,12 +3,14 @@ package org.modelmon.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.modelmon.config.ConfigLoader;
+import org.modelmon.config.ModelmonConfig;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.state.BoundedMemoryRocksDBConfig;
 
@@ -65,5 +67,26 @@ class StreamsPropertiesTest {
 
     assertThat(properties.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG))
         .isEqualTo("com.example.MyRocksDBConfig");
+  }
+
+  @Test
+  void shouldWaitForReportsLongerThanTheCommitsThatMakeThemVisible() {
+    assertThat(ModelmonTopology.reportTimeout(config(Map.of()))).isEqualTo(Duration.ofSeconds(10));
+    assertThat(
+            ModelmonTopology.reportTimeout(config(Map.of("kafka.commit.interval.ms", "30000"))))
+        .as("exactly-once: a report is seen only when its transaction commits")
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(
+            ModelmonTopology.reportTimeout(
+                config(
+                    Map.of(
+                        "kafka.commit.interval.ms", "30000",
+                        "modelmon.processing.guarantee", "at_least_once"))))
+        .as("at-least-once: reports are seen when sent")
+        .isEqualTo(Duration.ofSeconds(10));
+  }
+
+  private static ModelmonConfig config(final Map<String, String> flags) {
+    return ConfigLoader.load(Optional.empty(), Map.of(), flags);
   }
 }

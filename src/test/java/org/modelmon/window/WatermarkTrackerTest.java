@@ -26,51 +26,52 @@ class WatermarkTrackerTest {
       final long fromMillis,
       final long toMillis) {
     for (long at = fromMillis; at <= toMillis; at += 1_000) {
-      tracker.report(partition, streamTime, at);
+      tracker.report(partition, streamTime, at, at);
     }
   }
 
   @Test
   void shouldHaveNoWatermarkUntilEveryPartitionReportedOrFellIdle() {
     final WatermarkTracker tracker = tracker(2, 0);
-    tracker.report(0, 5_000, 1_000);
+    tracker.report(0, 5_000, 1_000, 1_000);
     // Partition 1 has not reported: nothing can be final.
     assertThat(tracker.watermark(30_000)).isEqualTo(WatermarkTracker.NONE);
-    tracker.report(1, 3_000, 31_000);
+    tracker.report(1, 3_000, 31_000, 31_000);
     assertThat(tracker.watermark(31_000)).isEqualTo(3_000);
   }
 
   @Test
   void shouldLeaveOutAPartitionThatNeverHadDataOnceItsRunningTaskReportedForTheIdlePeriod() {
     final WatermarkTracker tracker = tracker(2, 0);
-    reportEverySecond(tracker, 0, 5_000, 1_000, 59_000);
-    reportEverySecond(tracker, 1, WatermarkTracker.NONE, 1_000, 59_000);
-    assertThat(tracker.watermark(59_000)).isEqualTo(WatermarkTracker.NONE);
-    // Partition 1 reports at 60 s, an idle-close period after the tracker started, with nothing.
-    tracker.report(0, 5_000, 60_000);
-    tracker.report(1, WatermarkTracker.NONE, 60_000);
-    assertThat(tracker.watermark(60_000)).isEqualTo(5_000);
+    reportEverySecond(tracker, 0, 5_000, 1_000, 29_000);
+    reportEverySecond(tracker, 0, 6_000, 30_000, 60_000);
+    reportEverySecond(tracker, 1, WatermarkTracker.NONE, 1_000, 60_000);
+    assertThat(tracker.watermark(60_000)).isEqualTo(WatermarkTracker.NONE);
+    // Partition 1 has reported nothing for an idle-close period since its first report.
+    tracker.report(0, 6_000, 61_000, 61_000);
+    tracker.report(1, WatermarkTracker.NONE, 61_000, 61_000);
+    assertThat(tracker.watermark(61_000)).isEqualTo(6_000);
   }
 
   @Test
   void shouldTakeTheMinimumOfActivePartitionsSoALaggingOneIsNeverOvertaken() {
     final WatermarkTracker tracker = tracker(3, 0);
-    tracker.report(0, 600_000, 1_000); // fast partition, minutes ahead
-    tracker.report(1, 610_000, 1_000);
-    tracker.report(2, 60_000, 1_000); // catching up on a backlog
+    tracker.report(0, 600_000, 1_000, 1_000); // fast partition, minutes ahead
+    tracker.report(1, 610_000, 1_000, 1_000);
+    tracker.report(2, 60_000, 1_000, 1_000); // catching up on a backlog
     assertThat(tracker.watermark(2_000)).isEqualTo(60_000);
-    tracker.report(2, 90_000, 20_000);
+    tracker.report(2, 90_000, 20_000, 20_000);
     assertThat(tracker.watermark(20_000)).isEqualTo(90_000);
   }
 
   @Test
   void shouldLeaveOutAPartitionWhoseRunningTaskReportsNoNewDataForTheIdleClosePeriod() {
     final WatermarkTracker tracker = tracker(2, 0);
-    tracker.report(0, 100_000, 1_000);
+    tracker.report(0, 100_000, 1_000, 1_000);
     reportEverySecond(tracker, 1, 50_000, 1_000, 60_000); // running, no new data from 1 s on
-    tracker.report(0, 200_000, 60_000);
+    tracker.report(0, 200_000, 60_000, 60_000);
     assertThat(tracker.watermark(60_999)).as("partition 1 still active").isEqualTo(50_000);
-    tracker.report(1, 50_000, 61_000);
+    tracker.report(1, 50_000, 61_000, 61_000);
     assertThat(tracker.watermark(61_000)).as("partition 1 idle").isEqualTo(200_000);
   }
 
@@ -80,14 +81,14 @@ class WatermarkTrackerTest {
     final WatermarkTracker tracker = tracker(2, 0);
     reportEverySecond(tracker, 1, 8_000, 8_000, 8_000);
     for (long at = 1_000; at <= 200_000; at += 1_000) {
-      tracker.report(0, at, at); // partition 0 keeps up with the wall clock
+      tracker.report(0, at, at, at); // partition 0 keeps up with the wall clock
     }
     // then however long the fail-over takes, partition 1 holds the watermark at its stream time:
     // its backlog is not late when its task comes back.
     assertThat(tracker.watermark(30_000)).isEqualTo(8_000);
     assertThat(tracker.watermark(200_000)).isEqualTo(8_000);
     // When its task runs again, elsewhere, and catches up, the watermark follows.
-    tracker.report(1, 150_000, 200_000);
+    tracker.report(1, 150_000, 200_000, 200_000);
     assertThat(tracker.watermark(200_000)).isEqualTo(150_000);
   }
 
@@ -96,30 +97,64 @@ class WatermarkTrackerTest {
     final WatermarkTracker tracker = tracker(2, 0);
     reportEverySecond(tracker, 1, 5_000, 1_000, 70_000); // no new data, reports until 70 s
     for (long at = 1_000; at <= 80_000; at += 1_000) {
-      tracker.report(0, at, at);
+      tracker.report(0, at, at, at);
     }
     assertThat(tracker.watermark(80_000)).as("reported 10 s ago: still idle").isEqualTo(80_000);
-    tracker.report(0, 80_001, 80_001);
+    tracker.report(0, 80_001, 80_001, 80_001);
     assertThat(tracker.watermark(80_001)).as("no report for too long: holds").isEqualTo(5_000);
   }
 
   @Test
-  void shouldNotTakeAReplayedBacklogOfOldReportsForARunningTask() {
-    // Reports are stamped when sent: a combining task that replays reports of a task that has
-    // since died must not take that partition for a running, idle one.
-    final WatermarkTracker tracker = tracker(2, 0);
-    reportEverySecond(tracker, 1, 5_000, 1_000, 90_000); // sent 1..90 s, read at 300 s
-    for (long at = 1_000; at <= 300_000; at += 1_000) {
-      tracker.report(0, at, at);
+  void shouldNotTakeReportsSentBeforeItStartedForARunningTask() {
+    // A combining task restarted at 200 s reads a backlog of reports sent before, from a task
+    // that has died since: they prove nothing about that task now.
+    final WatermarkTracker tracker = tracker(2, 200_000);
+    tracker.restore(1, new PartitionWatermark(5_000, 1_000));
+    for (long sent = 100_000; sent <= 180_000; sent += 1_000) {
+      tracker.report(1, 5_000, sent, 201_000);
+    }
+    for (long at = 201_000; at <= 300_000; at += 1_000) {
+      tracker.report(0, at, at, at);
     }
     assertThat(tracker.watermark(300_000)).isEqualTo(5_000);
   }
 
   @Test
+  void shouldGiveATaskThatReportsAgainAfterAGapAWholeIdlePeriodBeforeItCountsAsIdle() {
+    // Partition 1's instance dies at 8 s; its task runs again elsewhere from 200 s, restored to
+    // its last commit and so with no stream time yet, and catches up on a backlog whose events
+    // are no later than what it had read (out of order), so its stream time does not advance.
+    final WatermarkTracker tracker = tracker(2, 0);
+    reportEverySecond(tracker, 1, 8_000, 1_000, 8_000);
+    for (long at = 1_000; at <= 259_000; at += 1_000) {
+      tracker.report(0, at, at, at);
+    }
+    reportEverySecond(tracker, 1, WatermarkTracker.NONE, 200_000, 259_000);
+    assertThat(tracker.watermark(259_000)).as("running again, not idle yet").isEqualTo(8_000);
+    tracker.report(0, 260_000, 260_000, 260_000);
+    tracker.report(1, WatermarkTracker.NONE, 260_000, 260_000);
+    assertThat(tracker.watermark(260_000))
+        .as("a whole idle-close period of reports with nothing new")
+        .isEqualTo(260_000);
+  }
+
+  @Test
+  void shouldJudgeLivenessByArrivalSoThatASenderClockBehindDoesNotMatter() {
+    final WatermarkTracker tracker = tracker(2, 0);
+    for (long at = 1_000; at <= 80_000; at += 1_000) {
+      tracker.report(0, at, at, at);
+      tracker.report(1, 500, at - 30_000, at); // its clock runs 30 s behind ours
+    }
+    // Its reports count from 20 s on (those stamped more than the report timeout before this
+    // tracker started do not); a minute of them later, it is idle.
+    assertThat(tracker.watermark(80_000)).as("partition 1 running and idle").isEqualTo(80_000);
+  }
+
+  @Test
   void shouldAdvanceWithTheWallClockFromTheLastMoveWhenEveryPartitionIsIdle() {
     final WatermarkTracker tracker = tracker(2, 0);
-    tracker.report(0, 100_000, 1_000);
-    tracker.report(1, 120_000, 5_000); // the last move, at wall clock 5 s
+    tracker.report(0, 100_000, 1_000, 1_000);
+    tracker.report(1, 120_000, 5_000, 5_000); // the last move, at wall clock 5 s
     reportEverySecond(tracker, 0, 100_000, 2_000, 61_000);
     reportEverySecond(tracker, 1, 120_000, 6_000, 61_000);
     assertThat(tracker.watermark(61_000)).as("partition 0 idle, 1 not yet").isEqualTo(120_000);
@@ -133,9 +168,9 @@ class WatermarkTrackerTest {
   @Test
   void shouldIgnoreAStreamTimeThatDoesNotAdvance() {
     final WatermarkTracker tracker = tracker(1, 0);
-    assertThat(tracker.report(0, 100_000, 1_000)).isNotNull();
-    assertThat(tracker.report(0, 90_000, 2_000)).isNull();
-    assertThat(tracker.report(0, 100_000, 3_000)).isNull();
+    assertThat(tracker.report(0, 100_000, 1_000, 1_000)).isNotNull();
+    assertThat(tracker.report(0, 90_000, 2_000, 2_000)).isNull();
+    assertThat(tracker.report(0, 100_000, 3_000, 3_000)).isNull();
     reportEverySecond(tracker, 0, 100_000, 4_000, 61_000);
     // Idle from the first move, not refreshed by the reports that did not advance.
     assertThat(tracker.watermark(61_000)).isEqualTo(100_000 + 60_000);
@@ -151,7 +186,7 @@ class WatermarkTrackerTest {
     // after the restart to show new data.
     assertThat(restarted.watermark(600_001)).isEqualTo(90_000);
     reportEverySecond(restarted, 0, 100_000, 601_000, 610_000);
-    restarted.report(1, 95_000, 610_000);
+    restarted.report(1, 95_000, 610_000, 610_000);
     assertThat(restarted.watermark(610_000)).isEqualTo(95_000);
     reportEverySecond(restarted, 0, 100_000, 611_000, 659_000);
     reportEverySecond(restarted, 1, 95_000, 611_000, 659_000);
