@@ -148,11 +148,7 @@ public final class AdmissionLog implements ModelAdmission, AutoCloseable {
   /** Reads the log until past {@code offset}, adding each new pair while the set is not full. */
   private void readThrough(final long offset) {
     final long deadline = System.nanoTime() + timeout.toNanos();
-    while (consumer.position(log, timeout) <= offset) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new TimeoutException(
-            "admission log " + log + " not read up to offset " + offset + " in " + timeout);
-      }
+    while (consumer.position(log, remaining(deadline, offset)) <= offset) {
       for (final ConsumerRecord<String, String> record : consumer.poll(POLL)) {
         if (admitted.size() < maxModels) {
           admitted.add(ModelKey.parseQualifiedName(record.key()));
@@ -161,9 +157,27 @@ public final class AdmissionLog implements ModelAdmission, AutoCloseable {
     }
   }
 
+  private Duration remaining(final long deadlineNanos, final long offset) {
+    final long left = deadlineNanos - System.nanoTime();
+    if (left <= 0) {
+      throw new TimeoutException(
+          "admission log " + log + " not read up to offset " + offset + " in " + timeout);
+    }
+    return Duration.ofNanos(left);
+  }
+
+  /**
+   * Closes the clients. Waits for a decision under way (at most the timeout), so that a stream
+   * thread still deciding when the stream's close gave up on it never shares the consumer with
+   * this thread; failures are logged, so that the caller's own shutdown goes on.
+   */
   @Override
-  public void close() {
-    producer.close(Duration.ofSeconds(5));
-    consumer.close();
+  public synchronized void close() {
+    try {
+      producer.close(Duration.ofSeconds(5));
+      consumer.close();
+    } catch (RuntimeException e) {
+      LOG.atWarn().setCause(e).log("Closing the admission log's clients failed");
+    }
   }
 }

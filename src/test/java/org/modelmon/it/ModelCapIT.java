@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -112,6 +118,9 @@ class ModelCapIT {
       }
     }
     assertThat(admitted).as("admitted by the application").hasSize(MAX_MODELS);
+    assertThat(admitted)
+        .as("the first three models claimed on the admission log, in the broker's order")
+        .isEqualTo(firstClaims(MAX_MODELS));
     assertWindowsAndDeadLetters(admitted, List.of(first));
 
     // A restart, with one instance: the same models are admitted, a new one is not.
@@ -157,6 +166,29 @@ class ModelCapIT {
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     assertThat(cluster.countRecords("predictions-dlq", refused)).isEqualTo(refused);
+  }
+
+  /** The first {@code count} distinct models on the application's admission log. */
+  private Set<String> firstClaims(final int count) {
+    final Set<String> first = new LinkedHashSet<>();
+    final TopicPartition log = new TopicPartition(cluster.applicationId() + "-admitted-models", 0);
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.assign(List.of(log));
+      consumer.seekToBeginning(List.of(log));
+      final long end = consumer.endOffsets(List.of(log)).get(log);
+      while (consumer.position(log) < end) {
+        for (final ConsumerRecord<String, String> claim : consumer.poll(Duration.ofMillis(500))) {
+          if (first.size() < count) {
+            first.add(claim.key());
+          }
+        }
+      }
+    }
+    return new TreeSet<>(first);
   }
 
   /** Waits until the instances' counters account for {@code events} more events. */

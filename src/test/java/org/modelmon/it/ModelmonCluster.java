@@ -80,6 +80,11 @@ final class ModelmonCluster implements AutoCloseable {
     this.settings.putAll(settings);
   }
 
+  /** The application id every instance of this cluster runs with. */
+  String applicationId() {
+    return "modelmon-it-" + suffix;
+  }
+
   String topic(final String name) {
     return name + "-" + suffix;
   }
@@ -206,7 +211,7 @@ final class ModelmonCluster implements AutoCloseable {
   Path configFile(final int index, final int httpPort) throws IOException {
     final Properties properties = new Properties();
     properties.setProperty("modelmon.bootstrap.servers", broker.bootstrapServers());
-    properties.setProperty("modelmon.application.id", "modelmon-it-" + suffix);
+    properties.setProperty("modelmon.application.id", applicationId());
     properties.setProperty("modelmon.state.dir", stateDir(index).toString());
     properties.setProperty("modelmon.topic.predictions", topic("predictions"));
     properties.setProperty("modelmon.topic.dlq", topic("predictions-dlq"));
