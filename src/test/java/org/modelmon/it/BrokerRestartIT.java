@@ -150,7 +150,7 @@ class BrokerRestartIT {
     windows.keySet().removeIf(key -> key.startsWith(MARKER + "@"));
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     final PrometheusText scrape = cluster.scrape(instance);

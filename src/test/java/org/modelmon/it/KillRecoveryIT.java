@@ -124,7 +124,7 @@ class KillRecoveryIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
+      ExpectedWindows.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     final PrometheusText scrape = cluster.scrape(modelmon.httpPort());
     for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {

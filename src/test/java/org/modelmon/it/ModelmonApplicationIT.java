@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -108,7 +107,7 @@ class ModelmonApplicationIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
+      ExpectedWindows.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
 
     final PrometheusText scrape = cluster.scrape(application);
@@ -139,28 +138,5 @@ class ModelmonApplicationIT {
               (ExpectedWindows.startOf(series.getValue()) + windowSizes.get(parts[2])) / 1000.0);
     }
     assertThat(cluster.countRecords("predictions-dlq", 7)).isEqualTo(7);
-  }
-
-  /** One window record against the sums expected for it. */
-  static void assertMatches(
-      final String key, final JsonNode window, final ExpectedWindows.Expected sums) {
-    assertThat(window.get("predictions").asLong()).as(key).isEqualTo(sums.predictions);
-    assertThat(window.get("logLossSum").asDouble())
-        .as(key)
-        .isCloseTo(sums.logLossSum, within(1e-9 * sums.logLossSum));
-    final Map<String, Long> labelCounts = new HashMap<>();
-    window
-        .get("labelCounts")
-        .fields()
-        .forEachRemaining(f -> labelCounts.put(f.getKey(), f.getValue().asLong()));
-    labelCounts.values().removeIf(n -> n == 0);
-    assertThat(labelCounts).as(key).isEqualTo(sums.labelCounts);
-    if (sums.referenced) {
-      assertThat(window.get("klDivergenceSum").asDouble())
-          .as(key)
-          .isCloseTo(sums.klDivergenceSum, within(1e-9 * sums.klDivergenceSum));
-    } else {
-      assertThat(window.has("klDivergenceSum")).as(key).isFalse();
-    }
   }
 }
