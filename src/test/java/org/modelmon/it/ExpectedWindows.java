@@ -1,6 +1,7 @@
 package org.modelmon.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,7 +11,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import org.modelmon.testing.PrometheusText;
 import org.modelmon.testing.WindowRecords;
 
 /**
@@ -60,7 +63,7 @@ final class ExpectedWindows {
       this.endMillis = startMillis + sizeMillis;
     }
 
-    /** The window record as the contract defines it, every field. */
+    /** The whole window record, every field of it. */
     ObjectNode record() {
       final ObjectNode record = JSON.createObjectNode();
       record.put("model", model);
@@ -230,6 +233,76 @@ final class ExpectedWindows {
   /** The start of a window given by its topic key. */
   static long startOf(final String windowKey) {
     return Long.parseLong(windowKey.substring(windowKey.lastIndexOf('@') + 1));
+  }
+
+  /**
+   * The gauges of the latest final window of each series and the record field each shows; the names
+   * written out, not taken from modelmon's constants.
+   */
+  private static final Map<String, String> WINDOW_GAUGES =
+      Map.of(
+          "modelmon_window_predictions", "predictions",
+          "modelmon_window_log_loss_nats", "logLossMean",
+          "modelmon_window_log_loss_nats_sum", "logLossSum",
+          "modelmon_window_kl_divergence_nats", "klDivergenceMean",
+          "modelmon_window_kl_divergence_nats_sum", "klDivergenceSum",
+          "modelmon_window_reference_cross_entropy_nats", "referenceCrossEntropyMean",
+          "modelmon_window_reference_cross_entropy_nats_sum", "referenceCrossEntropySum",
+          "modelmon_window_label_drift_nats", "labelDrift",
+          "modelmon_window_prediction_drift_nats", "predictionDrift");
+
+  /**
+   * Every window gauge of one instance's scrape against the expected latest window of its series:
+   * each gauge of the record's fields with its value to 1e-9 relative, none for a field the record
+   * leaves out, one class log loss series per labelled class, and the window's end.
+   */
+  void assertLatestWindowGauges(final PrometheusText scrape) {
+    for (final Map.Entry<String, String> series : latestBySeries().entrySet()) {
+      final Expected latest = byKey.get(series.getValue());
+      final ObjectNode record = latest.record();
+      final String[] labels = {
+        "model", latest.model, "version", latest.version, "window", latest.window
+      };
+      final String where = series.getValue();
+      for (final Map.Entry<String, String> gauge : WINDOW_GAUGES.entrySet()) {
+        final Optional<Double> value = scrape.value(gauge.getKey(), labels);
+        if (record.has(gauge.getValue())) {
+          final double expected = record.get(gauge.getValue()).doubleValue();
+          assertThat(value)
+              .as("%s %s", where, gauge.getKey())
+              .hasValueSatisfying(
+                  v ->
+                      assertThat(v).isCloseTo(expected, within(WindowRecords.RELATIVE * expected)));
+        } else {
+          assertThat(value).as("%s %s", where, gauge.getKey()).isEmpty();
+        }
+      }
+      assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels))
+          .as("%s end", where)
+          .hasValue(latest.endMillis / 1000.0);
+      final Map<String, Double> classLogLoss = new TreeMap<>();
+      for (final PrometheusText.Sample sample :
+          scrape.samples("modelmon_window_class_log_loss_nats")) {
+        if (sample.labels().get("model").equals(latest.model)
+            && sample.labels().get("version").equals(latest.version)
+            && sample.labels().get("window").equals(latest.window)) {
+          classLogLoss.put(sample.labels().get("class"), sample.value());
+        }
+      }
+      final Map<String, Double> expectedClassLogLoss = new TreeMap<>();
+      record
+          .get("classLogLoss")
+          .fields()
+          .forEachRemaining(f -> expectedClassLogLoss.put(f.getKey(), f.getValue().doubleValue()));
+      assertThat(classLogLoss.keySet())
+          .as("%s class log loss series", where)
+          .isEqualTo(expectedClassLogLoss.keySet());
+      for (final Map.Entry<String, Double> expected : expectedClassLogLoss.entrySet()) {
+        assertThat(classLogLoss.get(expected.getKey()))
+            .as("%s class log loss of %s", where, expected.getKey())
+            .isCloseTo(expected.getValue(), within(WindowRecords.RELATIVE * expected.getValue()));
+      }
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.modelmon.testing.PrometheusText;
 import org.modelmon.testing.WindowRecords;
 
 /**
@@ -113,6 +114,81 @@ class ExpectedWindowsTest {
     assertThatThrownBy(() -> ExpectedWindows.assertMatches("digits", doubleCount, digits))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("predictions");
+  }
+
+  @Test
+  void shouldCheckEveryWindowGaugeOfTheLatestWindows() {
+    final ExpectedWindows expected = fromFixtureEvents();
+    final String scrape = scrapeOf(expected);
+
+    expected.assertLatestWindowGauges(PrometheusText.parse(scrape));
+    // A value off by 1e-8, a drift gauge missing, a reference-only gauge for the model without
+    // a reference, a class series too many: each fails.
+    final String kl =
+        "modelmon_window_kl_divergence_nats{model=\"churn\",version=\"\",window=\"5m\"} ";
+    final String klLine =
+        scrape.lines().filter(line -> line.startsWith(kl)).findFirst().orElseThrow();
+    final double value = Double.parseDouble(klLine.substring(kl.length()));
+    for (final String broken :
+        List.of(
+            scrape.replace(klLine, kl + value * (1 + 1e-8)),
+            scrape.replace(klLine + "\n", ""),
+            scrape
+                + "modelmon_window_label_drift_nats{model=\"digits\",version=\"\",window=\"1m\"}"
+                + " 0.1\n",
+            scrape
+                + "modelmon_window_class_log_loss_nats{model=\"digits\",version=\"\","
+                + "window=\"1m\",class=\"2\"} 0.5\n")) {
+      assertThatThrownBy(() -> expected.assertLatestWindowGauges(PrometheusText.parse(broken)))
+          .isInstanceOf(AssertionError.class);
+    }
+  }
+
+  /** The window gauges a correct instance would export, written from the expected records. */
+  private static String scrapeOf(final ExpectedWindows expected) {
+    final Map<String, String> gauges =
+        Map.of(
+            "predictions", "modelmon_window_predictions",
+            "logLossMean", "modelmon_window_log_loss_nats",
+            "logLossSum", "modelmon_window_log_loss_nats_sum",
+            "klDivergenceMean", "modelmon_window_kl_divergence_nats",
+            "klDivergenceSum", "modelmon_window_kl_divergence_nats_sum",
+            "referenceCrossEntropyMean", "modelmon_window_reference_cross_entropy_nats",
+            "referenceCrossEntropySum", "modelmon_window_reference_cross_entropy_nats_sum",
+            "labelDrift", "modelmon_window_label_drift_nats",
+            "predictionDrift", "modelmon_window_prediction_drift_nats");
+    final StringBuilder text = new StringBuilder();
+    for (final String key : expected.latestBySeries().values()) {
+      final ObjectNode record = expected.byKey().get(key).record();
+      final String labels =
+          "model=\""
+              + record.get("model").asText()
+              + "\",version=\"\",window=\""
+              + record.get("window").asText()
+              + "\"";
+      gauges.forEach(
+          (field, gauge) -> {
+            if (record.has(field)) {
+              text.append(gauge).append('{').append(labels).append("} ");
+              text.append(record.get(field).asDouble()).append('\n');
+            }
+          });
+      text.append("modelmon_window_end_timestamp_seconds{").append(labels).append("} ");
+      text.append(record.get("endMillis").asLong() / 1000.0).append('\n');
+      record
+          .get("classLogLoss")
+          .fields()
+          .forEachRemaining(
+              f ->
+                  text.append("modelmon_window_class_log_loss_nats{")
+                      .append(labels)
+                      .append(",class=\"")
+                      .append(f.getKey())
+                      .append("\"} ")
+                      .append(f.getValue().asDouble())
+                      .append('\n'));
+    }
+    return text.toString();
   }
 
   private static List<String> strings(final JsonNode array) {

@@ -1,7 +1,6 @@
 package org.modelmon.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -124,19 +123,8 @@ class ModelmonApplicationIT {
     assertThat(
             scrape.value("modelmon_invalid_events_total", "reason", "MALFORMED_JSON").orElseThrow())
         .isEqualTo(7.0);
-    // The window gauges show each series' latest window.
-    for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {
-      final String[] parts = series.getKey().split("@", -1);
-      final ExpectedWindows.Expected latest = expected.byKey().get(series.getValue());
-      final String[] labels = {"model", parts[0], "version", parts[1], "window", parts[2]};
-      assertThat(scrape.value("modelmon_window_predictions", labels).orElseThrow())
-          .isEqualTo((double) latest.predictions);
-      assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels).orElseThrow())
-          .isCloseTo(latest.logLossSum, within(1e-9 * latest.logLossSum));
-      assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels).orElseThrow())
-          .isEqualTo(
-              (ExpectedWindows.startOf(series.getValue()) + windowSizes.get(parts[2])) / 1000.0);
-    }
+    // The window gauges show each series' latest window, every one of them.
+    expected.assertLatestWindowGauges(scrape);
     assertThat(cluster.countRecords("predictions-dlq", 7)).isEqualTo(7);
   }
 }
