@@ -194,17 +194,7 @@ class ScaleOutIT {
     }
     // The survivor now exports every series, from state restored from the leaver's changelogs.
     final PrometheusText scrape = cluster.scrape(survivor);
-    for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {
-      final String[] parts = series.getKey().split("@", -1);
-      assertThat(
-              scrape
-                  .value(
-                      "modelmon_window_predictions",
-                      "model", parts[0], "version", parts[1], "window", parts[2])
-                  .orElseThrow())
-          .as(series.getKey())
-          .isEqualTo((double) expected.byKey().get(series.getValue()).predictions);
-    }
+    expected.assertLatestWindowGauges(scrape);
     assertThat(scrape.samples("modelmon_late_events_total"))
         .allSatisfy(sample -> assertThat(sample.value()).isZero());
   }
