@@ -50,12 +50,6 @@ public final class DriverStateQueries implements LocalModelState, ModelQueries {
     this.ready = ready;
   }
 
-  /** The stored history entry of one final window, or null. */
-  WindowResult historyEntry(
-      final String model, final String version, final String window, final long startMillis) {
-    return history.fetch(ModelmonTopology.seriesKey(model, version, window), startMillis);
-  }
-
   @Override
   public List<WindowResult> latestWindows() {
     final List<WindowResult> windows = new ArrayList<>();

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +27,7 @@ import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
 import org.modelmon.testing.PrometheusText;
+import org.modelmon.testing.WindowRecords;
 import org.modelmon.topology.TopologyFixture;
 import org.modelmon.window.WindowResult;
 
@@ -176,6 +176,20 @@ class HttpApiTest {
     return labels.toArray(String[]::new);
   }
 
+  /** A gauge against a field of the expected window record, to 1e-9 relative. */
+  private static void assertGauge(
+      final PrometheusText metrics,
+      final String gauge,
+      final String[] labels,
+      final JsonNode expected,
+      final String field) {
+    final double value = expected.get(field).doubleValue();
+    assertThat(metrics.value(gauge, labels))
+        .as("%s %s", gauge, String.join(",", labels))
+        .hasValueSatisfying(
+            v -> assertThat(v).isCloseTo(value, within(WindowRecords.RELATIVE * value)));
+  }
+
   // --- /metrics ---
 
   @Test
@@ -192,43 +206,62 @@ class HttpApiTest {
             "fraud:eu.v2@1.0@5m@" + T0_MILLIS,
             "team/fraud@@1m@" + T0_MILLIS,
             "team/fraud@@5m@" + T0_MILLIS);
+    // Each gauge against the window record scikit-learn and SciPy give for these events.
+    final JsonNode expectedWindows = WindowRecords.fixtures().get("httpApiTest");
     for (final WindowResult window : latest) {
       final String[] labels = windowLabels(window);
+      final JsonNode expected = expectedWindows.get(window.topicKey());
+      assertThat(expected).as(window.topicKey()).isNotNull();
       assertThat(metrics.value(WindowMetricsCollector.WINDOW_PREDICTIONS, labels))
-          .hasValue((double) window.predictions());
-      assertThat(metrics.value(WindowMetricsCollector.WINDOW_LOG_LOSS, labels))
-          .hasValue(window.logLossMean());
-      assertThat(metrics.value(WindowMetricsCollector.WINDOW_LOG_LOSS_SUM, labels))
-          .hasValue(window.logLossSum());
+          .hasValue(expected.get("predictions").doubleValue());
+      assertGauge(metrics, WindowMetricsCollector.WINDOW_LOG_LOSS, labels, expected, "logLossMean");
+      assertGauge(
+          metrics, WindowMetricsCollector.WINDOW_LOG_LOSS_SUM, labels, expected, "logLossSum");
       assertThat(metrics.value(WindowMetricsCollector.WINDOW_END, labels))
-          .hasValue(window.endMillis() / 1000.0);
+          .hasValue(expected.get("endMillis").longValue() / 1000.0);
+      final JsonNode classLogLoss = expected.get("classLogLoss");
       assertThat(
               metrics.samples(WindowMetricsCollector.WINDOW_CLASS_LOG_LOSS).stream()
                   .filter(s -> s.labels().get("model").equals(window.model()))
                   .filter(s -> s.labels().get("version").equals(window.version()))
                   .filter(s -> s.labels().get("window").equals(window.window())))
           .as("one class series per labelled class")
-          .hasSize(window.classLogLoss().size());
-      for (final Map.Entry<String, Double> classLoss : window.classLogLoss().entrySet()) {
-        assertThat(
-                metrics.value(
-                    WindowMetricsCollector.WINDOW_CLASS_LOG_LOSS,
-                    windowLabels(window, "class", classLoss.getKey())))
-            .hasValue(classLoss.getValue());
+          .hasSize(classLogLoss.size());
+      final List<String> labelledClasses = new ArrayList<>();
+      classLogLoss.fieldNames().forEachRemaining(labelledClasses::add);
+      for (final String className : labelledClasses) {
+        assertGauge(
+            metrics,
+            WindowMetricsCollector.WINDOW_CLASS_LOG_LOSS,
+            windowLabels(window, "class", className),
+            classLogLoss,
+            className);
       }
       if (window.model().equals(CHURN)) {
-        assertThat(metrics.value(WindowMetricsCollector.WINDOW_KL, labels))
-            .hasValue(window.klDivergenceMean());
-        assertThat(metrics.value(WindowMetricsCollector.WINDOW_KL_SUM, labels))
-            .hasValue(window.klDivergenceSum());
-        assertThat(metrics.value(WindowMetricsCollector.WINDOW_CROSS_ENTROPY, labels))
-            .hasValue(window.referenceCrossEntropyMean());
-        assertThat(metrics.value(WindowMetricsCollector.WINDOW_CROSS_ENTROPY_SUM, labels))
-            .hasValue(window.referenceCrossEntropySum());
-        assertThat(metrics.value(WindowMetricsCollector.WINDOW_LABEL_DRIFT, labels))
-            .hasValue(window.labelDrift());
-        assertThat(metrics.value(WindowMetricsCollector.WINDOW_PREDICTION_DRIFT, labels))
-            .hasValue(window.predictionDrift());
+        assertGauge(
+            metrics, WindowMetricsCollector.WINDOW_KL, labels, expected, "klDivergenceMean");
+        assertGauge(
+            metrics, WindowMetricsCollector.WINDOW_KL_SUM, labels, expected, "klDivergenceSum");
+        assertGauge(
+            metrics,
+            WindowMetricsCollector.WINDOW_CROSS_ENTROPY,
+            labels,
+            expected,
+            "referenceCrossEntropyMean");
+        assertGauge(
+            metrics,
+            WindowMetricsCollector.WINDOW_CROSS_ENTROPY_SUM,
+            labels,
+            expected,
+            "referenceCrossEntropySum");
+        assertGauge(
+            metrics, WindowMetricsCollector.WINDOW_LABEL_DRIFT, labels, expected, "labelDrift");
+        assertGauge(
+            metrics,
+            WindowMetricsCollector.WINDOW_PREDICTION_DRIFT,
+            labels,
+            expected,
+            "predictionDrift");
       }
     }
     // The class with a quote in its name survives the label escaping; the unlabelled one has no
@@ -494,7 +527,10 @@ class HttpApiTest {
                     + "]"));
   }
 
-  /** Asks for windows and checks each item against the history store, field by field. */
+  /**
+   * Asks for windows and checks each item, field by field, against the record scikit-learn and
+   * SciPy give for its events.
+   */
   private List<String> windows(final String pathAndQuery) throws Exception {
     final HttpResponse<String> response = get(pathAndQuery);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -508,10 +544,8 @@ class HttpApiTest {
         expectedFields.removeAll(REFERENCE_ONLY_FIELDS);
       }
       assertThat(fieldNames(item)).containsExactlyElementsOf(expectedFields);
-      assertThat(result)
-          .isEqualTo(
-              queries.historyEntry(
-                  result.model(), result.version(), result.window(), result.startMillis()));
+      final JsonNode expected = WindowRecords.fixtures().get("httpApiTest");
+      WindowRecords.assertMatches(result.topicKey(), item, expected.get(result.topicKey()));
       found.add(
           result.model()
               + "@"

@@ -1,7 +1,6 @@
 package org.modelmon.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -150,21 +149,11 @@ class BrokerRestartIT {
     windows.keySet().removeIf(key -> key.startsWith(MARKER + "@"));
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     final PrometheusText scrape = cluster.scrape(instance);
-    for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {
-      final String[] parts = series.getKey().split("@", -1);
-      final String[] labels = {"model", parts[0], "version", parts[1], "window", parts[2]};
-      final ExpectedWindows.Expected latest = expected.byKey().get(series.getValue());
-      assertThat(scrape.value("modelmon_window_predictions", labels).orElseThrow())
-          .as(series.getKey())
-          .isEqualTo((double) latest.predictions);
-      assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels).orElseThrow())
-          .as(series.getKey())
-          .isCloseTo(latest.logLossSum, within(1e-9 * latest.logLossSum));
-    }
+    expected.assertLatestWindowGauges(scrape);
     assertThat(scrape.samples("modelmon_late_events_total"))
         .allSatisfy(sample -> assertThat(sample.value()).isZero());
     assertThat(cluster.get(instance, "/health/ready").statusCode()).isEqualTo(200);

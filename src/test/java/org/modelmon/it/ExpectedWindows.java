@@ -1,36 +1,152 @@
 package org.modelmon.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import org.modelmon.testing.PrometheusText;
+import org.modelmon.testing.WindowRecords;
 
 /**
- * The window results a test expects, computed straight from the events it produced with plain
- * arithmetic — independently of modelmon's scoring, aggregation and summation code.
+ * The window records a test expects, computed straight from the events it produced with plain
+ * arithmetic on the definitions of the window record — independently of modelmon's scoring,
+ * aggregation, summation and information-theory code, none of which this class calls.
+ *
+ * <p>{@link #assertMatches} compares a whole record field by field, and fails on a field the
+ * expected record does not have: a field added to the window record later fails every
+ * multi-partition test until {@link Expected#record()} computes it, so it cannot go unchecked.
+ * {@code ExpectedWindowsTest} holds this class against scikit-learn and SciPy.
  */
 final class ExpectedWindows {
 
-  /** Expected sums of one (model, version, window, start). */
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The sums of one (model, version, window, start), and the record they make. */
   static final class Expected {
+    final String model;
+    final String version;
+    final String window;
+    final long startMillis;
+    final long endMillis;
     long predictions;
+    long referenced;
     double logLossSum;
     double klDivergenceSum;
-    boolean referenced;
-    final Map<String, Long> labelCounts = new TreeMap<>();
+    double crossEntropySum;
+
+    /** Every class an event of the window listed, in first-seen order, labelled or not. */
+    final Map<String, Long> labelCounts = new LinkedHashMap<>();
+
+    final Map<String, Double> predictionSums = new LinkedHashMap<>();
+    final Map<String, Double> classLogLossSums = new LinkedHashMap<>();
+    Reference reference;
+
+    Expected(
+        final String model,
+        final String version,
+        final String window,
+        final long startMillis,
+        final long sizeMillis) {
+      this.model = model;
+      this.version = version;
+      this.window = window;
+      this.startMillis = startMillis;
+      this.endMillis = startMillis + sizeMillis;
+    }
+
+    /** The whole window record, every field of it. */
+    ObjectNode record() {
+      final ObjectNode record = JSON.createObjectNode();
+      record.put("model", model);
+      record.put("version", version);
+      record.put("window", window);
+      record.put("start", Instant.ofEpochMilli(startMillis).toString());
+      record.put("end", Instant.ofEpochMilli(endMillis).toString());
+      record.put("startMillis", startMillis);
+      record.put("endMillis", endMillis);
+      record.put("predictions", predictions);
+      record.put("referencedPredictions", referenced);
+      record.put("logLossSum", logLossSum);
+      record.put("logLossMean", logLossSum / predictions);
+      final ObjectNode counts = record.putObject("labelCounts");
+      final ObjectNode meanPrediction = record.putObject("meanPrediction");
+      final ObjectNode classLogLoss = record.putObject("classLogLoss");
+      for (final Map.Entry<String, Long> labelled : labelCounts.entrySet()) {
+        final String className = labelled.getKey();
+        counts.put(className, labelled.getValue());
+        meanPrediction.put(className, predictionSums.get(className) / predictions);
+        if (labelled.getValue() > 0) {
+          classLogLoss.put(className, classLogLossSums.get(className) / labelled.getValue());
+        }
+      }
+      if (referenced > 0) {
+        record.put("klDivergenceSum", klDivergenceSum);
+        record.put("klDivergenceMean", klDivergenceSum / referenced);
+        record.put("referenceCrossEntropySum", crossEntropySum);
+        record.put("referenceCrossEntropyMean", crossEntropySum / referenced);
+        record.put("referenceEntropy", reference.entropy());
+        // Label drift D(p ‖ p̂), p̂(c) = (n_c + 0.5) / (n + 0.5·K) over the K reference
+        // classes.
+        final int k = reference.classes().size();
+        long n = 0;
+        for (final String className : reference.classes()) {
+          n += labelCounts.getOrDefault(className, 0L);
+        }
+        final double[] observed = new double[k];
+        final double[] mean = new double[k];
+        for (int c = 0; c < k; c++) {
+          final String className = reference.classes().get(c);
+          observed[c] = (labelCounts.getOrDefault(className, 0L) + 0.5) / (n + 0.5 * k);
+          mean[c] = predictionSums.getOrDefault(className, 0.0) / predictions;
+        }
+        record.put("labelDrift", reference.divergenceTo(observed));
+        // Prediction drift D(p ‖ q̄), q̄ the window's mean prediction.
+        record.put("predictionDrift", reference.divergenceTo(mean));
+      }
+      return record;
+    }
+  }
+
+  /** A model's reference distribution p over its classes. */
+  record Reference(List<String> classes, double[] p) {
+
+    /** H(p) = −Σ p ln p, with 0 ln 0 = 0. */
+    double entropy() {
+      double sum = 0;
+      for (final double pc : p) {
+        if (pc > 0) {
+          sum -= pc * Math.log(pc);
+        }
+      }
+      return sum;
+    }
+
+    /** D(p ‖ q) = Σ p ln(p/q) over the classes where p > 0; q is never 0 in these tests. */
+    double divergenceTo(final double[] q) {
+      double sum = 0;
+      for (int c = 0; c < p.length; c++) {
+        if (p[c] > 0) {
+          sum += p[c] * Math.log(p[c] / q[c]);
+        }
+      }
+      return sum;
+    }
   }
 
   /** One generated event, as the test knows it. */
   record Event(
-      String model,
-      String version,
-      long timeMillis,
-      List<String> classes,
-      double[] q,
-      int label) {}
+      String model, String version, long timeMillis, List<String> classes, double[] q, int label) {}
 
-  private final Map<String, Double[]> references = new HashMap<>();
-  private final Map<String, List<String>> referenceClasses = new HashMap<>();
+  private final Map<String, Reference> references = new HashMap<>();
   private final Map<String, Long> windowSizes;
   private final Map<String, Expected> byKey = new TreeMap<>();
   private final Map<String, Long> predictionsByModel = new TreeMap<>();
@@ -39,42 +155,58 @@ final class ExpectedWindows {
     this.windowSizes = windowSizes;
   }
 
+  /** The model-wide reference of {@code model}, in force for every event the test adds after. */
   void reference(final String model, final List<String> classes, final double[] p) {
-    final Double[] boxed = new Double[p.length];
-    for (int i = 0; i < p.length; i++) {
-      boxed[i] = p[i];
-    }
-    references.put(model, boxed);
-    referenceClasses.put(model, classes);
+    references.put(model, new Reference(List.copyOf(classes), p.clone()));
   }
 
   void add(final Event event) {
     predictionsByModel.merge(event.model() + "@" + event.version(), 1L, Long::sum);
-    final double logLoss = -Math.log(event.q()[event.label()]);
-    Double kl = null;
-    final Double[] p = references.get(event.model());
-    if (p != null) {
-      double sum = 0;
-      final List<String> classes = referenceClasses.get(event.model());
-      for (int c = 0; c < p.length; c++) {
-        final double q = event.q()[event.classes().indexOf(classes.get(c))];
-        sum += p[c] * Math.log(p[c] / q);
+    // modelmon renormalises every prediction to sum to 1 before scoring it.
+    double total = 0;
+    for (final double qc : event.q()) {
+      total += qc;
+    }
+    final double[] q = new double[event.q().length];
+    for (int c = 0; c < q.length; c++) {
+      q[c] = event.q()[c] / total;
+    }
+    final double logLoss = -Math.log(q[event.label()]);
+    final Reference reference = references.get(event.model());
+    double kl = 0;
+    double crossEntropy = 0;
+    if (reference != null) {
+      for (int c = 0; c < reference.p().length; c++) {
+        final double p = reference.p()[c];
+        final double qc = q[event.classes().indexOf(reference.classes().get(c))];
+        kl += p * Math.log(p / qc);
+        crossEntropy -= p * Math.log(qc);
       }
-      kl = sum;
     }
     for (final Map.Entry<String, Long> window : windowSizes.entrySet()) {
       final long size = window.getValue();
       final long start = Math.floorDiv(event.timeMillis(), size) * size;
       final String key =
           event.model() + "@" + event.version() + "@" + window.getKey() + "@" + start;
-      final Expected expected = byKey.computeIfAbsent(key, k -> new Expected());
+      final Expected expected =
+          byKey.computeIfAbsent(
+              key, k -> new Expected(event.model(), event.version(), window.getKey(), start, size));
       expected.predictions++;
       expected.logLossSum += logLoss;
-      if (kl != null) {
+      if (reference != null) {
+        expected.referenced++;
         expected.klDivergenceSum += kl;
-        expected.referenced = true;
+        expected.crossEntropySum += crossEntropy;
+        expected.reference = reference;
       }
-      expected.labelCounts.merge(event.classes().get(event.label()), 1L, Long::sum);
+      for (int c = 0; c < q.length; c++) {
+        final String className = event.classes().get(c);
+        expected.labelCounts.merge(className, c == event.label() ? 1L : 0L, Long::sum);
+        expected.predictionSums.merge(className, q[c], Double::sum);
+        if (c == event.label()) {
+          expected.classLogLossSums.merge(className, logLoss, Double::sum);
+        }
+      }
     }
   }
 
@@ -101,5 +233,86 @@ final class ExpectedWindows {
   /** The start of a window given by its topic key. */
   static long startOf(final String windowKey) {
     return Long.parseLong(windowKey.substring(windowKey.lastIndexOf('@') + 1));
+  }
+
+  /**
+   * The gauges of the latest final window of each series and the record field each shows; the names
+   * written out, not taken from modelmon's constants.
+   */
+  private static final Map<String, String> WINDOW_GAUGES =
+      Map.of(
+          "modelmon_window_predictions", "predictions",
+          "modelmon_window_log_loss_nats", "logLossMean",
+          "modelmon_window_log_loss_nats_sum", "logLossSum",
+          "modelmon_window_kl_divergence_nats", "klDivergenceMean",
+          "modelmon_window_kl_divergence_nats_sum", "klDivergenceSum",
+          "modelmon_window_reference_cross_entropy_nats", "referenceCrossEntropyMean",
+          "modelmon_window_reference_cross_entropy_nats_sum", "referenceCrossEntropySum",
+          "modelmon_window_label_drift_nats", "labelDrift",
+          "modelmon_window_prediction_drift_nats", "predictionDrift");
+
+  /**
+   * Every window gauge of one instance's scrape against the expected latest window of its series:
+   * each gauge of the record's fields with its value to 1e-9 relative, none for a field the record
+   * leaves out, one class log loss series per labelled class, and the window's end.
+   */
+  void assertLatestWindowGauges(final PrometheusText scrape) {
+    for (final Map.Entry<String, String> series : latestBySeries().entrySet()) {
+      final Expected latest = byKey.get(series.getValue());
+      final ObjectNode record = latest.record();
+      final String[] labels = {
+        "model", latest.model, "version", latest.version, "window", latest.window
+      };
+      final String where = series.getValue();
+      for (final Map.Entry<String, String> gauge : WINDOW_GAUGES.entrySet()) {
+        final Optional<Double> value = scrape.value(gauge.getKey(), labels);
+        if (record.has(gauge.getValue())) {
+          final double expected = record.get(gauge.getValue()).doubleValue();
+          assertThat(value)
+              .as("%s %s", where, gauge.getKey())
+              .hasValueSatisfying(
+                  v ->
+                      assertThat(v).isCloseTo(expected, within(WindowRecords.RELATIVE * expected)));
+        } else {
+          assertThat(value).as("%s %s", where, gauge.getKey()).isEmpty();
+        }
+      }
+      assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels))
+          .as("%s end", where)
+          .hasValue(latest.endMillis / 1000.0);
+      final Map<String, Double> classLogLoss = new TreeMap<>();
+      for (final PrometheusText.Sample sample :
+          scrape.samples("modelmon_window_class_log_loss_nats")) {
+        if (sample.labels().get("model").equals(latest.model)
+            && sample.labels().get("version").equals(latest.version)
+            && sample.labels().get("window").equals(latest.window)) {
+          classLogLoss.put(sample.labels().get("class"), sample.value());
+        }
+      }
+      final Map<String, Double> expectedClassLogLoss = new TreeMap<>();
+      record
+          .get("classLogLoss")
+          .fields()
+          .forEachRemaining(f -> expectedClassLogLoss.put(f.getKey(), f.getValue().doubleValue()));
+      assertThat(classLogLoss.keySet())
+          .as("%s class log loss series", where)
+          .isEqualTo(expectedClassLogLoss.keySet());
+      for (final Map.Entry<String, Double> expected : expectedClassLogLoss.entrySet()) {
+        assertThat(classLogLoss.get(expected.getKey()))
+            .as("%s class log loss of %s", where, expected.getKey())
+            .isCloseTo(expected.getValue(), within(WindowRecords.RELATIVE * expected.getValue()));
+      }
+    }
+  }
+
+  /**
+   * One window record, as read from the windows topic or the API, against the expected one, field
+   * by field as {@link WindowRecords#assertMatches} compares them: a field the expected record
+   * lacks fails.
+   */
+  static void assertMatches(final String key, final JsonNode actual, final Expected expected) {
+    assertThat(actual).as("%s: no such window record", key).isNotNull();
+    assertThat(expected).as("%s: no such window expected", key).isNotNull();
+    WindowRecords.assertMatches(key, actual, expected.record());
   }
 }

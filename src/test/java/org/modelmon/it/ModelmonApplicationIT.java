@@ -1,12 +1,10 @@
 package org.modelmon.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -108,7 +106,7 @@ class ModelmonApplicationIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
+      ExpectedWindows.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
 
     final PrometheusText scrape = cluster.scrape(application);
@@ -125,42 +123,8 @@ class ModelmonApplicationIT {
     assertThat(
             scrape.value("modelmon_invalid_events_total", "reason", "MALFORMED_JSON").orElseThrow())
         .isEqualTo(7.0);
-    // The window gauges show each series' latest window.
-    for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {
-      final String[] parts = series.getKey().split("@", -1);
-      final ExpectedWindows.Expected latest = expected.byKey().get(series.getValue());
-      final String[] labels = {"model", parts[0], "version", parts[1], "window", parts[2]};
-      assertThat(scrape.value("modelmon_window_predictions", labels).orElseThrow())
-          .isEqualTo((double) latest.predictions);
-      assertThat(scrape.value("modelmon_window_log_loss_nats_sum", labels).orElseThrow())
-          .isCloseTo(latest.logLossSum, within(1e-9 * latest.logLossSum));
-      assertThat(scrape.value("modelmon_window_end_timestamp_seconds", labels).orElseThrow())
-          .isEqualTo(
-              (ExpectedWindows.startOf(series.getValue()) + windowSizes.get(parts[2])) / 1000.0);
-    }
+    // The window gauges show each series' latest window, every one of them.
+    expected.assertLatestWindowGauges(scrape);
     assertThat(cluster.countRecords("predictions-dlq", 7)).isEqualTo(7);
-  }
-
-  /** One window record against the sums expected for it. */
-  static void assertMatches(
-      final String key, final JsonNode window, final ExpectedWindows.Expected sums) {
-    assertThat(window.get("predictions").asLong()).as(key).isEqualTo(sums.predictions);
-    assertThat(window.get("logLossSum").asDouble())
-        .as(key)
-        .isCloseTo(sums.logLossSum, within(1e-9 * sums.logLossSum));
-    final Map<String, Long> labelCounts = new HashMap<>();
-    window
-        .get("labelCounts")
-        .fields()
-        .forEachRemaining(f -> labelCounts.put(f.getKey(), f.getValue().asLong()));
-    labelCounts.values().removeIf(n -> n == 0);
-    assertThat(labelCounts).as(key).isEqualTo(sums.labelCounts);
-    if (sums.referenced) {
-      assertThat(window.get("klDivergenceSum").asDouble())
-          .as(key)
-          .isCloseTo(sums.klDivergenceSum, within(1e-9 * sums.klDivergenceSum));
-    } else {
-      assertThat(window.has("klDivergenceSum")).as(key).isFalse();
-    }
   }
 }

@@ -149,7 +149,7 @@ class ScaleOutIT {
         for (final JsonNode window : list) {
           final String key = window.get("model").asText() + "@" + window.get("version").asText()
               + "@1m@" + window.get("startMillis").asLong();
-          ModelmonApplicationIT.assertMatches(key, window, expected.byKey().get(key));
+          ExpectedWindows.assertMatches(key, window, expected.byKey().get(key));
           keys.add(key);
         }
         assertThat(keys)
@@ -190,21 +190,11 @@ class ScaleOutIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
+      ExpectedWindows.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     // The survivor now exports every series, from state restored from the leaver's changelogs.
     final PrometheusText scrape = cluster.scrape(survivor);
-    for (final Map.Entry<String, String> series : expected.latestBySeries().entrySet()) {
-      final String[] parts = series.getKey().split("@", -1);
-      assertThat(
-              scrape
-                  .value(
-                      "modelmon_window_predictions",
-                      "model", parts[0], "version", parts[1], "window", parts[2])
-                  .orElseThrow())
-          .as(series.getKey())
-          .isEqualTo((double) expected.byKey().get(series.getValue()).predictions);
-    }
+    expected.assertLatestWindowGauges(scrape);
     assertThat(scrape.samples("modelmon_late_events_total"))
         .allSatisfy(sample -> assertThat(sample.value()).isZero());
   }

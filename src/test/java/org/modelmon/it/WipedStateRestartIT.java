@@ -97,7 +97,7 @@ class WipedStateRestartIT {
     windows.keySet().removeIf(key -> key.startsWith(MARKER + "@"));
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     // the new instance knows every model's count from before the restart,
@@ -118,7 +118,7 @@ class WipedStateRestartIT {
     final List<String> keys = new ArrayList<>();
     for (final JsonNode window : history) {
       final String key = "churn@@1m@" + window.get("startMillis").asLong();
-      ModelmonApplicationIT.assertMatches(key, window, expected.byKey().get(key));
+      ExpectedWindows.assertMatches(key, window, expected.byKey().get(key));
       keys.add(key);
     }
     assertThat(keys)

@@ -47,7 +47,7 @@ class HostileInputProperties {
   }
 
   @Property(tries = 40)
-  void everyRecordIsScoredOrDeadLetteredByteIdentical(
+  void shouldScoreOrDeadLetterEveryRecordByteIdentical(
       @ForAll("hostileBatches") final List<byte[]> batch) {
     for (final byte[] value : batch) {
       final double scoredBefore = total("modelmon_predictions");
