@@ -119,7 +119,7 @@ class CrashedInstanceFailoverIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     final PrometheusText scrape = cluster.scrape(survivor.httpPort());

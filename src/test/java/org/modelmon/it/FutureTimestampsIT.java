@@ -86,7 +86,7 @@ class FutureTimestampsIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     assertThat(cluster.countRecords("predictions-dlq", tooFarAhead)).isEqualTo(tooFarAhead);

@@ -162,7 +162,7 @@ class ModelCapIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     assertThat(cluster.countRecords("predictions-dlq", refused)).isEqualTo(refused);

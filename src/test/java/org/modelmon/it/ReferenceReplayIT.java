@@ -103,7 +103,7 @@ class ReferenceReplayIT {
     assertThat(liveWindows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     // then every live window has the per-event KL of the reference in force at each event,
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ModelmonApplicationIT.assertMatches(
+      ExpectedWindows.assertMatches(
           entry.getKey(), JSON.readTree(liveWindows.get(entry.getKey())), entry.getValue());
     }
     // drifts and reference entropy of the reference in force at the window's end,
