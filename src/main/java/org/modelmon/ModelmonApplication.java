@@ -45,6 +45,7 @@ import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
 import org.modelmon.reference.ReferenceParser;
+import org.modelmon.state.BoundedMemoryRocksDBConfig;
 import org.modelmon.topology.ModelmonTopology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +87,7 @@ public final class ModelmonApplication implements AutoCloseable {
   private HttpApi http;
 
   private ModelmonApplication(final ModelmonConfig config, final Time streamsClock) {
+    checkRocksDbBound(config);
     this.config = config;
     this.streamsClock = streamsClock;
     this.meterRegistry =
@@ -130,6 +132,19 @@ public final class ModelmonApplication implements AutoCloseable {
    */
   public static ModelmonApplication create(final ModelmonConfig config) {
     return new ModelmonApplication(config, Time.SYSTEM);
+  }
+
+  /**
+   * Kafka Streams reads {@code kafka.rocksdb.total.memory.bytes} only when a stream thread opens
+   * a store, where a bad value would kill the thread: read it at start-up instead.
+   */
+  private static void checkRocksDbBound(final ModelmonConfig config) {
+    try {
+      BoundedMemoryRocksDBConfig.totalMemoryBytes(config.kafka());
+    } catch (org.apache.kafka.common.config.ConfigException e) {
+      throw new ConfigException(
+          "kafka." + BoundedMemoryRocksDBConfig.TOTAL_MEMORY_CONFIG + ": " + e.getMessage(), e);
+    }
   }
 
   /**
