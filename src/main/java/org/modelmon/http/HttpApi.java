@@ -336,7 +336,7 @@ public final class HttpApi implements AutoCloseable {
     final List<ModelKey> series = new ArrayList<>();
     for (final ModelKey key : source.modelsOrThrow().keySet()) {
       if (key.model().equals(model)
-          && query.value("version").map(key.version()::equals).orElse(true)) {
+          && query.present("version").map(key.version()::equals).orElse(true)) {
         series.add(key);
       }
     }
@@ -344,7 +344,7 @@ public final class HttpApi implements AutoCloseable {
       throw new ApiException(
           404,
           "unknown model " + quote(model)
-              + query.value("version").map(v -> " version " + quote(v)).orElse(""));
+              + query.present("version").map(v -> " version " + quote(v)).orElse(""));
     }
     final List<WindowResult> results = new ArrayList<>();
     // Every window starts at or after the epoch: an earlier part of the range holds nothing.
@@ -412,6 +412,11 @@ public final class HttpApi implements AutoCloseable {
 
     java.util.Optional<String> value(final String name) {
       return java.util.Optional.ofNullable(values.get(name)).filter(v -> !v.isEmpty());
+    }
+
+    /** The parameter as given, empty included: {@code version=} selects the version "". */
+    java.util.Optional<String> present(final String name) {
+      return java.util.Optional.ofNullable(values.get(name));
     }
 
     boolean flag(final String name) {

@@ -611,6 +611,14 @@ class HttpApiTest {
         .containsExactly("team/fraud@@1m@+0s", "team/fraud@@5m@+0s");
   }
 
+  @Test
+  void shouldSelectTheEmptyVersionWithAnEmptyVersionParameter() throws Exception {
+    assertThat(windows("/api/v1/models/team%2Ffraud/windows?version="))
+        .containsExactly("team/fraud@@1m@+0s", "team/fraud@@5m@+0s");
+    // churn has only v3: an empty version is a version it does not have, not "any version".
+    assertThat(get("/api/v1/models/churn/windows?version=").statusCode()).isEqualTo(404);
+  }
+
   @ParameterizedTest(name = "GET {0} -> {1}")
   @CsvSource(
       delimiter = '|',
