@@ -423,6 +423,11 @@ public final class PredictionParser {
           INVALID_FIELD,
           "version must be 0-" + Names.MAX_VERSION_LENGTH + " characters of [A-Za-z0-9_.:/-]");
     }
+    if (raw.id != null && !Names.isId(raw.id)) {
+      throw new InvalidEventException(
+          INVALID_FIELD,
+          "id must be 1-" + Names.MAX_ID_LENGTH + " characters without control characters");
+    }
     final boolean scoreForm = raw.scorePresent;
     if (scoreForm && raw.form != Form.ABSENT) {
       throw new InvalidEventException(INVALID_FIELD, "both probabilities and score");

@@ -16,6 +16,9 @@ public final class Names {
   /** Longest class name, in code points. */
   public static final int MAX_CLASS_NAME_LENGTH = 128;
 
+  /** Longest event id, in code points. */
+  public static final int MAX_ID_LENGTH = 128;
+
   private Names() {}
 
   /** Whether {@code model} is 1–128 characters of {@code [A-Za-z0-9_.:/-]}. */
@@ -38,6 +41,18 @@ public final class Names {
    * {@code ?}, merging distinct classes.
    */
   public static boolean isClassName(final String name) {
+    return isText(name, MAX_CLASS_NAME_LENGTH);
+  }
+
+  /**
+   * Whether {@code id} is an event id: 1–128 code points, no control character and no unpaired
+   * surrogate, as a class name (it is written back out as the join key of a later label).
+   */
+  public static boolean isId(final String id) {
+    return isText(id, MAX_ID_LENGTH);
+  }
+
+  private static boolean isText(final String name, final int maxCodePoints) {
     final int length = name.length();
     if (length == 0) {
       return false;
@@ -58,7 +73,7 @@ public final class Names {
       }
       codePoints++;
     }
-    return codePoints <= MAX_CLASS_NAME_LENGTH;
+    return codePoints <= maxCodePoints;
   }
 
   private static boolean isIdentifier(final String s, final int minLength, final int maxLength) {

@@ -405,6 +405,23 @@ class PredictionParserTest {
   }
 
   @Test
+  void shouldAcceptAnIdOfOneTo128CharactersWithoutControlCharacters() {
+    assertThat(parse("{'model': 'm', 'id': 'x', 'score': 0.5, 'label': 1}").id()).isEqualTo("x");
+    final String longest = "é".repeat(128);
+    assertThat(parse("{'model': 'm', 'id': '" + longest + "', 'score': 0.5, 'label': 1}").id())
+        .isEqualTo(longest);
+    assertRejected(
+        () -> parse("{'model': 'm', 'id': '', 'score': 0.5, 'label': 1}"),
+        InvalidReason.INVALID_FIELD);
+    assertRejected(
+        () -> parse("{'model': 'm', 'id': '" + "i".repeat(129) + "', 'score': 0.5, 'label': 1}"),
+        InvalidReason.INVALID_FIELD);
+    assertRejected(
+        () -> parse("{'model': 'm', 'id': 'a\\u0007b', 'score': 0.5, 'label': 1}"),
+        InvalidReason.INVALID_FIELD);
+  }
+
+  @Test
   void shouldRejectNamesBeyondTheirMaximumLength() {
     final String tooLongModel = "m".repeat(129);
     final String tooLongVersion = "v".repeat(65);
