@@ -109,4 +109,88 @@ public final class InformationTheory {
       final double[] p, final double[] meanPrediction, final double epsilon) {
     return klDivergence(p, meanPrediction, epsilon);
   }
+
+  // --- Calibration: what the model expects of itself ---------------------------------------
+
+  /**
+   * Null variance V(q) = Σ q(c) (ln q(c))² − H(q)², terms with q(c) = 0 being 0: the variance of
+   * the log loss if q is calibrated (its mean then being the prediction entropy H(q), {@link
+   * #entropy}).
+   *
+   * <p>Computed as Σ q(c) (−ln q(c) − H(q))², equal for a q that sums to 1, which modelmon's are:
+   * the difference of the two sums cancels catastrophically for a confident prediction, and could
+   * even come out negative.
+   */
+  public static double nullVariance(final double[] q) {
+    final double entropy = entropy(q);
+    double variance = 0.0;
+    for (final double qc : q) {
+      if (qc > 0.0) {
+        final double deviation = -Math.log(qc) - entropy;
+        variance += qc * deviation * deviation;
+      }
+    }
+    return variance;
+  }
+
+  /** Brier score Σ_c (q(c) − [c = y])², in [0, 2]. */
+  public static double brierScore(final double[] q, final int label) {
+    double score = 0.0;
+    for (int c = 0; c < q.length; c++) {
+      final double difference = q[c] - (c == label ? 1.0 : 0.0);
+      score += difference * difference;
+    }
+    return score;
+  }
+
+  /** Confidence max_c q(c): the probability of the predicted (top) class. */
+  public static double confidence(final double[] q) {
+    double max = q[0];
+    for (int c = 1; c < q.length; c++) {
+      max = Math.max(max, q[c]);
+    }
+    return max;
+  }
+
+  /**
+   * Whether the label is the predicted class: the first class of largest q in the event's class
+   * order, so that a tie goes to the class listed first.
+   */
+  public static boolean isCorrect(final double[] q, final int label) {
+    int top = 0;
+    for (int c = 1; c < q.length; c++) {
+      if (q[c] > q[top]) {
+        top = c;
+      }
+    }
+    return top == label;
+  }
+
+  /** The top-label confidence bin of {@code confidence}: min(⌊confidence·B⌋, B − 1). */
+  public static int calibrationBin(final double confidence, final int bins) {
+    return Math.min((int) Math.floor(confidence * bins), bins - 1);
+  }
+
+  /**
+   * Expected calibration error Σ_b (n_b/n)·|correct_b/n_b − Σconfidence_b/n_b| over the non-empty
+   * bins, which is Σ_b |correct_b − Σconfidence_b| / n: from additive per-bin sums, so that it
+   * combines exactly across partitions.
+   *
+   * @param labelled n_b per bin
+   * @param confidenceSums Σ confidence per bin
+   * @param correct correct predictions per bin
+   * @return the error, or NaN when no bin has an event
+   */
+  public static double expectedCalibrationError(
+      final long[] labelled, final double[] confidenceSums, final long[] correct) {
+    long n = 0;
+    final CompensatedSum gaps = new CompensatedSum();
+    for (int b = 0; b < labelled.length; b++) {
+      if (labelled[b] > 0) {
+        n += labelled[b];
+        gaps.add(Math.abs(correct[b] - confidenceSums[b]));
+      }
+    }
+    return n == 0 ? Double.NaN : gaps.value() / n;
+  }
 }
