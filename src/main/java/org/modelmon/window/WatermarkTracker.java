@@ -46,8 +46,13 @@ public final class WatermarkTracker {
   private final long reportTimeoutMillis;
   private final long startedAtMillis;
   private final Map<Integer, PartitionWatermark> partitions = new HashMap<>();
-  private final Map<Integer, Long> lastReportMillis = new HashMap<>();
-  private final Map<Integer, Long> runningSinceMillis = new HashMap<>();
+  private final Map<Integer, Reports> reports = new HashMap<>();
+
+  /**
+   * When a partition's task has been reporting: since {@code sinceMillis} without a gap longer
+   * than the report timeout, the latest at {@code lastMillis} (both on this tracker's clock).
+   */
+  private record Reports(long sinceMillis, long lastMillis) {}
 
   /**
    * @param inputPartitions number of input partitions known when the topology was built
@@ -97,12 +102,12 @@ public final class WatermarkTracker {
       final long sentAtMillis,
       final long receivedAtMillis) {
     if (sentAtMillis >= startedAtMillis - reportTimeoutMillis) {
-      final Long last = lastReportMillis.get(partition);
-      if (last == null || receivedAtMillis - last > reportTimeoutMillis) {
-        runningSinceMillis.put(partition, receivedAtMillis);
-      }
-      lastReportMillis.put(
-          partition, last == null ? receivedAtMillis : Math.max(last, receivedAtMillis));
+      final Reports known = reports.get(partition);
+      reports.put(
+          partition,
+          known == null || receivedAtMillis - known.lastMillis() > reportTimeoutMillis
+              ? new Reports(receivedAtMillis, receivedAtMillis)
+              : new Reports(known.sinceMillis(), Math.max(known.lastMillis(), receivedAtMillis)));
     }
     final PartitionWatermark known = partitions.get(partition);
     if (streamTimeMillis == NONE
@@ -145,11 +150,11 @@ public final class WatermarkTracker {
   }
 
   private boolean isIdle(final int partition, final long advancedAtMillis, final long nowMillis) {
-    final Long reportedAt = lastReportMillis.get(partition);
-    if (reportedAt == null || nowMillis - reportedAt > reportTimeoutMillis) {
+    final Reports known = reports.get(partition);
+    if (known == null || nowMillis - known.lastMillis() > reportTimeoutMillis) {
       return false; // not running: holds the watermark
     }
-    final long quietSince = Math.max(advancedAtMillis, runningSinceMillis.get(partition));
-    return reportedAt - quietSince >= idleCloseMillis;
+    final long quietSince = Math.max(advancedAtMillis, known.sinceMillis());
+    return known.lastMillis() - quietSince >= idleCloseMillis;
   }
 }

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,23 @@ class DemoCommandIT {
     Utils.delete(workDir.toFile());
   }
 
+  /** Starts {@code modelmon demo ARGS} in a child JVM whose temp dir is this test's. */
+  private Process startDemo(final Path stdout, final Path stderr, final String... args)
+      throws IOException {
+    final List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Djava.io.tmpdir=" + childTmp);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.add("demo");
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectOutput(stdout.toFile())
+        .redirectError(stderr.toFile())
+        .start();
+  }
+
   @Test
   void shouldShowDriftOfOneModelAndStopCleanlyOnSigterm() throws Exception {
     final Path stdout = workDir.resolve("demo.out");
@@ -86,29 +104,21 @@ class DemoCommandIT {
       takenHttp.bind(new InetSocketAddress(0));
       takenBroker.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       process =
-          new ProcessBuilder(
-                  List.of(
-                      Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                      "-Djava.io.tmpdir=" + childTmp,
-                      "-cp",
-                      System.getProperty("java.class.path"),
-                      Main.class.getName(),
-                      "demo",
-                      "--rate",
-                      "300",
-                      "--duration",
-                      "150s",
-                      "--drift-after",
-                      DRIFT_AFTER.toSeconds() + "s",
-                      "--seed",
-                      "7",
-                      "--http-port",
-                      Integer.toString(takenHttp.getLocalPort()),
-                      "--broker-port",
-                      Integer.toString(takenBroker.getLocalPort())))
-              .redirectOutput(stdout.toFile())
-              .redirectError(stderr.toFile())
-              .start();
+          startDemo(
+              stdout,
+              stderr,
+              "--rate",
+              "300",
+              "--duration",
+              "150s",
+              "--drift-after",
+              DRIFT_AFTER.toSeconds() + "s",
+              "--seed",
+              "7",
+              "--http-port",
+              Integer.toString(takenHttp.getLocalPort()),
+              "--broker-port",
+              Integer.toString(takenBroker.getLocalPort()));
       launchNanos = System.nanoTime();
 
       // Given: the introduction, printed once traffic has started.
@@ -174,22 +184,7 @@ class DemoCommandIT {
   void shouldShowOnlyItsOwnLinesAndLogToTheFileItNames() throws Exception {
     final Path stdout = workDir.resolve("demo.out");
     final Path stderr = workDir.resolve("demo.err");
-    process =
-        new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Djava.io.tmpdir=" + childTmp,
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    Main.class.getName(),
-                    "demo",
-                    "--duration",
-                    "20s",
-                    "--http-port",
-                    "0"))
-            .redirectOutput(stdout.toFile())
-            .redirectError(stderr.toFile())
-            .start();
+    process = startDemo(stdout, stderr, "--duration", "20s", "--http-port", "0");
 
     assertThat(process.waitFor(180, TimeUnit.SECONDS)).as("finished within 180 s").isTrue();
     final String out = Files.readString(stdout);
