@@ -100,7 +100,7 @@ public final class ModelmonApplication implements AutoCloseable {
     new ProcessorMetrics().bindTo(meterRegistry);
     new UptimeMetrics().bindTo(meterRegistry);
     this.binders = List.of(gcMetrics);
-    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses());
+    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses(), config.calibrationBins());
     this.watermarkGauge = WatermarkGauge.register(registry);
   }
 

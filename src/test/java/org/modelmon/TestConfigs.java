@@ -59,6 +59,7 @@ public final class TestConfigs {
         Duration.ofHours(1),
         maxModels,
         metricsMaxClasses,
+        10,
         "127.0.0.1",
         0,
         Map.of());

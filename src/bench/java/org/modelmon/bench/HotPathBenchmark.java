@@ -145,9 +145,9 @@ public class HotPathBenchmark {
     references = new ReferenceCache(store, referenceParser, new ReferenceGeneration());
     parser = new PredictionParser(ParserLimits.DEFAULTS);
     scorer = new PredictionScorer(EPSILON);
-    metrics = ModelmonMetrics.register(new PrometheusRegistry(), 50);
-    aggregate = new WindowAggregate(1000);
-    aggregateSerializer = WindowSerdes.windowAggregate(1000).serializer();
+    metrics = ModelmonMetrics.register(new PrometheusRegistry(), 50, 10);
+    aggregate = new WindowAggregate(1000, 10);
+    aggregateSerializer = WindowSerdes.windowAggregate(1000, 10).serializer();
     bucketSerializer = WindowSerdes.openWindowKey().serializer();
 
     events = new byte[EVENTS][];
@@ -229,9 +229,7 @@ public class HotPathBenchmark {
     // As ScoringProcessor: the counters of the event's (model, version).
     final ModelKey key = new ModelKey(model, version);
     final String label = scored.classes().get(scored.labelIndex());
-    final ModelmonMetrics.ModelCounters counters = metrics.forModel(key);
-    counters.scoredWithReference(
-        scored.logLoss(), label, scored.klDivergence(), scored.referenceCrossEntropy());
+    metrics.forModel(key).scored(scored, label);
     // As PartialAggregator: add to the bucket's partial and write it to the store, whose
     // metered layer serialises key and value on every put.
     final long bucketStart =

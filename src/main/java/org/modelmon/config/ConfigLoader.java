@@ -59,8 +59,11 @@ public final class ConfigLoader {
   private static final String MAX_FUTURE_SKEW = "modelmon.max.future.skew";
   private static final String MAX_MODELS = "modelmon.max.models";
   private static final String METRICS_MAX_CLASSES = "modelmon.metrics.max.classes";
+  private static final String CALIBRATION_BINS = "modelmon.calibration.bins";
   private static final String HTTP_HOST = "modelmon.http.host";
   private static final String HTTP_PORT = "modelmon.http.port";
+
+  private static final int MAX_CALIBRATION_BINS = 100;
 
   /** Every {@code modelmon.*} key with its default, in a fixed order; blank means "not set". */
   private static final Map<String, String> DEFAULTS = defaults();
@@ -143,6 +146,7 @@ public final class ConfigLoader {
     defaults.put(MAX_FUTURE_SKEW, "1h");
     defaults.put(MAX_MODELS, "1000");
     defaults.put(METRICS_MAX_CLASSES, "50");
+    defaults.put(CALIBRATION_BINS, "10");
     defaults.put(HTTP_HOST, "0.0.0.0");
     defaults.put(HTTP_PORT, "8080");
     return Collections.unmodifiableMap(defaults);
@@ -320,6 +324,9 @@ public final class ConfigLoader {
       final int maxModels = integer(MAX_MODELS, 1, Integer.MAX_VALUE, "an integer ≥ 1");
       final int metricsMaxClasses =
           integer(METRICS_MAX_CLASSES, 0, Integer.MAX_VALUE, "an integer ≥ 0");
+      // Each bin is three counter series per model and 48 bytes in every partial and window.
+      final int calibrationBins =
+          integer(CALIBRATION_BINS, 1, MAX_CALIBRATION_BINS, "an integer from 1 to 100");
       final String httpHost = text(HTTP_HOST);
       final int httpPort =
           integer(HTTP_PORT, 0, 65_535, "a port number from 0 to 65535 (0 picks a free port)");
@@ -350,6 +357,7 @@ public final class ConfigLoader {
           maxFutureSkew,
           maxModels,
           metricsMaxClasses,
+          calibrationBins,
           httpHost,
           httpPort,
           kafka);

@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
  * @param maxFutureSkew {@code modelmon.max.future.skew}
  * @param maxModels {@code modelmon.max.models}
  * @param metricsMaxClasses {@code modelmon.metrics.max.classes}
+ * @param calibrationBins {@code modelmon.calibration.bins}: B, the top-label confidence bins
  * @param httpHost {@code modelmon.http.host}
  * @param httpPort {@code modelmon.http.port} (0 picks a free port)
  * @param kafka every {@code kafka.*} key, without the prefix, passed to the Kafka clients
@@ -58,6 +59,7 @@ public record ModelmonConfig(
     Duration maxFutureSkew,
     int maxModels,
     int metricsMaxClasses,
+    int calibrationBins,
     String httpHost,
     int httpPort,
     Map<String, String> kafka) {
@@ -108,6 +110,7 @@ public record ModelmonConfig(
     out.add("modelmon.max.future.skew=" + Durations.format(maxFutureSkew));
     out.add("modelmon.max.models=" + maxModels);
     out.add("modelmon.metrics.max.classes=" + metricsMaxClasses);
+    out.add("modelmon.calibration.bins=" + calibrationBins);
     out.add("modelmon.http.host=" + Texts.escape(httpHost));
     out.add("modelmon.http.port=" + httpPort);
     new TreeMap<>(kafka)

@@ -122,11 +122,39 @@ public final class InformationTheory {
    * even come out negative.
    */
   public static double nullVariance(final double[] q) {
-    final double entropy = entropy(q);
+    final double[] logs = new double[q.length];
+    return nullVariance(q, logs, entropy(q, logs));
+  }
+
+  /**
+   * Prediction entropy H(q), as {@link #entropy(double[])}, leaving ln q(c) in {@code logs} (0
+   * where q(c) = 0) so that the null variance and the log loss of the same event take no
+   * logarithm again.
+   *
+   * @param q a distribution
+   * @param logs at least as long as {@code q}; overwritten
+   */
+  public static double entropy(final double[] q, final double[] logs) {
+    double entropy = 0.0;
+    for (int c = 0; c < q.length; c++) {
+      final double qc = q[c];
+      final double log = qc > 0.0 ? Math.log(qc) : 0.0;
+      logs[c] = log;
+      entropy -= qc * log;
+    }
+    return entropy;
+  }
+
+  /**
+   * Null variance V(q), as {@link #nullVariance(double[])}, from the logarithms and entropy that
+   * {@link #entropy(double[], double[])} left.
+   */
+  public static double nullVariance(final double[] q, final double[] logs, final double entropy) {
     double variance = 0.0;
-    for (final double qc : q) {
+    for (int c = 0; c < q.length; c++) {
+      final double qc = q[c];
       if (qc > 0.0) {
-        final double deviation = -Math.log(qc) - entropy;
+        final double deviation = -logs[c] - entropy;
         variance += qc * deviation * deviation;
       }
     }
@@ -164,6 +192,18 @@ public final class InformationTheory {
       }
     }
     return top == label;
+  }
+
+  /**
+   * The calibration z-score Σ(ℓ − H(q)) / √ΣV(q) of a set of labelled events: for a calibrated
+   * model each ℓ has mean H(q) and variance V(q), so the score is about N(0, 1); a model that
+   * claims more certainty than the world grants scores far above 0.
+   *
+   * @param excessLogLossSum Σ(ℓ − H(q))
+   * @param nullVarianceSum ΣV(q), greater than 0
+   */
+  public static double calibrationZ(final double excessLogLossSum, final double nullVarianceSum) {
+    return excessLogLossSum / Math.sqrt(nullVarianceSum);
   }
 
   /** The top-label confidence bin of {@code confidence}: min(⌊confidence·B⌋, B − 1). */

@@ -3,10 +3,15 @@ package org.modelmon.metrics;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.modelmon.event.InvalidReason;
+import org.modelmon.math.InformationTheory;
 import org.modelmon.window.ModelKey;
+import org.modelmon.window.ScoredPrediction;
 
 /**
  * The process counters of docs/reference.md#counters, counted by each instance as it scores events;
@@ -27,6 +32,15 @@ public final class ModelmonMetrics {
   public static final String INVALID_EVENTS = "modelmon_invalid_events_total";
   public static final String INVALID_REFERENCES = "modelmon_invalid_references_total";
   public static final String LATE_EVENTS = "modelmon_late_events_total";
+  public static final String LABELLED_PREDICTIONS = "modelmon_labelled_predictions_total";
+  public static final String PREDICTION_ENTROPY = "modelmon_prediction_entropy_nats_total";
+  public static final String LABELLED_PREDICTION_ENTROPY =
+      "modelmon_labelled_prediction_entropy_nats_total";
+  public static final String BRIER_SCORE = "modelmon_brier_score_total";
+  public static final String CORRECT_PREDICTIONS = "modelmon_correct_predictions_total";
+  public static final String CALIBRATION_LABELLED = "modelmon_calibration_labelled_total";
+  public static final String CALIBRATION_CONFIDENCE = "modelmon_calibration_confidence_total";
+  public static final String CALIBRATION_CORRECT = "modelmon_calibration_correct_total";
 
   private final int maxClassSeries;
   private final Counter predictions;
@@ -38,10 +52,21 @@ public final class ModelmonMetrics {
   private final Counter invalidEvents;
   private final Counter invalidReferences;
   private final Counter lateEvents;
+  private final Counter labelledPredictions;
+  private final Counter predictionEntropy;
+  private final Counter labelledPredictionEntropy;
+  private final Counter brierScore;
+  private final Counter correctPredictions;
+  private final Counter calibrationLabelled;
+  private final Counter calibrationConfidence;
+  private final Counter calibrationCorrect;
+  private final List<String> binLabels;
   private final Map<ModelKey, ModelCounters> byModel = new ConcurrentHashMap<>();
 
-  private ModelmonMetrics(final PrometheusRegistry registry, final int maxClassSeries) {
+  private ModelmonMetrics(
+      final PrometheusRegistry registry, final int maxClassSeries, final int calibrationBins) {
     this.maxClassSeries = maxClassSeries;
+    this.binLabels = binLabels(calibrationBins);
     predictions = counter(registry, PREDICTIONS, "Valid prediction events scored", "model", "version");
     logLoss =
         counter(
@@ -83,9 +108,80 @@ public final class ModelmonMetrics {
             "Events whose window was already final when they arrived",
             "model",
             "version");
+    labelledPredictions =
+        counter(
+            registry,
+            LABELLED_PREDICTIONS,
+            "Labelled prediction events scored (the outcome side)",
+            "model",
+            "version");
+    predictionEntropy =
+        counter(
+            registry,
+            PREDICTION_ENTROPY,
+            "Sum of prediction entropy H(q) over all predictions, in nats: the log loss the model"
+                + " expects of itself",
+            "model",
+            "version");
+    labelledPredictionEntropy =
+        counter(
+            registry,
+            LABELLED_PREDICTION_ENTROPY,
+            "Sum of prediction entropy H(q) over labelled events, in nats; rate(log loss) minus"
+                + " rate(this) is the excess log loss rate",
+            "model",
+            "version");
+    brierScore =
+        counter(
+            registry,
+            BRIER_SCORE,
+            "Sum of Brier score sum_c (q(c) - [c = y])^2 over labelled events",
+            "model",
+            "version");
+    correctPredictions =
+        counter(
+            registry,
+            CORRECT_PREDICTIONS,
+            "Labelled events whose top predicted class is the label",
+            "model",
+            "version");
+    calibrationLabelled =
+        counter(
+            registry,
+            CALIBRATION_LABELLED,
+            "Labelled events per top-label confidence bin (bin = the bin's upper edge)",
+            "model",
+            "version",
+            "bin");
+    calibrationConfidence =
+        counter(
+            registry,
+            CALIBRATION_CONFIDENCE,
+            "Sum of top-label confidence max_c q(c) per confidence bin",
+            "model",
+            "version",
+            "bin");
+    calibrationCorrect =
+        counter(
+            registry,
+            CALIBRATION_CORRECT,
+            "Labelled events whose top class is the label, per confidence bin",
+            "model",
+            "version",
+            "bin");
     for (final InvalidReason reason : InvalidReason.values()) {
       invalidEvents.labelValues(reason.name());
     }
+  }
+
+  /** The label of each bin: its upper edge (b + 1)/B, written as Prometheus' `le` would be. */
+  private static List<String> binLabels(final int bins) {
+    final List<String> labels = new ArrayList<>(bins);
+    for (int b = 0; b < bins; b++) {
+      labels.add(
+          BigDecimal.valueOf((b + 1) / (double) bins).stripTrailingZeros().toPlainString());
+    }
+    return List.copyOf(labels);
   }
 
   /**
@@ -93,10 +189,11 @@ public final class ModelmonMetrics {
    *
    * @param registry where the counters are exported from
    * @param maxClassSeries {@code modelmon.metrics.max.classes}: per-class series per model
+   * @param calibrationBins {@code modelmon.calibration.bins}: per-bin series per model
    */
   public static ModelmonMetrics register(
-      final PrometheusRegistry registry, final int maxClassSeries) {
-    return new ModelmonMetrics(registry, maxClassSeries);
+      final PrometheusRegistry registry, final int maxClassSeries, final int calibrationBins) {
+    return new ModelmonMetrics(registry, maxClassSeries, calibrationBins);
   }
 
   private static Counter counter(
@@ -149,39 +246,75 @@ public final class ModelmonMetrics {
 
     private final ModelKey key;
     private final CounterDataPoint predictionCount;
+    private final CounterDataPoint predictionEntropySum;
+    private final CounterDataPoint labelledCount;
     private final CounterDataPoint logLossSum;
+    private final CounterDataPoint labelledPredictionEntropySum;
+    private final CounterDataPoint brierScoreSum;
+    private final CounterDataPoint correctCount;
+    private final CounterDataPoint[] binLabelled;
+    private final CounterDataPoint[] binConfidence;
+    private final CounterDataPoint[] binCorrect;
     // Created on the first referenced event: a model without a reference has no such series.
     private volatile ReferenceCounters referenceCounters;
     private final Map<String, CounterDataPoint> labelCounts = new ConcurrentHashMap<>();
 
     private ModelCounters(final ModelKey key) {
       this.key = key;
-      predictionCount = predictions.labelValues(key.model(), key.version());
-      logLossSum = logLoss.labelValues(key.model(), key.version());
-    }
-
-    /** Counts one scored prediction without a reference. */
-    public void scored(final double logLoss, final String label) {
-      predictionCount.inc();
-      logLossSum.inc(logLoss);
-      countLabel(label);
-    }
-
-    /** Counts one scored prediction of a model with a reference. */
-    public void scoredWithReference(
-        final double logLoss,
-        final String label,
-        final double klDivergence,
-        final double referenceCrossEntropy) {
-      scored(logLoss, label);
-      ReferenceCounters counters = referenceCounters;
-      if (counters == null) {
-        counters = referenceCountersOf(key);
-        referenceCounters = counters;
+      final String model = key.model();
+      final String version = key.version();
+      predictionCount = predictions.labelValues(model, version);
+      predictionEntropySum = predictionEntropy.labelValues(model, version);
+      labelledCount = labelledPredictions.labelValues(model, version);
+      logLossSum = logLoss.labelValues(model, version);
+      labelledPredictionEntropySum = labelledPredictionEntropy.labelValues(model, version);
+      brierScoreSum = brierScore.labelValues(model, version);
+      correctCount = correctPredictions.labelValues(model, version);
+      final int bins = binLabels.size();
+      binLabelled = new CounterDataPoint[bins];
+      binConfidence = new CounterDataPoint[bins];
+      binCorrect = new CounterDataPoint[bins];
+      // Every bin from the start, so that a reliability diagram has its empty bins as 0.
+      for (int b = 0; b < bins; b++) {
+        final String bin = binLabels.get(b);
+        binLabelled[b] = calibrationLabelled.labelValues(model, version, bin);
+        binConfidence[b] = calibrationConfidence.labelValues(model, version, bin);
+        binCorrect[b] = calibrationCorrect.labelValues(model, version, bin);
       }
-      counters.predictions().inc();
-      counters.klDivergence().inc(klDivergence);
-      counters.crossEntropy().inc(referenceCrossEntropy);
+    }
+
+    /**
+     * Counts one scored prediction with its label: on the prediction side, and on the outcome
+     * side with its calibration.
+     *
+     * @param scored the scores
+     * @param label the true label's class name
+     */
+    public void scored(final ScoredPrediction scored, final String label) {
+      predictionCount.inc();
+      predictionEntropySum.inc(scored.predictionEntropy());
+      if (scored.referenced()) {
+        ReferenceCounters counters = referenceCounters;
+        if (counters == null) {
+          counters = referenceCountersOf(key);
+          referenceCounters = counters;
+        }
+        counters.predictions().inc();
+        counters.klDivergence().inc(scored.klDivergence());
+        counters.crossEntropy().inc(scored.referenceCrossEntropy());
+      }
+      labelledCount.inc();
+      logLossSum.inc(scored.logLoss());
+      labelledPredictionEntropySum.inc(scored.predictionEntropy());
+      brierScoreSum.inc(scored.brierScore());
+      final int bin = InformationTheory.calibrationBin(scored.confidence(), binLabelled.length);
+      binLabelled[bin].inc();
+      binConfidence[bin].inc(scored.confidence());
+      if (scored.correct()) {
+        correctCount.inc();
+        binCorrect[bin].inc();
+      }
+      countLabel(label);
     }
 
     private void countLabel(final String label) {

@@ -34,7 +34,18 @@ public final class WindowMetricsCollector implements MultiCollector {
   public static final String WINDOW_PREDICTION_DRIFT = "modelmon_window_prediction_drift_nats";
   public static final String WINDOW_CLASS_LOG_LOSS = "modelmon_window_class_log_loss_nats";
   public static final String WINDOW_END = "modelmon_window_end_timestamp_seconds";
+  public static final String WINDOW_REFERENCED_PREDICTIONS =
+      "modelmon_window_referenced_predictions";
+  public static final String WINDOW_LABELLED_PREDICTIONS = "modelmon_window_labelled_predictions";
+  public static final String WINDOW_PREDICTION_ENTROPY = "modelmon_window_prediction_entropy_nats";
+  public static final String WINDOW_EXCESS_LOG_LOSS = "modelmon_window_excess_log_loss_nats";
+  public static final String WINDOW_CALIBRATION_Z = "modelmon_window_calibration_z";
+  public static final String WINDOW_BRIER_SCORE = "modelmon_window_brier_score";
+  public static final String WINDOW_ACCURACY = "modelmon_window_accuracy_ratio";
+  public static final String WINDOW_CONFIDENCE = "modelmon_window_confidence_ratio";
+  public static final String WINDOW_CALIBRATION_ERROR = "modelmon_window_calibration_error_ratio";
   public static final String REFERENCE_ENTROPY = "modelmon_reference_entropy_nats";
+  public static final String REFERENCE_PROBABILITY = "modelmon_reference_probability";
   public static final String LAST_EVENT = "modelmon_last_event_timestamp_seconds";
 
   private static final Map<String, String> HELP = new LinkedHashMap<>();
@@ -55,7 +66,30 @@ public final class WindowMetricsCollector implements MultiCollector {
     HELP.put(WINDOW_PREDICTION_DRIFT, "Prediction drift D(p || mean prediction), nats");
     HELP.put(WINDOW_CLASS_LOG_LOSS, "Mean log loss of events whose true label is the class, nats");
     HELP.put(WINDOW_END, "End of the window the window gauges describe");
+    HELP.put(
+        WINDOW_REFERENCED_PREDICTIONS,
+        "Predictions of the latest final window scored against a reference");
+    HELP.put(WINDOW_LABELLED_PREDICTIONS, "Labelled events of the latest final window");
+    HELP.put(
+        WINDOW_PREDICTION_ENTROPY,
+        "Mean prediction entropy H(q) of the latest final window, nats: the log loss the model"
+            + " expects of itself");
+    HELP.put(
+        WINDOW_EXCESS_LOG_LOSS,
+        "Mean excess log loss (log loss - H(q)) of the latest final window, nats: 0 for a"
+            + " calibrated model");
+    HELP.put(
+        WINDOW_CALIBRATION_Z,
+        "Calibration z-score sum(log loss - H(q)) / sqrt(sum V(q)) of the latest final window:"
+            + " about N(0,1) for a calibrated model");
+    HELP.put(WINDOW_BRIER_SCORE, "Mean Brier score of the latest final window");
+    HELP.put(WINDOW_ACCURACY, "Accuracy (top class = label) of the latest final window");
+    HELP.put(WINDOW_CONFIDENCE, "Mean top-label confidence of the latest final window");
+    HELP.put(
+        WINDOW_CALIBRATION_ERROR,
+        "Expected calibration error (top label, confidence bins) of the latest final window");
     HELP.put(REFERENCE_ENTROPY, "Entropy H(p) of the model's reference distribution, nats");
+    HELP.put(REFERENCE_PROBABILITY, "Probability p(class) of the model's reference distribution");
     HELP.put(LAST_EVENT, "Largest event time seen for the model");
   }
 
@@ -93,8 +127,17 @@ public final class WindowMetricsCollector implements MultiCollector {
       final Labels labels =
           Labels.of("model", window.model(), "version", window.version(), "window", window.window());
       point(gauges, WINDOW_PREDICTIONS, labels, window.predictions());
-      point(gauges, WINDOW_LOG_LOSS, labels, window.logLossMean());
+      point(gauges, WINDOW_REFERENCED_PREDICTIONS, labels, window.referencedPredictions());
+      point(gauges, WINDOW_LABELLED_PREDICTIONS, labels, window.labelled());
+      pointIfPresent(gauges, WINDOW_LOG_LOSS, labels, window.logLossMean());
       point(gauges, WINDOW_LOG_LOSS_SUM, labels, window.logLossSum());
+      pointIfPresent(gauges, WINDOW_PREDICTION_ENTROPY, labels, window.predictionEntropyMean());
+      pointIfPresent(gauges, WINDOW_EXCESS_LOG_LOSS, labels, window.excessLogLossMean());
+      pointIfPresent(gauges, WINDOW_CALIBRATION_Z, labels, window.calibrationZ());
+      pointIfPresent(gauges, WINDOW_BRIER_SCORE, labels, window.brierScoreMean());
+      pointIfPresent(gauges, WINDOW_ACCURACY, labels, window.accuracy());
+      pointIfPresent(gauges, WINDOW_CONFIDENCE, labels, window.meanConfidence());
+      pointIfPresent(gauges, WINDOW_CALIBRATION_ERROR, labels, window.calibrationError());
       if (window.hasReference()) {
         point(gauges, WINDOW_KL, labels, window.klDivergenceMean());
         point(gauges, WINDOW_KL_SUM, labels, window.klDivergenceSum());
@@ -120,6 +163,14 @@ public final class WindowMetricsCollector implements MultiCollector {
       final Reference reference = state.reference(key);
       if (reference != null) {
         point(gauges, REFERENCE_ENTROPY, labels, reference.entropy());
+        final int classSeries = Math.min(reference.size(), maxClassSeries);
+        for (int c = 0; c < classSeries; c++) {
+          point(
+              gauges,
+              REFERENCE_PROBABILITY,
+              labels.add("class", reference.classes().get(c)),
+              reference.probability(c));
+        }
       }
     }
     final List<io.prometheus.metrics.model.snapshots.MetricSnapshot> snapshots = new ArrayList<>();
@@ -127,6 +178,17 @@ public final class WindowMetricsCollector implements MultiCollector {
       snapshots.add(gauge.build());
     }
     return new MetricSnapshots(snapshots);
+  }
+
+  /** A data point for a value the window record leaves out when absent (null): none then. */
+  private static void pointIfPresent(
+      final Map<String, GaugeSnapshot.Builder> gauges,
+      final String name,
+      final Labels labels,
+      final Double value) {
+    if (value != null) {
+      point(gauges, name, labels, value);
+    }
   }
 
   private static void point(

@@ -108,13 +108,13 @@ public final class ModelmonTopology {
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(PARTIALS_STORE),
                 WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate(config.maxClasses()))
+                WindowSerdes.windowAggregate(config.maxClasses(), config.calibrationBins()))
             .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
                 Stores.inMemoryKeyValueStore(OPEN_WINDOWS_STORE),
                 WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate(config.maxClasses()))
+                WindowSerdes.windowAggregate(config.maxClasses(), config.calibrationBins()))
             .withCachingEnabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -154,23 +154,25 @@ public final class ModelmonTopology {
                     config.epsilon()),
             Named.as("score"))
         .process(
-            () -> new PartialAggregator(bucketMillis(config), config.maxClasses(), FLUSH_INTERVAL),
+            () -> new PartialAggregator(
+                    bucketMillis(config),
+                    config.maxClasses(),
+                    config.calibrationBins(),
+                    FLUSH_INTERVAL),
             Named.as("pre-aggregate"),
             PARTIALS_STORE)
         .repartition(
-            Repartitioned.with(WindowSerdes.modelKey(), WindowSerdes.aggregationMessage(config.maxClasses()))
+            Repartitioned.with(
+                    WindowSerdes.modelKey(),
+                    WindowSerdes.aggregationMessage(config.maxClasses(), config.calibrationBins()))
                 .withName(AGGREGATION_TOPIC)
                 .withStreamPartitioner(new AggregationPartitioner()))
         .process(
             () ->
                 new WindowCombiner(
-                    config.windows(),
-                    config.grace(),
-                    config.idleClose(),
+                    config,
                     reportTimeout(config),
                     inputPartitions,
-                    config.maxClasses(),
-                    config.epsilon(),
                     FLUSH_INTERVAL,
                     referenceParser,
                     referenceGeneration,

@@ -36,6 +36,7 @@ final class PartialAggregator
 
   private final long bucketMillis;
   private final int maxClasses;
+  private final int calibrationBins;
   private final Duration flushInterval;
   private final Map<OpenWindowKey, WindowAggregate> partials = new HashMap<>();
   private ProcessorContext<ModelKey, AggregationMessage> context;
@@ -46,11 +47,17 @@ final class PartialAggregator
   /**
    * @param bucketMillis the bucket length
    * @param maxClasses classes tracked per partial ({@code modelmon.max.classes})
+   * @param calibrationBins confidence bins per partial ({@code modelmon.calibration.bins})
    * @param flushInterval how often partials are sent on (wall clock)
    */
-  PartialAggregator(final long bucketMillis, final int maxClasses, final Duration flushInterval) {
+  PartialAggregator(
+      final long bucketMillis,
+      final int maxClasses,
+      final int calibrationBins,
+      final Duration flushInterval) {
     this.bucketMillis = bucketMillis;
     this.maxClasses = maxClasses;
+    this.calibrationBins = calibrationBins;
     this.flushInterval = flushInterval;
   }
 
@@ -83,7 +90,7 @@ final class PartialAggregator
             bucketStart + bucketMillis, bucketMillis, record.key().model(), record.key().version());
     WindowAggregate partial = partials.get(bucket);
     if (partial == null) {
-      partial = new WindowAggregate(maxClasses);
+      partial = new WindowAggregate(maxClasses, calibrationBins);
       partials.put(bucket, partial);
     }
     partial.add(record.value());

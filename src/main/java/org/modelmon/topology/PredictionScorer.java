@@ -8,8 +8,9 @@ import org.modelmon.reference.Reference;
 import org.modelmon.window.ScoredPrediction;
 
 /**
- * Scores one valid prediction event (docs/reference.md#the-math): its log loss, and with a
- * reference its KL divergence D(p‖q) and reference cross entropy H(p,q).
+ * Scores one valid prediction event (docs/reference.md#the-math): its log loss, what the model
+ * expects of itself (prediction entropy H(q) and null variance V(q)), Brier score, confidence and
+ * correctness, and with a reference its KL divergence D(p‖q) and reference cross entropy H(p,q).
  *
  * <p>Step 2 of the pipeline, kept apart from {@link ScoringProcessor} and free of Kafka so that the
  * benchmarks of the per-event hot path run this very code. Reuses a buffer between events, so an
@@ -19,6 +20,7 @@ public final class PredictionScorer {
 
   private final double epsilon;
   private double[] alignedPrediction = new double[0];
+  private double[] logs = new double[0];
 
   /**
    * @param epsilon {@code modelmon.epsilon}: the least q(c) that enters a logarithm
@@ -38,17 +40,29 @@ public final class PredictionScorer {
   public ScoredPrediction score(final PredictionEvent event, final Reference reference) {
     final double[] q = event.probabilities();
     final List<String> classes = event.classes();
-    final double logLoss = InformationTheory.logLoss(q[event.labelIndex()], epsilon);
+    final int label = event.labelIndex();
+    if (logs.length < q.length) {
+      logs = new double[q.length];
+    }
+    // One logarithm per class serves H(q), V(q) and, unless clipped, the log loss too.
+    final double entropy = InformationTheory.entropy(q, logs);
+    final double nullVariance = InformationTheory.nullVariance(q, logs, entropy);
+    final double logLoss =
+        q[label] >= epsilon ? 0.0 - logs[label] : InformationTheory.logLoss(q[label], epsilon);
+    final double brierScore = InformationTheory.brierScore(q, label);
+    final double confidence = InformationTheory.confidence(q);
+    final boolean correct = InformationTheory.isCorrect(q, label);
     if (reference == null) {
       return new ScoredPrediction(
-          event.eventTimeMillis(), classes, q, event.labelIndex(), logLoss, false, Double.NaN,
-          Double.NaN);
+          event.eventTimeMillis(), classes, q, label, logLoss, false, Double.NaN, Double.NaN,
+          entropy, nullVariance, brierScore, confidence, correct);
     }
     final double[] qOverReference = alignToReference(classes, q, reference);
     final double kl = reference.klDivergenceTo(qOverReference, epsilon);
     final double crossEntropy = InformationTheory.crossEntropyFromIdentity(kl, reference.entropy());
     return new ScoredPrediction(
-        event.eventTimeMillis(), classes, q, event.labelIndex(), logLoss, true, kl, crossEntropy);
+        event.eventTimeMillis(), classes, q, label, logLoss, true, kl, crossEntropy, entropy,
+        nullVariance, brierScore, confidence, correct);
   }
 
   /** q re-indexed by the reference's classes (0 for a reference class the event lacks). */

@@ -69,13 +69,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
           InvalidReason.TOO_MANY_MODELS, "model limit reached; not admitting " + key);
     }
     final ScoredPrediction scored = scorer.score(event, event.reference());
-    final ModelmonMetrics.ModelCounters counters = metrics.forModel(key);
-    if (scored.referenced()) {
-      counters.scoredWithReference(
-          scored.logLoss(), event.label(), scored.klDivergence(), scored.referenceCrossEntropy());
-    } else {
-      counters.scored(scored.logLoss(), event.label());
-    }
+    metrics.forModel(key).scored(scored, event.label());
     // Stamped no later than the input record, which the broker accepted: an event time ahead of
     // the clock (within modelmon.max.future.skew) may be further ahead than the broker accepts for
     // the records written on its behalf (partials changelog, aggregation topic).

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
+import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
@@ -48,6 +49,7 @@ final class WindowCombiner
   private final long reportTimeoutMillis;
   private final int inputPartitions;
   private final int maxClasses;
+  private final int calibrationBins;
   private final double epsilon;
   private final Duration checkInterval;
   private final ReferenceParser referenceParser;
@@ -65,26 +67,29 @@ final class WindowCombiner
   private WatermarkTracker tracker;
   private long applicationWatermark = WatermarkTracker.NONE;
 
+  /**
+   * @param config windows, grace, idle close, class and bin bounds, epsilon
+   * @param reportTimeout silence after which a partition's task is taken as not running
+   * @param inputPartitions the input partitions whose reports make the watermark
+   * @param checkInterval how often the watermark is checked against the wall clock
+   */
   WindowCombiner(
-      final List<WindowSpec> windows,
-      final Duration grace,
-      final Duration idleClose,
+      final ModelmonConfig config,
       final Duration reportTimeout,
       final int inputPartitions,
-      final int maxClasses,
-      final double epsilon,
       final Duration checkInterval,
       final ReferenceParser referenceParser,
       final ReferenceGeneration referenceGeneration,
       final ModelmonMetrics metrics,
       final WatermarkGauge watermarkGauge) {
-    this.windows = windows;
-    this.graceMillis = grace.toMillis();
-    this.idleCloseMillis = idleClose.toMillis();
+    this.windows = config.windows();
+    this.graceMillis = config.grace().toMillis();
+    this.idleCloseMillis = config.idleClose().toMillis();
     this.reportTimeoutMillis = reportTimeout.toMillis();
     this.inputPartitions = inputPartitions;
-    this.maxClasses = maxClasses;
-    this.epsilon = epsilon;
+    this.maxClasses = config.maxClasses();
+    this.calibrationBins = config.calibrationBins();
+    this.epsilon = config.epsilon();
     this.checkInterval = checkInterval;
     this.referenceParser = referenceParser;
     this.referenceGeneration = referenceGeneration;
@@ -155,7 +160,7 @@ final class WindowCombiner
       }
       final OpenWindowKey windowKey = new OpenWindowKey(end, size, key.model(), key.version());
       final WindowAggregate open = openWindows.get(windowKey);
-      final WindowAggregate combined = open == null ? new WindowAggregate(maxClasses) : open;
+      final WindowAggregate combined = open == null ? new WindowAggregate(maxClasses, calibrationBins) : open;
       combined.add(sums);
       openWindows.put(windowKey, combined);
     }

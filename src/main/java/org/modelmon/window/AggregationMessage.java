@@ -50,14 +50,17 @@ public sealed interface AggregationMessage {
    * Reads the form written by {@link #toBytes}.
    *
    * @param maxClasses the bound of the partial aggregates read ({@code modelmon.max.classes})
+   * @param calibrationBins {@code modelmon.calibration.bins}, for aggregates written without bins
    */
-  static AggregationMessage fromBytes(final byte[] bytes, final int maxClasses) {
+  static AggregationMessage fromBytes(
+      final byte[] bytes, final int maxClasses, final int calibrationBins) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
     final byte tag = buffer.get();
     return switch (tag) {
       case 'P' -> new Partial(
           buffer.getLong(),
-          WindowAggregate.fromBytes(Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses));
+          WindowAggregate.fromBytes(
+              Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses, calibrationBins));
       case 'W' -> new Watermark(buffer.getInt(), buffer.getLong());
       default -> throw new IllegalArgumentException("unknown aggregation message tag " + tag);
     };

@@ -13,6 +13,11 @@ import java.util.List;
  * @param referenced whether the model had a reference when scored; the next two are NaN if not
  * @param klDivergence D(p‖q)
  * @param referenceCrossEntropy H(p,q) = D(p‖q) + H(p)
+ * @param predictionEntropy H(q): the log loss the model expects of itself
+ * @param nullVariance V(q): the variance of the log loss if q is calibrated
+ * @param brierScore Σ_c (q(c) − [c = y])²
+ * @param confidence max_c q(c)
+ * @param correct whether y is the first class of largest q
  */
 public record ScoredPrediction(
     long eventTimeMillis,
@@ -22,4 +27,18 @@ public record ScoredPrediction(
     double logLoss,
     boolean referenced,
     double klDivergence,
-    double referenceCrossEntropy) {}
+    double referenceCrossEntropy,
+    double predictionEntropy,
+    double nullVariance,
+    double brierScore,
+    double confidence,
+    boolean correct) {
+
+  /**
+   * The excess log loss ℓ − H(q): by H(p*,q) = H(p*) + D(p*‖q), zero on average for a calibrated
+   * model and positive when the world is less predictable than the model claims.
+   */
+  public double excessLogLoss() {
+    return logLoss - predictionEntropy;
+  }
+}

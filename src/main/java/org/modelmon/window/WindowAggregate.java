@@ -13,8 +13,10 @@ import java.util.Map;
 import org.modelmon.math.CompensatedSum;
 
 /**
- * Additive sums over a set of scored predictions of one (model, version): counts, Σℓ, ΣD(p‖q),
- * ΣH(p,q), and per class the true-label count, Σq(c) and Σℓ of the events labelled c.
+ * Additive sums over a set of scored predictions of one (model, version). On the prediction side:
+ * counts, ΣD(p‖q), ΣH(p,q), ΣH(q), Σ confidence and per class Σq(c). On the outcome side, over
+ * labelled events: Σℓ, Σ(ℓ − H(q)), ΣV(q), Σ Brier, the correct ones, the {@link CalibrationBins
+ * calibration bins}, and per class the true-label count and Σℓ of the events labelled c.
  *
  * <p>Every field is a sum, so partial aggregates from different input partitions {@link
  * #add(WindowAggregate) combine} exactly into the window's total; means are derived only when a
@@ -48,8 +50,14 @@ public final class WindowAggregate {
   /** Returned by {@link #track} for a class there is no room for. */
   private static final int UNTRACKED = -1;
 
-  /** Bytes of the binary form before the first class: 3 longs, 3 sums, the class count. */
-  private static final int FIXED_BYTES = 8 * 3 + 8 * 6 + 4;
+  /**
+   * First byte of the binary form. The form before it (format 1) began with the big-endian count,
+   * whose first byte is 0 for any count below 2^56, so the two cannot be confused.
+   */
+  private static final byte FORMAT = 2;
+
+  /** Bytes before the bins: format, 5 longs, 8 sums, the bin count. */
+  private static final int HEADER_BYTES = 1 + 8 * 5 + 16 * 8 + 4;
 
   /** Bytes of one class besides its name: name length, label count, 2 sums. */
   private static final int PER_CLASS_BYTES = 4 + 8 + 8 * 4;
@@ -61,9 +69,18 @@ public final class WindowAggregate {
   private long count;
   private long referencedCount;
   private long maxEventTimeMillis = Long.MIN_VALUE;
-  private final CompensatedSum logLoss = new CompensatedSum();
   private final CompensatedSum klDivergence = new CompensatedSum();
   private final CompensatedSum referenceCrossEntropy = new CompensatedSum();
+  private final CompensatedSum predictionEntropy = new CompensatedSum();
+  private final CompensatedSum confidence = new CompensatedSum();
+
+  private long labelled;
+  private long correct;
+  private final CompensatedSum logLoss = new CompensatedSum();
+  private final CompensatedSum excessLogLoss = new CompensatedSum();
+  private final CompensatedSum nullVariance = new CompensatedSum();
+  private final CompensatedSum brierScore = new CompensatedSum();
+  private CalibrationBins bins;
 
   private final List<String> classes = new ArrayList<>();
   private final Map<String, Integer> indexByClass = new HashMap<>();
@@ -88,24 +105,37 @@ public final class WindowAggregate {
    * An empty aggregate.
    *
    * @param maxClasses most classes tracked per class ({@code modelmon.max.classes}), at least 1
+   * @param calibrationBins B, the confidence bins ({@code modelmon.calibration.bins}), at least 1
    */
-  public WindowAggregate(final int maxClasses) {
+  public WindowAggregate(final int maxClasses, final int calibrationBins) {
     if (maxClasses < 1) {
       throw new IllegalArgumentException("maxClasses must be at least 1, got " + maxClasses);
     }
     this.maxClasses = maxClasses;
+    this.bins = new CalibrationBins(calibrationBins);
   }
 
-  /** Adds one scored prediction. */
+  /** Adds one scored prediction, with its label: to both sides. */
   public void add(final ScoredPrediction prediction) {
     count++;
     maxEventTimeMillis = Math.max(maxEventTimeMillis, prediction.eventTimeMillis());
-    logLoss.add(prediction.logLoss());
     if (prediction.referenced()) {
       referencedCount++;
       klDivergence.add(prediction.klDivergence());
       referenceCrossEntropy.add(prediction.referenceCrossEntropy());
     }
+    predictionEntropy.add(prediction.predictionEntropy());
+    confidence.add(prediction.confidence());
+    labelled++;
+    logLoss.add(prediction.logLoss());
+    final double excess = prediction.excessLogLoss();
+    excessLogLoss.add(excess);
+    nullVariance.add(prediction.nullVariance());
+    brierScore.add(prediction.brierScore());
+    if (prediction.correct()) {
+      correct++;
+    }
+    bins.add(prediction.confidence(), prediction.correct(), excess);
     final List<String> eventClasses = prediction.classes();
     final double[] q = prediction.probabilities();
     final boolean sameOrder = sameClasses(eventClasses);
@@ -127,9 +157,17 @@ public final class WindowAggregate {
     count += other.count;
     referencedCount += other.referencedCount;
     maxEventTimeMillis = Math.max(maxEventTimeMillis, other.maxEventTimeMillis);
-    logLoss.add(other.logLoss);
     klDivergence.add(other.klDivergence);
     referenceCrossEntropy.add(other.referenceCrossEntropy);
+    predictionEntropy.add(other.predictionEntropy);
+    confidence.add(other.confidence);
+    labelled += other.labelled;
+    correct += other.correct;
+    logLoss.add(other.logLoss);
+    excessLogLoss.add(other.excessLogLoss);
+    nullVariance.add(other.nullVariance);
+    brierScore.add(other.brierScore);
+    bins.add(other.bins);
     for (int c = 0; c < other.classes.size(); c++) {
       final int index = track(other.classes.get(c));
       if (index == UNTRACKED) {
@@ -201,7 +239,7 @@ public final class WindowAggregate {
     return maxEventTimeMillis;
   }
 
-  /** Σℓ. */
+  /** Σℓ over labelled events. */
   public double logLossSum() {
     return logLoss.value();
   }
@@ -214,6 +252,71 @@ public final class WindowAggregate {
   /** ΣH(p,q) over referenced predictions. */
   public double referenceCrossEntropySum() {
     return referenceCrossEntropy.value();
+  }
+
+  /** ΣH(q) over all predictions. */
+  public double predictionEntropySum() {
+    return predictionEntropy.value();
+  }
+
+  /** Σ confidence over all predictions. */
+  public double confidenceSum() {
+    return confidence.value();
+  }
+
+  /** Number of labelled events: the outcome side's count. */
+  public long labelled() {
+    return labelled;
+  }
+
+  /** Labelled events whose top class is the label. */
+  public long correct() {
+    return correct;
+  }
+
+  /** Σ(ℓ − H(q)) over labelled events. */
+  public double excessLogLossSum() {
+    return excessLogLoss.value();
+  }
+
+  /** ΣV(q) over labelled events. */
+  public double nullVarianceSum() {
+    return nullVariance.value();
+  }
+
+  /** Σ Brier score over labelled events. */
+  public double brierScoreSum() {
+    return brierScore.value();
+  }
+
+  /** B, the number of calibration bins. */
+  public int calibrationBins() {
+    return bins.size();
+  }
+
+  /** Labelled events in confidence bin {@code bin}. */
+  public long binLabelled(final int bin) {
+    return bins.labelled(bin);
+  }
+
+  /** Correct predictions in confidence bin {@code bin}. */
+  public long binCorrect(final int bin) {
+    return bins.correct(bin);
+  }
+
+  /** Σ confidence in confidence bin {@code bin}. */
+  public double binConfidenceSum(final int bin) {
+    return bins.confidenceSum(bin);
+  }
+
+  /** Σ(ℓ − H(q)) in confidence bin {@code bin}. */
+  public double binExcessLogLossSum(final int bin) {
+    return bins.excessLogLossSum(bin);
+  }
+
+  /** The expected calibration error over the bins; NaN when they are empty. */
+  public double expectedCalibrationError() {
+    return bins.expectedCalibrationError();
   }
 
   /** Class names tracked, in first-seen order: at most {@link #maxClasses()}. */
@@ -240,22 +343,33 @@ public final class WindowAggregate {
   }
 
   /**
-   * Serialises into the compact binary form read by {@link #fromBytes}: big-endian count,
-   * referenced count, largest event time, the three sums (each its sum and compensation), the
-   * number of classes, then per class the length and UTF-8 bytes of its name, its label count and
-   * its two sums.
+   * Serialises into the compact binary form read by {@link #fromBytes}, big-endian: the format
+   * byte; the count, referenced count, largest event time, labelled count and correct count; the
+   * sums Σℓ, ΣD(p‖q), ΣH(p,q), ΣH(q), Σ confidence, Σ(ℓ − H(q)), ΣV(q) and Σ Brier (each its sum
+   * and compensation); the number of bins and each bin; the number of classes, then per class the
+   * length and UTF-8 bytes of its name, its label count and its two sums.
    */
   public byte[] toBytes() {
     if (layout == null) {
       layout = buildLayout();
     }
     final byte[] bytes = Arrays.copyOf(layout, layout.length);
-    int at = putLong(bytes, 0, count);
+    int at = 1; // the format, in the layout
+    at = putLong(bytes, at, count);
     at = putLong(bytes, at, referencedCount);
     at = putLong(bytes, at, maxEventTimeMillis);
+    at = putLong(bytes, at, labelled);
+    at = putLong(bytes, at, correct);
     at = putSum(bytes, at, logLoss);
     at = putSum(bytes, at, klDivergence);
     at = putSum(bytes, at, referenceCrossEntropy);
+    at = putSum(bytes, at, predictionEntropy);
+    at = putSum(bytes, at, confidence);
+    at = putSum(bytes, at, excessLogLoss);
+    at = putSum(bytes, at, nullVariance);
+    at = putSum(bytes, at, brierScore);
+    at += Integer.BYTES; // the bin count, in the layout
+    at = bins.writeTo(bytes, at);
     at += Integer.BYTES; // the class count, in the layout
     final byte[][] names = encodedClasses;
     for (int c = 0; c < names.length; c++) {
@@ -269,12 +383,16 @@ public final class WindowAggregate {
 
   private byte[] buildLayout() {
     final byte[][] names = encodedClasses;
-    int size = FIXED_BYTES;
+    final int binBytes = bins.size() * CalibrationBins.BYTES_PER_BIN;
+    int size = HEADER_BYTES + binBytes + Integer.BYTES;
     for (final byte[] name : names) {
       size += PER_CLASS_BYTES + name.length;
     }
     final ByteBuffer buffer = ByteBuffer.allocate(size);
-    buffer.position(FIXED_BYTES - Integer.BYTES);
+    buffer.put(FORMAT);
+    buffer.position(HEADER_BYTES - Integer.BYTES);
+    buffer.putInt(bins.size());
+    buffer.position(buffer.position() + binBytes);
     buffer.putInt(names.length);
     for (final byte[] name : names) {
       buffer.putInt(name.length).put(name);
@@ -283,33 +401,82 @@ public final class WindowAggregate {
     return buffer.array();
   }
 
-  private static int putLong(final byte[] bytes, final int at, final long value) {
+  static int putLong(final byte[] bytes, final int at, final long value) {
     LONGS.set(bytes, at, value);
     return at + Long.BYTES;
   }
 
   /** As {@link ByteBuffer#putDouble}: the raw bits, so that the form is the same as it was. */
-  private static int putSum(final byte[] bytes, final int at, final CompensatedSum sum) {
+  static int putSum(final byte[] bytes, final int at, final CompensatedSum sum) {
     LONGS.set(bytes, at, Double.doubleToRawLongBits(sum.sum()));
     LONGS.set(bytes, at + Long.BYTES, Double.doubleToRawLongBits(sum.compensation()));
     return at + 2 * Long.BYTES;
   }
 
   /**
-   * Reads the form written by {@link #toBytes()}.
+   * Reads the form written by {@link #toBytes()}, or the form before calibration (format 1),
+   * which state and the aggregation topic may still hold after an upgrade: its events count as
+   * labelled, with no calibration sums.
    *
    * @param maxClasses the bound of the aggregate read: of the stored classes, those beyond it
    *     (stored under a larger bound, before the configuration changed) are left out
+   * @param calibrationBins B for an aggregate of format 1, which has no bins; an aggregate of the
+   *     current form keeps the bins it was written with
    */
-  public static WindowAggregate fromBytes(final byte[] bytes, final int maxClasses) {
+  public static WindowAggregate fromBytes(
+      final byte[] bytes, final int maxClasses, final int calibrationBins) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    final WindowAggregate aggregate = new WindowAggregate(maxClasses);
+    if (bytes.length > 0 && bytes[0] == FORMAT) {
+      buffer.get();
+      return readCurrent(buffer, maxClasses);
+    }
+    final WindowAggregate aggregate = new WindowAggregate(maxClasses, calibrationBins);
     aggregate.count = buffer.getLong();
     aggregate.referencedCount = buffer.getLong();
     aggregate.maxEventTimeMillis = buffer.getLong();
+    aggregate.labelled = aggregate.count;
     aggregate.logLoss.add(getSum(buffer));
     aggregate.klDivergence.add(getSum(buffer));
     aggregate.referenceCrossEntropy.add(getSum(buffer));
+    readClasses(buffer, aggregate);
+    return aggregate;
+  }
+
+  private static WindowAggregate readCurrent(final ByteBuffer buffer, final int maxClasses) {
+    final long count = buffer.getLong();
+    final long referencedCount = buffer.getLong();
+    final long maxEventTimeMillis = buffer.getLong();
+    final long labelled = buffer.getLong();
+    final long correct = buffer.getLong();
+    final CompensatedSum logLoss = getSum(buffer);
+    final CompensatedSum klDivergence = getSum(buffer);
+    final CompensatedSum referenceCrossEntropy = getSum(buffer);
+    final CompensatedSum predictionEntropy = getSum(buffer);
+    final CompensatedSum confidence = getSum(buffer);
+    final CompensatedSum excessLogLoss = getSum(buffer);
+    final CompensatedSum nullVariance = getSum(buffer);
+    final CompensatedSum brierScore = getSum(buffer);
+    final CalibrationBins bins = CalibrationBins.readFrom(buffer, buffer.getInt());
+    final WindowAggregate aggregate = new WindowAggregate(maxClasses, bins.size());
+    aggregate.count = count;
+    aggregate.referencedCount = referencedCount;
+    aggregate.maxEventTimeMillis = maxEventTimeMillis;
+    aggregate.labelled = labelled;
+    aggregate.correct = correct;
+    aggregate.logLoss.add(logLoss);
+    aggregate.klDivergence.add(klDivergence);
+    aggregate.referenceCrossEntropy.add(referenceCrossEntropy);
+    aggregate.predictionEntropy.add(predictionEntropy);
+    aggregate.confidence.add(confidence);
+    aggregate.excessLogLoss.add(excessLogLoss);
+    aggregate.nullVariance.add(nullVariance);
+    aggregate.brierScore.add(brierScore);
+    aggregate.bins = bins;
+    readClasses(buffer, aggregate);
+    return aggregate;
+  }
+
+  private static void readClasses(final ByteBuffer buffer, final WindowAggregate aggregate) {
     final int classCount = buffer.getInt();
     for (int c = 0; c < classCount; c++) {
       final byte[] name = new byte[buffer.getInt()];
@@ -324,10 +491,9 @@ public final class WindowAggregate {
         aggregate.classLogLossSums[index] = classLogLossSum;
       }
     }
-    return aggregate;
   }
 
-  private static CompensatedSum getSum(final ByteBuffer buffer) {
+  static CompensatedSum getSum(final ByteBuffer buffer) {
     return CompensatedSum.of(buffer.getDouble(), buffer.getDouble());
   }
 }

@@ -3,21 +3,33 @@ package org.modelmon.window;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.modelmon.math.InformationTheory;
 import org.modelmon.reference.Reference;
 
 /**
  * The result of one final window: the record of the windows topic, the value of the window gauges
- * and an item of the API's window list (docs/reference.md#window-records). Reference-only fields
- * are {@code null}, and left out of the JSON, for a model without a reference.
+ * and an item of the API's window list (docs/reference.md#window-records).
+ *
+ * <p>Its fields come in two sides. The prediction side counts every prediction at its event time:
+ * predictions, KL divergence and reference cross entropy, prediction drift, what the model expects
+ * of itself (prediction entropy H(q)), confidence and the mean prediction. The outcome side counts
+ * labelled events: log loss, the excess log loss ℓ − H(q) and its z-score, Brier score, accuracy,
+ * calibration error and bins, label drift, label counts and per-class log loss. Reference-only
+ * fields are {@code null}, and left out of the JSON, for a model without a reference; so is a
+ * side's mean when its count is 0, and the z-score when ΣV(q) = 0.
  */
 @JsonPropertyOrder({
-  "model", "version", "window", "start", "end", "startMillis", "endMillis", "predictions",
-  "logLossSum", "logLossMean", "klDivergenceSum", "klDivergenceMean",
-  "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy", "labelDrift",
-  "predictionDrift", "labelCounts", "meanPrediction", "classLogLoss"
+  "model", "version", "window", "start", "end", "startMillis", "endMillis",
+  "predictions", "referencedPredictions", "klDivergenceSum", "klDivergenceMean",
+  "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy", "predictionDrift",
+  "predictionEntropySum", "predictionEntropyMean", "meanConfidence", "meanPrediction",
+  "labelled", "logLossSum", "logLossMean", "excessLogLossSum", "excessLogLossMean",
+  "calibrationZ", "brierScoreSum", "brierScoreMean", "correct", "accuracy", "calibrationError",
+  "calibrationBins", "labelDrift", "labelCounts", "classLogLoss"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WindowResult(
@@ -29,18 +41,46 @@ public record WindowResult(
     long startMillis,
     long endMillis,
     long predictions,
-    double logLossSum,
-    double logLossMean,
+    long referencedPredictions,
     Double klDivergenceSum,
     Double klDivergenceMean,
     Double referenceCrossEntropySum,
     Double referenceCrossEntropyMean,
     Double referenceEntropy,
-    Double labelDrift,
     Double predictionDrift,
-    Map<String, Long> labelCounts,
+    double predictionEntropySum,
+    Double predictionEntropyMean,
+    Double meanConfidence,
     Map<String, Double> meanPrediction,
+    long labelled,
+    double logLossSum,
+    Double logLossMean,
+    double excessLogLossSum,
+    Double excessLogLossMean,
+    Double calibrationZ,
+    double brierScoreSum,
+    Double brierScoreMean,
+    long correct,
+    Double accuracy,
+    Double calibrationError,
+    List<CalibrationBin> calibrationBins,
+    Double labelDrift,
+    Map<String, Long> labelCounts,
     Map<String, Double> classLogLoss) {
+
+  /**
+   * One top-label confidence bin of a window: the labelled events whose confidence fell in
+   * [upper − 1/B, upper) (the last bin includes 1), their Σ confidence, how many were correct,
+   * and their Σ(ℓ − H(q)). Mean confidence against accuracy per bin is the reliability diagram.
+   *
+   * @param upper the bin's upper edge, (b + 1)/B
+   * @param labelled labelled events in the bin
+   * @param confidenceSum their Σ confidence
+   * @param correct those whose top class is the label
+   * @param excessLogLossSum their Σ(ℓ − H(q))
+   */
+  public record CalibrationBin(
+      double upper, long labelled, double confidenceSum, long correct, double excessLogLossSum) {}
 
   /** Whether the reference-only fields are present. */
   public boolean hasReference() {
@@ -58,7 +98,7 @@ public record WindowResult(
    * @param key the window
    * @param windowLabel the window size as configured
    * @param aggregate its sums, at least one prediction
-   * @param reference the model's reference now, or {@code null}
+   * @param reference the model's reference in force at the window's end, or {@code null}
    * @param epsilon the clipping floor for logarithms
    */
   public static WindowResult of(
@@ -68,15 +108,18 @@ public record WindowResult(
       final Reference reference,
       final double epsilon) {
     final long count = aggregate.count();
+    final long labelled = aggregate.labelled();
     final Map<String, Long> labelCounts = new LinkedHashMap<>();
     final Map<String, Double> meanPrediction = new LinkedHashMap<>();
     final Map<String, Double> classLogLoss = new LinkedHashMap<>();
     for (final String className : aggregate.classes()) {
-      final long labelled = aggregate.labelCount(className);
-      labelCounts.put(className, labelled);
-      meanPrediction.put(className, aggregate.predictionSum(className) / count);
-      if (labelled > 0) {
-        classLogLoss.put(className, aggregate.classLogLossSum(className) / labelled);
+      final long labels = aggregate.labelCount(className);
+      labelCounts.put(className, labels);
+      if (count > 0) {
+        meanPrediction.put(className, aggregate.predictionSum(className) / count);
+      }
+      if (labels > 0) {
+        classLogLoss.put(className, aggregate.classLogLossSum(className) / labels);
       }
     }
     Double klSum = null;
@@ -104,6 +147,8 @@ public record WindowResult(
       labelDrift = InformationTheory.labelDrift(p, referenceLabelCounts, epsilon);
       predictionDrift = InformationTheory.predictionDrift(p, referenceMeanPrediction, epsilon);
     }
+    final double nullVarianceSum = aggregate.nullVarianceSum();
+    final double calibrationError = aggregate.expectedCalibrationError();
     return new WindowResult(
         key.model(),
         key.version(),
@@ -113,17 +158,52 @@ public record WindowResult(
         key.startMillis(),
         key.endMillis(),
         count,
-        aggregate.logLossSum(),
-        aggregate.logLossSum() / count,
+        referenced,
         klSum,
         klMean,
         crossEntropySum,
         crossEntropyMean,
         referenceEntropy,
-        labelDrift,
         predictionDrift,
-        labelCounts,
+        aggregate.predictionEntropySum(),
+        meanOf(aggregate.predictionEntropySum(), count),
+        meanOf(aggregate.confidenceSum(), count),
         meanPrediction,
+        labelled,
+        aggregate.logLossSum(),
+        meanOf(aggregate.logLossSum(), labelled),
+        aggregate.excessLogLossSum(),
+        meanOf(aggregate.excessLogLossSum(), labelled),
+        nullVarianceSum > 0.0
+            ? InformationTheory.calibrationZ(aggregate.excessLogLossSum(), nullVarianceSum)
+            : null,
+        aggregate.brierScoreSum(),
+        meanOf(aggregate.brierScoreSum(), labelled),
+        aggregate.correct(),
+        meanOf(aggregate.correct(), labelled),
+        Double.isNaN(calibrationError) ? null : calibrationError,
+        bins(aggregate),
+        labelDrift,
+        labelCounts,
         classLogLoss);
+  }
+
+  private static Double meanOf(final double sum, final long count) {
+    return count == 0 ? null : sum / count;
+  }
+
+  private static List<CalibrationBin> bins(final WindowAggregate aggregate) {
+    final int size = aggregate.calibrationBins();
+    final List<CalibrationBin> bins = new ArrayList<>(size);
+    for (int b = 0; b < size; b++) {
+      bins.add(
+          new CalibrationBin(
+              (b + 1) / (double) size,
+              aggregate.binLabelled(b),
+              aggregate.binConfidenceSum(b),
+              aggregate.binCorrect(b),
+              aggregate.binExcessLogLossSum(b)));
+    }
+    return List.copyOf(bins);
   }
 }

@@ -31,19 +31,26 @@ public final class WindowSerdes {
    * Messages of the aggregation topic.
    *
    * @param maxClasses the bound of the partial aggregates read ({@code modelmon.max.classes})
+   * @param calibrationBins {@code modelmon.calibration.bins}, for aggregates written without bins
    */
-  public static Serde<AggregationMessage> aggregationMessage(final int maxClasses) {
+  public static Serde<AggregationMessage> aggregationMessage(
+      final int maxClasses, final int calibrationBins) {
     return binary(
-        AggregationMessage::toBytes, bytes -> AggregationMessage.fromBytes(bytes, maxClasses));
+        AggregationMessage::toBytes,
+        bytes -> AggregationMessage.fromBytes(bytes, maxClasses, calibrationBins));
   }
 
   /**
    * Partial or open-window sums.
    *
    * @param maxClasses the bound of the aggregates read ({@code modelmon.max.classes})
+   * @param calibrationBins {@code modelmon.calibration.bins}, for aggregates written without bins
    */
-  public static Serde<WindowAggregate> windowAggregate(final int maxClasses) {
-    return binary(WindowAggregate::toBytes, bytes -> WindowAggregate.fromBytes(bytes, maxClasses));
+  public static Serde<WindowAggregate> windowAggregate(
+      final int maxClasses, final int calibrationBins) {
+    return binary(
+        WindowAggregate::toBytes,
+        bytes -> WindowAggregate.fromBytes(bytes, maxClasses, calibrationBins));
   }
 
   /** Keys of open windows, ordered by window end. */

@@ -7,11 +7,13 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WindowMetricsCollector;
 import org.modelmon.window.ModelKey;
+import org.modelmon.window.ScoredPrediction;
 
 /** The live summary, read from a registry with modelmon's own counters and window gauges. */
 class DemoSummaryTest {
@@ -19,11 +21,11 @@ class DemoSummaryTest {
   @Test
   void shouldShowEventsAndTheLatestWindowPerModelAndVersion() {
     final PrometheusRegistry registry = new PrometheusRegistry();
-    final ModelmonMetrics metrics = ModelmonMetrics.register(registry, 50);
+    final ModelmonMetrics metrics = ModelmonMetrics.register(registry, 50, 10);
     for (int i = 0; i < 3; i++) {
-      metrics.forModel(new ModelKey("fraud", "v1")).scoredWithReference(0.1, "0", 0.2, 0.3);
+      metrics.forModel(new ModelKey("fraud", "v1")).scored(referenced(0.1, 0.2, 0.3), "0");
     }
-    metrics.forModel(new ModelKey("digits", "v1")).scoredWithReference(0.5, "7", 1.0, 2.0);
+    metrics.forModel(new ModelKey("digits", "v1")).scored(referenced(0.5, 1.0, 2.0), "7");
     metrics.invalidEvent(InvalidReason.UNKNOWN_LABEL);
     metrics.invalidEvent(InvalidReason.MALFORMED_JSON);
     metrics.invalidEvent(InvalidReason.MALFORMED_JSON);
@@ -91,5 +93,13 @@ class DemoSummaryTest {
 
   private static Gauge gauge(final PrometheusRegistry registry, final String name) {
     return Gauge.builder().name(name).labelNames("model", "version", "window").register(registry);
+  }
+
+  /** A scored two-class prediction with the given log loss, KL divergence and cross entropy. */
+  private static ScoredPrediction referenced(
+      final double logLoss, final double klDivergence, final double crossEntropy) {
+    return new ScoredPrediction(
+        0L, List.of("0", "1"), new double[] {0.5, 0.5}, 0, logLoss, true, klDivergence,
+        crossEntropy, Math.log(2), 0.0, 0.5, 0.5, true);
   }
 }

@@ -11,8 +11,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,9 +62,13 @@ class HttpApiTest {
   private static final List<String> WINDOW_RECORD_FIELDS =
       List.of(
           "model", "version", "window", "start", "end", "startMillis", "endMillis",
-          "predictions", "logLossSum", "logLossMean", "klDivergenceSum", "klDivergenceMean",
+          "predictions", "referencedPredictions", "klDivergenceSum", "klDivergenceMean",
           "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy",
-          "labelDrift", "predictionDrift", "labelCounts", "meanPrediction", "classLogLoss");
+          "predictionDrift", "predictionEntropySum", "predictionEntropyMean", "meanConfidence",
+          "meanPrediction", "labelled", "logLossSum", "logLossMean", "excessLogLossSum",
+          "excessLogLossMean", "calibrationZ", "brierScoreSum", "brierScoreMean", "correct",
+          "accuracy", "calibrationError", "calibrationBins", "labelDrift", "labelCounts",
+          "classLogLoss");
 
   private static final List<String> REFERENCE_ONLY_FIELDS =
       List.of(
@@ -183,11 +190,21 @@ class HttpApiTest {
       final String[] labels,
       final JsonNode expected,
       final String field) {
-    final double value = expected.get(field).doubleValue();
+    final JsonNode expectedValue = expected.get(field);
+    if (expectedValue == null) {
+      assertThat(metrics.value(gauge, labels))
+          .as("%s %s: the record has no %s", gauge, String.join(",", labels), field)
+          .isEmpty();
+      return;
+    }
+    final double value = expectedValue.doubleValue();
     assertThat(metrics.value(gauge, labels))
         .as("%s %s", gauge, String.join(",", labels))
         .hasValueSatisfying(
-            v -> assertThat(v).isCloseTo(value, within(WindowRecords.RELATIVE * value)));
+            v ->
+                assertThat(v)
+                    .isCloseTo(
+                        value, within(Math.max(1e-12, WindowRecords.RELATIVE * Math.abs(value)))));
   }
 
   // --- /metrics ---
@@ -217,6 +234,19 @@ class HttpApiTest {
       assertGauge(metrics, WindowMetricsCollector.WINDOW_LOG_LOSS, labels, expected, "logLossMean");
       assertGauge(
           metrics, WindowMetricsCollector.WINDOW_LOG_LOSS_SUM, labels, expected, "logLossSum");
+      // The calibration gauges, the contract's names written out.
+      final Map<String, String> calibrationGauges = new LinkedHashMap<>();
+      calibrationGauges.put("modelmon_window_referenced_predictions", "referencedPredictions");
+      calibrationGauges.put("modelmon_window_labelled_predictions", "labelled");
+      calibrationGauges.put("modelmon_window_prediction_entropy_nats", "predictionEntropyMean");
+      calibrationGauges.put("modelmon_window_excess_log_loss_nats", "excessLogLossMean");
+      calibrationGauges.put("modelmon_window_calibration_z", "calibrationZ");
+      calibrationGauges.put("modelmon_window_brier_score", "brierScoreMean");
+      calibrationGauges.put("modelmon_window_accuracy_ratio", "accuracy");
+      calibrationGauges.put("modelmon_window_confidence_ratio", "meanConfidence");
+      calibrationGauges.put("modelmon_window_calibration_error_ratio", "calibrationError");
+      calibrationGauges.forEach(
+          (gauge, field) -> assertGauge(metrics, gauge, labels, expected, field));
       assertThat(metrics.value(WindowMetricsCollector.WINDOW_END, labels))
           .hasValue(expected.get("endMillis").longValue() / 1000.0);
       final JsonNode classLogLoss = expected.get("classLogLoss");
@@ -351,6 +381,62 @@ class HttpApiTest {
   }
 
   @Test
+  void shouldExportCalibrationCountersAsCountedByHand() throws Exception {
+    final PrometheusText metrics = scrape();
+    final String[] fraud = {"model", FRAUD, "version", "1.0"};
+
+    // fraud:eu.v2@1.0: q = (0.9, 0.1) labelled ok, q = (0.75, 0.25) labelled fraud.
+    assertThat(metrics.value("modelmon_labelled_predictions_total", fraud)).hasValue(2.0);
+    // H(0.9, 0.1) + H(0.75, 0.25), by scipy.stats.entropy, over all and over labelled events.
+    for (final String entropy :
+        List.of(
+            "modelmon_prediction_entropy_nats_total",
+            "modelmon_labelled_prediction_entropy_nats_total")) {
+      assertThat(metrics.value(entropy, fraud))
+          .as(entropy)
+          .hasValueSatisfying(v -> assertThat(v).isCloseTo(0.8874181180102565, within(EXACT)));
+    }
+    // Brier 0.1² + 0.1² and 0.75² + 0.75²; only the first top class is the label.
+    assertThat(metrics.value("modelmon_brier_score_total", fraud))
+        .hasValueSatisfying(v -> assertThat(v).isCloseTo(1.145, within(EXACT)));
+    assertThat(metrics.value("modelmon_correct_predictions_total", fraud)).hasValue(1.0);
+    // Confidence 0.9 in the bin up to 1, 0.75 in the bin up to 0.8; every bin has a series.
+    final Map<String, Double> labelled = new TreeMap<>();
+    final Map<String, Double> confidence = new TreeMap<>();
+    final Map<String, Double> correct = new TreeMap<>();
+    for (final String bin :
+        List.of("0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1")) {
+      final String[] binLabels = {"model", FRAUD, "version", "1.0", "bin", bin};
+      labelled.put(bin, metrics.value("modelmon_calibration_labelled_total", binLabels).get());
+      confidence.put(bin, metrics.value("modelmon_calibration_confidence_total", binLabels).get());
+      correct.put(bin, metrics.value("modelmon_calibration_correct_total", binLabels).get());
+    }
+    assertThat(labelled).containsEntry("1", 1.0).containsEntry("0.8", 1.0);
+    assertThat(labelled.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(2.0);
+    assertThat(confidence).containsEntry("1", 0.9).containsEntry("0.8", 0.75);
+    assertThat(correct).containsEntry("1", 1.0).containsEntry("0.8", 0.0);
+    assertThat(metrics.samples("modelmon_calibration_labelled_total").stream()
+            .filter(s -> s.labels().get("model").equals(FRAUD)))
+        .hasSize(10);
+  }
+
+  @Test
+  void shouldExportTheReferenceDistributionPerClass() throws Exception {
+    final PrometheusText metrics = scrape();
+
+    // churn's reference p = {stay: 0.7, leave: 0.3}; the models without one have no series.
+    assertThat(
+            metrics.value(
+                "modelmon_reference_probability", "model", CHURN, "version", "v3", "class", "stay"))
+        .hasValue(0.7);
+    assertThat(
+            metrics.value(
+                "modelmon_reference_probability", "model", CHURN, "version", "v3", "class", "leave"))
+        .hasValue(0.3);
+    assertThat(metrics.samples("modelmon_reference_probability")).hasSize(2);
+  }
+
+  @Test
   void shouldExportReferenceEntropyLastEventTimeAndWatermark() throws Exception {
     final PrometheusText metrics = scrape();
 
@@ -382,7 +468,16 @@ class HttpApiTest {
             ModelmonMetrics.LABELS,
             ModelmonMetrics.INVALID_EVENTS,
             ModelmonMetrics.INVALID_REFERENCES,
-            ModelmonMetrics.LATE_EVENTS);
+            ModelmonMetrics.LATE_EVENTS,
+            // The calibration counters, as the reference documents them.
+            "modelmon_labelled_predictions_total",
+            "modelmon_prediction_entropy_nats_total",
+            "modelmon_labelled_prediction_entropy_nats_total",
+            "modelmon_brier_score_total",
+            "modelmon_correct_predictions_total",
+            "modelmon_calibration_labelled_total",
+            "modelmon_calibration_confidence_total",
+            "modelmon_calibration_correct_total");
     final List<String> gauges =
         List.of(
             WindowMetricsCollector.WINDOW_PREDICTIONS,
@@ -398,6 +493,16 @@ class HttpApiTest {
             WindowMetricsCollector.WINDOW_END,
             WindowMetricsCollector.REFERENCE_ENTROPY,
             WindowMetricsCollector.LAST_EVENT,
+            "modelmon_window_referenced_predictions",
+            "modelmon_window_labelled_predictions",
+            "modelmon_window_prediction_entropy_nats",
+            "modelmon_window_excess_log_loss_nats",
+            "modelmon_window_calibration_z",
+            "modelmon_window_brier_score",
+            "modelmon_window_accuracy_ratio",
+            "modelmon_window_confidence_ratio",
+            "modelmon_window_calibration_error_ratio",
+            "modelmon_reference_probability",
             WatermarkGauge.NAME,
             HealthGauges.READY,
             HealthGauges.BROKER_REACHABLE);
@@ -543,9 +648,13 @@ class HttpApiTest {
       if (!result.model().equals(CHURN)) {
         expectedFields.removeAll(REFERENCE_ONLY_FIELDS);
       }
+      final JsonNode expected =
+          WindowRecords.fixtures().get("httpApiTest").get(result.topicKey());
+      if (!expected.has("calibrationZ")) {
+        expectedFields.remove("calibrationZ"); // ΣV(q) = 0: every prediction 50/50
+      }
       assertThat(fieldNames(item)).containsExactlyElementsOf(expectedFields);
-      final JsonNode expected = WindowRecords.fixtures().get("httpApiTest");
-      WindowRecords.assertMatches(result.topicKey(), item, expected.get(result.topicKey()));
+      WindowRecords.assertMatches(result.topicKey(), item, expected);
       found.add(
           result.model()
               + "@"

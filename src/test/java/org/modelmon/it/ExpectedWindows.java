@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.HashMap;
@@ -30,6 +31,9 @@ final class ExpectedWindows {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** {@code modelmon.calibration.bins} at its default. */
+  private static final int BINS = 10;
+
   /** The sums of one (model, version, window, start), and the record they make. */
   static final class Expected {
     final String model;
@@ -42,6 +46,16 @@ final class ExpectedWindows {
     double logLossSum;
     double klDivergenceSum;
     double crossEntropySum;
+    double predictionEntropySum;
+    double confidenceSum;
+    double nullVarianceSum;
+    double brierScoreSum;
+    long correct;
+    /** Per top-label confidence bin b = min(⌊confidence·10⌋, 9). */
+    final long[] binLabelled = new long[BINS];
+    final double[] binConfidence = new double[BINS];
+    final long[] binCorrect = new long[BINS];
+    final double[] binExcess = new double[BINS];
 
     /** Every class an event of the window listed, in first-seen order, labelled or not. */
     final Map<String, Long> labelCounts = new LinkedHashMap<>();
@@ -77,6 +91,34 @@ final class ExpectedWindows {
       record.put("referencedPredictions", referenced);
       record.put("logLossSum", logLossSum);
       record.put("logLossMean", logLossSum / predictions);
+      // What the model expects of itself, and its calibration: every event is labelled.
+      record.put("predictionEntropySum", predictionEntropySum);
+      record.put("predictionEntropyMean", predictionEntropySum / predictions);
+      record.put("meanConfidence", confidenceSum / predictions);
+      record.put("labelled", predictions);
+      final double excess = logLossSum - predictionEntropySum;
+      record.put("excessLogLossSum", excess);
+      record.put("excessLogLossMean", excess / predictions);
+      if (nullVarianceSum > 0) {
+        record.put("calibrationZ", excess / Math.sqrt(nullVarianceSum));
+      }
+      record.put("brierScoreSum", brierScoreSum);
+      record.put("brierScoreMean", brierScoreSum / predictions);
+      record.put("correct", correct);
+      record.put("accuracy", (double) correct / predictions);
+      double gaps = 0;
+      final ArrayNode bins = record.putArray("calibrationBins");
+      for (int b = 0; b < BINS; b++) {
+        gaps += Math.abs(binCorrect[b] - binConfidence[b]);
+        bins.addObject()
+            .put("upper", (b + 1) / (double) BINS)
+            .put("labelled", binLabelled[b])
+            .put("confidenceSum", binConfidence[b])
+            .put("correct", binCorrect[b])
+            .put("excessLogLossSum", binExcess[b]);
+      }
+      // ECE = Σ_b (n_b/n)·|correct_b/n_b − Σconfidence_b/n_b| = Σ_b |correct_b − Σconfidence_b| / n
+      record.put("calibrationError", gaps / predictions);
       final ObjectNode counts = record.putObject("labelCounts");
       final ObjectNode meanPrediction = record.putObject("meanPrediction");
       final ObjectNode classLogLoss = record.putObject("classLogLoss");
@@ -172,6 +214,26 @@ final class ExpectedWindows {
       q[c] = event.q()[c] / total;
     }
     final double logLoss = -Math.log(q[event.label()]);
+    // H(q), V(q) = Σ q (ln q)² − H(q)², Brier Σ (q − onehot)², confidence, first argmax.
+    double entropy = 0;
+    double secondMoment = 0;
+    double brier = 0;
+    int top = 0;
+    for (int c = 0; c < q.length; c++) {
+      if (q[c] > 0) {
+        entropy -= q[c] * Math.log(q[c]);
+        secondMoment += q[c] * Math.log(q[c]) * Math.log(q[c]);
+      }
+      final double miss = q[c] - (c == event.label() ? 1 : 0);
+      brier += miss * miss;
+      if (q[c] > q[top]) {
+        top = c;
+      }
+    }
+    final double variance = secondMoment - entropy * entropy;
+    final double confidence = q[top];
+    final boolean correct = top == event.label();
+    final int bin = Math.min((int) (confidence * BINS), BINS - 1);
     final Reference reference = references.get(event.model());
     double kl = 0;
     double crossEntropy = 0;
@@ -193,6 +255,15 @@ final class ExpectedWindows {
               key, k -> new Expected(event.model(), event.version(), window.getKey(), start, size));
       expected.predictions++;
       expected.logLossSum += logLoss;
+      expected.predictionEntropySum += entropy;
+      expected.confidenceSum += confidence;
+      expected.nullVarianceSum += variance;
+      expected.brierScoreSum += brier;
+      expected.correct += correct ? 1 : 0;
+      expected.binLabelled[bin]++;
+      expected.binConfidence[bin] += confidence;
+      expected.binCorrect[bin] += correct ? 1 : 0;
+      expected.binExcess[bin] += logLoss - entropy;
       if (reference != null) {
         expected.referenced++;
         expected.klDivergenceSum += kl;
@@ -240,16 +311,25 @@ final class ExpectedWindows {
    * written out, not taken from modelmon's constants.
    */
   private static final Map<String, String> WINDOW_GAUGES =
-      Map.of(
-          "modelmon_window_predictions", "predictions",
-          "modelmon_window_log_loss_nats", "logLossMean",
-          "modelmon_window_log_loss_nats_sum", "logLossSum",
-          "modelmon_window_kl_divergence_nats", "klDivergenceMean",
-          "modelmon_window_kl_divergence_nats_sum", "klDivergenceSum",
-          "modelmon_window_reference_cross_entropy_nats", "referenceCrossEntropyMean",
-          "modelmon_window_reference_cross_entropy_nats_sum", "referenceCrossEntropySum",
-          "modelmon_window_label_drift_nats", "labelDrift",
-          "modelmon_window_prediction_drift_nats", "predictionDrift");
+      Map.ofEntries(
+          Map.entry("modelmon_window_referenced_predictions", "referencedPredictions"),
+          Map.entry("modelmon_window_labelled_predictions", "labelled"),
+          Map.entry("modelmon_window_prediction_entropy_nats", "predictionEntropyMean"),
+          Map.entry("modelmon_window_excess_log_loss_nats", "excessLogLossMean"),
+          Map.entry("modelmon_window_calibration_z", "calibrationZ"),
+          Map.entry("modelmon_window_brier_score", "brierScoreMean"),
+          Map.entry("modelmon_window_accuracy_ratio", "accuracy"),
+          Map.entry("modelmon_window_confidence_ratio", "meanConfidence"),
+          Map.entry("modelmon_window_calibration_error_ratio", "calibrationError"),
+          Map.entry("modelmon_window_predictions", "predictions"),
+          Map.entry("modelmon_window_log_loss_nats", "logLossMean"),
+          Map.entry("modelmon_window_log_loss_nats_sum", "logLossSum"),
+          Map.entry("modelmon_window_kl_divergence_nats", "klDivergenceMean"),
+          Map.entry("modelmon_window_kl_divergence_nats_sum", "klDivergenceSum"),
+          Map.entry("modelmon_window_reference_cross_entropy_nats", "referenceCrossEntropyMean"),
+          Map.entry("modelmon_window_reference_cross_entropy_nats_sum", "referenceCrossEntropySum"),
+          Map.entry("modelmon_window_label_drift_nats", "labelDrift"),
+          Map.entry("modelmon_window_prediction_drift_nats", "predictionDrift"));
 
   /**
    * Every window gauge of one instance's scrape against the expected latest window of its series:
@@ -272,7 +352,10 @@ final class ExpectedWindows {
               .as("%s %s", where, gauge.getKey())
               .hasValueSatisfying(
                   v ->
-                      assertThat(v).isCloseTo(expected, within(WindowRecords.RELATIVE * expected)));
+                      assertThat(v)
+                          .isCloseTo(
+                              expected,
+                              within(Math.max(1e-12, WindowRecords.RELATIVE * Math.abs(expected)))));
         } else {
           assertThat(value).as("%s %s", where, gauge.getKey()).isEmpty();
         }

@@ -147,16 +147,26 @@ class ExpectedWindowsTest {
   /** The window gauges a correct instance would export, written from the expected records. */
   private static String scrapeOf(final ExpectedWindows expected) {
     final Map<String, String> gauges =
-        Map.of(
-            "predictions", "modelmon_window_predictions",
-            "logLossMean", "modelmon_window_log_loss_nats",
-            "logLossSum", "modelmon_window_log_loss_nats_sum",
-            "klDivergenceMean", "modelmon_window_kl_divergence_nats",
-            "klDivergenceSum", "modelmon_window_kl_divergence_nats_sum",
-            "referenceCrossEntropyMean", "modelmon_window_reference_cross_entropy_nats",
-            "referenceCrossEntropySum", "modelmon_window_reference_cross_entropy_nats_sum",
-            "labelDrift", "modelmon_window_label_drift_nats",
-            "predictionDrift", "modelmon_window_prediction_drift_nats");
+        Map.ofEntries(
+            Map.entry("predictions", "modelmon_window_predictions"),
+            Map.entry("logLossMean", "modelmon_window_log_loss_nats"),
+            Map.entry("logLossSum", "modelmon_window_log_loss_nats_sum"),
+            Map.entry("klDivergenceMean", "modelmon_window_kl_divergence_nats"),
+            Map.entry("klDivergenceSum", "modelmon_window_kl_divergence_nats_sum"),
+            Map.entry("referenceCrossEntropyMean", "modelmon_window_reference_cross_entropy_nats"),
+            Map.entry(
+                "referenceCrossEntropySum", "modelmon_window_reference_cross_entropy_nats_sum"),
+            Map.entry("labelDrift", "modelmon_window_label_drift_nats"),
+            Map.entry("predictionDrift", "modelmon_window_prediction_drift_nats"),
+            Map.entry("referencedPredictions", "modelmon_window_referenced_predictions"),
+            Map.entry("labelled", "modelmon_window_labelled_predictions"),
+            Map.entry("predictionEntropyMean", "modelmon_window_prediction_entropy_nats"),
+            Map.entry("excessLogLossMean", "modelmon_window_excess_log_loss_nats"),
+            Map.entry("calibrationZ", "modelmon_window_calibration_z"),
+            Map.entry("brierScoreMean", "modelmon_window_brier_score"),
+            Map.entry("accuracy", "modelmon_window_accuracy_ratio"),
+            Map.entry("meanConfidence", "modelmon_window_confidence_ratio"),
+            Map.entry("calibrationError", "modelmon_window_calibration_error_ratio"));
     final StringBuilder text = new StringBuilder();
     for (final String key : expected.latestBySeries().values()) {
       final ObjectNode record = expected.byKey().get(key).record();

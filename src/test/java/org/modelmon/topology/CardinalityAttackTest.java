@@ -57,8 +57,12 @@ class CardinalityAttackTest {
   private static final Instant T0 = EVENT_TIME_ORIGIN; // aligned to 1m
   private static final String APPLICATION_ID = "modelmon-test"; // TestConfigs
 
-  /** Bytes of the fixed part of a serialised aggregate, and of one class with a name of n bytes. */
-  private static final int AGGREGATE_FIXED_BYTES = 8 * 3 + 8 * 6 + 4;
+  /**
+   * Bytes of the fixed part of a serialised aggregate (format, 5 longs, 8 sums, 10 calibration bins
+   * of 2 longs and 2 sums, the bin and class counts), and of one class with a name of n bytes.
+   */
+  private static final int AGGREGATE_FIXED_BYTES =
+      1 + 8 * 5 + 16 * 8 + 4 + 10 * (8 * 2 + 16 * 2) + 4;
 
   private static int aggregateClassBytes(final int nameBytes) {
     return 4 + nameBytes + 8 + 8 * 4;

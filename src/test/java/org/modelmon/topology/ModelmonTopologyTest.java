@@ -96,9 +96,13 @@ class ModelmonTopologyTest {
     assertThat(fields)
         .containsExactly(
             "model", "version", "window", "start", "end", "startMillis", "endMillis",
-            "predictions", "logLossSum", "logLossMean", "klDivergenceSum", "klDivergenceMean",
+            "predictions", "referencedPredictions", "klDivergenceSum", "klDivergenceMean",
             "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy",
-            "labelDrift", "predictionDrift", "labelCounts", "meanPrediction", "classLogLoss");
+            "predictionDrift", "predictionEntropySum", "predictionEntropyMean", "meanConfidence",
+            "meanPrediction", "labelled", "logLossSum", "logLossMean", "excessLogLossSum",
+            "excessLogLossMean", "calibrationZ", "brierScoreSum", "brierScoreMean", "correct",
+            "accuracy", "calibrationError", "calibrationBins", "labelDrift", "labelCounts",
+            "classLogLoss");
     assertThat(window.get("model").asText()).isEqualTo("churn");
     assertThat(window.get("version").asText()).isEqualTo("v3");
     assertThat(window.get("window").asText()).isEqualTo("1m");
@@ -135,6 +139,40 @@ class ModelmonTopologyTest {
         .isCloseTo(0.2231435513142097, within(EXACT));
     assertThat(window.get("classLogLoss").get("leave").asDouble())
         .isCloseTo(0.5108256237659907, within(EXACT));
+    // What the model expects of itself, by SciPy: entropy(q1) + entropy(q2), and the excess
+    // Σℓ − ΣH(q) over √ΣV(q), V(q) = Σ q (ln q)² − H(q)².
+    assertThat(window.get("referencedPredictions").asLong()).isEqualTo(2);
+    assertThat(window.get("labelled").asLong()).isEqualTo(2);
+    assertThat(window.get("predictionEntropySum").asDouble())
+        .isCloseTo(1.1734140905474444, within(EXACT));
+    assertThat(window.get("predictionEntropyMean").asDouble())
+        .isCloseTo(0.5867070452737222, within(EXACT));
+    assertThat(window.get("excessLogLossSum").asDouble())
+        .isCloseTo(-0.43944491546724396, within(EXACT));
+    assertThat(window.get("excessLogLossMean").asDouble())
+        .isCloseTo(-0.21972245773362198, within(EXACT));
+    assertThat(window.get("calibrationZ").asDouble())
+        .isCloseTo(-0.7460591351851776, within(EXACT));
+    // Brier (0.8−1)² + 0.2² = 0.08 and 0.4² + (0.6−1)² = 0.32; both top classes are the label.
+    assertThat(window.get("brierScoreSum").asDouble()).isCloseTo(0.4, within(EXACT));
+    assertThat(window.get("brierScoreMean").asDouble()).isCloseTo(0.2, within(EXACT));
+    assertThat(window.get("correct").asLong()).isEqualTo(2);
+    assertThat(window.get("accuracy").asDouble()).isEqualTo(1.0);
+    assertThat(window.get("meanConfidence").asDouble()).isCloseTo(0.7, within(EXACT));
+    // Confidence 0.8 in bin 8, 0.6 in bin 6, both correct: ECE = (0.2 + 0.4) / 2.
+    assertThat(window.get("calibrationError").asDouble()).isCloseTo(0.3, within(EXACT));
+    final JsonNode bins = window.get("calibrationBins");
+    assertThat(bins).hasSize(10);
+    for (int b = 0; b < 10; b++) {
+      final JsonNode bin = bins.get(b);
+      assertThat(bin.get("upper").asDouble()).isEqualTo((b + 1) / 10.0);
+      final long expected = b == 6 || b == 8 ? 1 : 0;
+      assertThat(bin.get("labelled").asLong()).as("bin %d", b).isEqualTo(expected);
+      assertThat(bin.get("correct").asLong()).as("bin %d", b).isEqualTo(expected);
+    }
+    assertThat(bins.get(8).get("confidenceSum").asDouble()).isCloseTo(0.8, within(EXACT));
+    assertThat(bins.get(8).get("excessLogLossSum").asDouble())
+        .isCloseTo(-Math.log(0.8) - 0.5004024235381879, within(EXACT));
 
     // The latest-window store holds the same result, for the gauges.
     final KeyValueStore<String, WindowResult> latest =

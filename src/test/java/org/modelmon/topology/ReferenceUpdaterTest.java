@@ -39,7 +39,7 @@ class ReferenceUpdaterTest {
   private static final String INVALID = "{\"model\":\"churn\",\"distribution\":{\"a\":0.7}}";
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final ModelmonMetrics metrics = ModelmonMetrics.register(registry, 10);
+  private final ModelmonMetrics metrics = ModelmonMetrics.register(registry, 10, 10);
   private final ReferenceGeneration generation = new ReferenceGeneration();
   private final MockProcessorContext<Void, Void> context =
       new MockProcessorContext<>(properties());

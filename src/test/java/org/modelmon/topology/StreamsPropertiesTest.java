@@ -19,7 +19,7 @@ class StreamsPropertiesTest {
   private static Properties streamsProperties(final Map<String, String> flags) {
     return ModelmonTopology.streamsProperties(
         ConfigLoader.load(Optional.empty(), Map.of(), flags),
-        ModelmonMetrics.register(new PrometheusRegistry(), 50));
+        ModelmonMetrics.register(new PrometheusRegistry(), 50, 10));
   }
 
   @Test

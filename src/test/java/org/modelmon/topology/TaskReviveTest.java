@@ -15,7 +15,7 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForwa
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
-import org.modelmon.config.WindowSpec;
+import org.modelmon.TestConfigs;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.reference.ReferenceGeneration;
@@ -38,6 +38,7 @@ import org.modelmon.window.WindowSerdes;
 class TaskReviveTest {
 
   private static final int MAX_CLASSES = 16;
+  private static final int BINS = 10;
   private static final long T0 = 1_700_000_040_000L; // aligned to one minute
   private static final ModelKey CHURN = new ModelKey("churn", "");
   private static final Duration FLUSH = Duration.ofSeconds(1);
@@ -45,7 +46,7 @@ class TaskReviveTest {
   @Test
   void partialAggregatorForgetsTheAbortedTransactionWhenRevived() {
     // Given a pre-aggregating task that scored an event in a transaction that was then aborted,
-    final PartialAggregator aggregator = new PartialAggregator(60_000L, MAX_CLASSES, FLUSH);
+    final PartialAggregator aggregator = new PartialAggregator(60_000L, MAX_CLASSES, BINS, FLUSH);
     final MockProcessorContext<ModelKey, AggregationMessage> aborted = partialsContext();
     aggregator.init(aborted);
     aggregator.process(scored(T0 + 50_000L));
@@ -112,12 +113,17 @@ class TaskReviveTest {
             -Math.log(0.8),
             false,
             0.0,
-            0.0);
+            0.0,
+            -(0.8 * Math.log(0.8) + 0.2 * Math.log(0.2)),
+            0.8 * 0.2 * Math.pow(Math.log(0.8 / 0.2), 2),
+            2 * 0.2 * 0.2,
+            0.8,
+            true);
     return new Record<>(CHURN, prediction, eventTimeMillis);
   }
 
   private static Record<ModelKey, AggregationMessage> partial(final long eventTimeMillis) {
-    final WindowAggregate sums = new WindowAggregate(MAX_CLASSES);
+    final WindowAggregate sums = new WindowAggregate(MAX_CLASSES, BINS);
     sums.add(scored(eventTimeMillis).value());
     final long bucketStart = Math.floorDiv(eventTimeMillis, 60_000L) * 60_000L;
     return new Record<>(
@@ -143,17 +149,14 @@ class TaskReviveTest {
   private static WindowCombiner combiner() {
     final PrometheusRegistry registry = new PrometheusRegistry();
     return new WindowCombiner(
-        List.of(new WindowSpec("1m", Duration.ofMinutes(1))),
-        Duration.ofSeconds(5),
-        Duration.ofMinutes(10),
+        TestConfigs.config("1m", Duration.ofSeconds(5), Duration.ofMinutes(10), 1000, MAX_CLASSES,
+            MAX_CLASSES),
         Duration.ofSeconds(10),
         1,
-        MAX_CLASSES,
-        1e-15,
         FLUSH,
         new ReferenceParser(1e-6, MAX_CLASSES),
         new ReferenceGeneration(),
-        ModelmonMetrics.register(registry, MAX_CLASSES),
+        ModelmonMetrics.register(registry, MAX_CLASSES, BINS),
         WatermarkGauge.register(registry));
   }
 
@@ -163,7 +166,7 @@ class TaskReviveTest {
         context,
         ModelmonTopology.PARTIALS_STORE,
         WindowSerdes.openWindowKey(),
-        WindowSerdes.windowAggregate(MAX_CLASSES));
+        WindowSerdes.windowAggregate(MAX_CLASSES, BINS));
     return context;
   }
 
@@ -173,7 +176,7 @@ class TaskReviveTest {
         context,
         ModelmonTopology.OPEN_WINDOWS_STORE,
         WindowSerdes.openWindowKey(),
-        WindowSerdes.windowAggregate(MAX_CLASSES));
+        WindowSerdes.windowAggregate(MAX_CLASSES, BINS));
     addKeyValueStore(
         context,
         ModelmonTopology.WATERMARKS_STORE,

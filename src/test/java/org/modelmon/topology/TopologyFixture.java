@@ -67,7 +67,7 @@ public final class TopologyFixture implements AutoCloseable {
 
   public TopologyFixture(final ModelmonConfig config) {
     this.config = config;
-    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses());
+    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses(), config.calibrationBins());
     this.watermarkGauge = WatermarkGauge.register(registry);
     try {
       this.stateDir = Files.createTempDirectory("modelmon-topology-test");

@@ -58,7 +58,7 @@ class WriteFailureHandlerTest {
     assertThat(
             ModelmonTopology.streamsProperties(
                     ConfigLoader.load(Optional.empty(), Map.of(), Map.of()),
-                    ModelmonMetrics.register(new PrometheusRegistry(), 50))
+                    ModelmonMetrics.register(new PrometheusRegistry(), 50, 10))
                 .get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG))
         .isEqualTo(WriteFailureHandler.class);
   }

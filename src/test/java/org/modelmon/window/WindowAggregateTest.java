@@ -10,8 +10,10 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.modelmon.math.InformationTheory;
 
 /**
  * {@link WindowAggregate}: sums that combine exactly, and a class dictionary bounded by {@code
@@ -22,8 +24,13 @@ import org.junit.jupiter.api.Test;
  */
 class WindowAggregateTest {
 
-  /** Bytes of the fixed part of the binary form, and of one class with a name of n bytes. */
-  private static final int FIXED_BYTES = 8 * 3 + 8 * 6 + 4;
+  private static final int BINS = 10;
+
+  /**
+   * Bytes of the fixed part of the binary form (format byte, 5 longs, 8 sums, bin count, the bins
+   * of 2 longs and 2 sums each, class count), and of one class with a name of n bytes.
+   */
+  private static final int FIXED_BYTES = 1 + 8 * 5 + 16 * 8 + 4 + BINS * (8 * 2 + 16 * 2) + 4;
 
   private static int classBytes(final int nameBytes) {
     return 4 + nameBytes + 8 + 8 * 4;
@@ -31,13 +38,21 @@ class WindowAggregateTest {
 
   private static ScoredPrediction prediction(
       final List<String> classes, final double[] q, final int label, final double logLoss) {
-    return new ScoredPrediction(1_000, classes, q, label, logLoss, false, Double.NaN, Double.NaN);
+    return new ScoredPrediction(
+        1_000, classes, q, label, logLoss, false, Double.NaN, Double.NaN,
+        InformationTheory.entropy(q), InformationTheory.nullVariance(q),
+        InformationTheory.brierScore(q, label), InformationTheory.confidence(q),
+        InformationTheory.isCorrect(q, label));
   }
 
   private static ScoredPrediction referenced(
       final List<String> classes, final double[] q, final int label, final double logLoss,
       final double kl, final double crossEntropy) {
-    return new ScoredPrediction(1_000, classes, q, label, logLoss, true, kl, crossEntropy);
+    return new ScoredPrediction(
+        1_000, classes, q, label, logLoss, true, kl, crossEntropy,
+        InformationTheory.entropy(q), InformationTheory.nullVariance(q),
+        InformationTheory.brierScore(q, label), InformationTheory.confidence(q),
+        InformationTheory.isCorrect(q, label));
   }
 
   private static ScoredPrediction twoClasses(final String a, final String b, final double logLoss) {
@@ -53,7 +68,7 @@ class WindowAggregateTest {
   @Test
   void shouldStayBoundedAfterOneHundredThousandDistinctClasses() {
     final int maxClasses = 50;
-    final WindowAggregate aggregate = new WindowAggregate(maxClasses);
+    final WindowAggregate aggregate = new WindowAggregate(maxClasses, BINS);
 
     // 100,000 valid events, each with two class names never seen before.
     for (long i = 0; i < 100_000; i++) {
@@ -66,7 +81,7 @@ class WindowAggregateTest {
     assertThat(aggregate.toBytes().length)
         .isLessThanOrEqualTo(FIXED_BYTES + maxClasses * classBytes(128));
     // The serialised form, what the stores and the aggregation topic hold, is bounded as well.
-    final WindowAggregate read = WindowAggregate.fromBytes(aggregate.toBytes(), maxClasses);
+    final WindowAggregate read = WindowAggregate.fromBytes(aggregate.toBytes(), maxClasses, BINS);
     assertThat(read.classes()).isEqualTo(aggregate.classes());
     // Every event still counts in every total.
     assertThat(aggregate.count()).isEqualTo(100_000);
@@ -75,7 +90,7 @@ class WindowAggregateTest {
 
   @Test
   void shouldCountAnEventWithUntrackedClassesInEveryTotalButNoPerClassValue() {
-    final WindowAggregate aggregate = new WindowAggregate(2);
+    final WindowAggregate aggregate = new WindowAggregate(2, BINS);
     aggregate.add(referenced(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 0.5, 0.25, 1.0));
 
     // Classes c and d arrive when the dictionary is full.
@@ -113,10 +128,10 @@ class WindowAggregateTest {
     final WindowAggregate right = aggregateOf(3, second);
     final WindowAggregate all = aggregateOf(3, concat(first, second));
 
-    final WindowAggregate leftThenRight = new WindowAggregate(3);
+    final WindowAggregate leftThenRight = new WindowAggregate(3, BINS);
     leftThenRight.add(left);
     leftThenRight.add(right);
-    final WindowAggregate rightThenLeft = new WindowAggregate(3);
+    final WindowAggregate rightThenLeft = new WindowAggregate(3, BINS);
     rightThenLeft.add(right);
     rightThenLeft.add(left);
 
@@ -170,7 +185,7 @@ class WindowAggregateTest {
     final List<WindowAggregate> partials = new ArrayList<>();
     long n = 0;
     for (int p = 0; p < 3; p++) {
-      final WindowAggregate partial = new WindowAggregate(3);
+      final WindowAggregate partial = new WindowAggregate(3, BINS);
       for (int i = 0; i < 10; i++, n++) {
         partial.add(
             prediction(
@@ -178,7 +193,7 @@ class WindowAggregateTest {
       }
       partials.add(partial);
     }
-    final WindowAggregate window = new WindowAggregate(3);
+    final WindowAggregate window = new WindowAggregate(3, BINS);
     partials.forEach(window::add);
 
     assertThat(window.classes()).containsExactly("stay", "x0", "y0");
@@ -189,10 +204,10 @@ class WindowAggregateTest {
 
   @Test
   void shouldReadOnlyAsManyClassesAsTheReadersBound() {
-    final WindowAggregate wide = new WindowAggregate(4);
+    final WindowAggregate wide = new WindowAggregate(4, BINS);
     wide.add(prediction(List.of("a", "b", "c", "d"), new double[] {0.25, 0.25, 0.25, 0.25}, 2, 1));
 
-    final WindowAggregate narrow = WindowAggregate.fromBytes(wide.toBytes(), 2);
+    final WindowAggregate narrow = WindowAggregate.fromBytes(wide.toBytes(), 2, BINS);
     narrow.add(prediction(List.of("e", "a"), new double[] {0.5, 0.5}, 0, 0.5));
 
     assertThat(narrow.classes()).containsExactly("a", "b");
@@ -204,11 +219,11 @@ class WindowAggregateTest {
 
   @Test
   void shouldRoundTripThroughItsBinaryForm() {
-    final WindowAggregate aggregate = new WindowAggregate(10);
+    final WindowAggregate aggregate = new WindowAggregate(10, BINS);
     aggregate.add(referenced(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 0.5, 0.25, 1.0));
     aggregate.add(prediction(List.of("b", "c"), new double[] {0.25, 0.75}, 1, 0.125));
 
-    final WindowAggregate read = WindowAggregate.fromBytes(aggregate.toBytes(), 10);
+    final WindowAggregate read = WindowAggregate.fromBytes(aggregate.toBytes(), 10, BINS);
 
     assertThat(read.classes()).containsExactly("a", "b", "c");
     assertSameSums(read, aggregate);
@@ -216,48 +231,144 @@ class WindowAggregateTest {
   }
 
   @Test
+  void shouldReadTheFormWrittenBeforeCalibrationAsLabelledEventsWithoutCalibrationSums() {
+    // The form of the previous release, as an open window or partial of an upgraded application
+    // holds it: count 2, referenced 0, time 1000, Σℓ 1.5, ΣD 0, ΣH(p,q) 0, class "a" labelled
+    // twice with Σq 1.25 and Σℓ 1.5.
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeLong(2);
+      out.writeLong(0);
+      out.writeLong(1_000);
+      for (final double part : new double[] {1.5, 0, 0, 0, 0, 0}) {
+        out.writeDouble(part);
+      }
+      out.writeInt(1);
+      out.writeInt(1);
+      out.write('a');
+      out.writeLong(2);
+      for (final double part : new double[] {1.25, 0, 1.5, 0}) {
+        out.writeDouble(part);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+
+    final WindowAggregate read = WindowAggregate.fromBytes(bytes.toByteArray(), 10, BINS);
+
+    assertThat(read.count()).isEqualTo(2);
+    assertThat(read.labelled()).isEqualTo(2);
+    assertThat(read.logLossSum()).isEqualTo(1.5);
+    assertThat(read.labelCount("a")).isEqualTo(2);
+    assertThat(read.classLogLossSum("a")).isEqualTo(1.5);
+    assertThat(read.predictionEntropySum()).isZero();
+    assertThat(read.calibrationBins()).isEqualTo(BINS);
+    assertThat(read.expectedCalibrationError()).isNaN();
+    // Written again, it takes the current form.
+    assertSameSums(WindowAggregate.fromBytes(read.toBytes(), 10, BINS), read);
+  }
+
+  @Test
+  void shouldKeepTheTotalsButNotTheBinsOfAPartialWrittenWithOtherBins() {
+    // Given a partial written while modelmon.calibration.bins was 4, and a window of 10 bins,
+    final WindowAggregate partial = new WindowAggregate(10, 4);
+    partial.add(prediction(List.of("a", "b"), new double[] {0.9, 0.1}, 0, -Math.log(0.9)));
+    final WindowAggregate window = new WindowAggregate(10, BINS);
+    window.add(prediction(List.of("a", "b"), new double[] {0.6, 0.4}, 1, -Math.log(0.4)));
+
+    // when the partial is added,
+    window.add(WindowAggregate.fromBytes(partial.toBytes(), 10, BINS));
+
+    // then every total counts both events, the bins only the one they can place: 0.6 in bin 6.
+    assertThat(window.labelled()).isEqualTo(2);
+    assertThat(window.correct()).isEqualTo(1);
+    assertThat(window.confidenceSum()).isEqualTo(1.5);
+    assertThat(window.calibrationBins()).isEqualTo(BINS);
+    assertThat(window.binLabelled(6)).isEqualTo(1);
+    assertThat(window.binLabelled(9)).isZero();
+    // ECE over the binned event only: |0 correct − 0.6| / 1.
+    assertThat(window.expectedCalibrationError()).isEqualTo(0.6);
+  }
+
+  @Test
   void shouldWriteTheDocumentedBinaryFormAsClassesAreTracked() {
-    final WindowAggregate aggregate = new WindowAggregate(3);
-    aggregate.add(referenced(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0, 0.25, 1.0));
+    final WindowAggregate aggregate = new WindowAggregate(3, BINS);
+    // ℓ 1, D 0.25, H(p,q) 1; H(q) 0.75, V 0.5, Brier 0.5, confidence 0.5 (bin 5), correct.
+    aggregate.add(
+        new ScoredPrediction(
+            1_000, List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0, true, 0.25, 1.0, 0.75, 0.5,
+            0.5, 0.5, true));
 
     assertThat(aggregate.toBytes())
         .isEqualTo(
             form(
-                1, 1, new double[] {1.0, 0, 0.25, 0, 1.0, 0},
+                new long[] {1, 1, 1, 1},
+                new double[] {1.0, 0, 0.25, 0, 1.0, 0, 0.75, 0, 0.5, 0, 0.25, 0, 0.5, 0, 0.5, 0},
+                Map.of(5, new Object[] {1L, 1L, 0.5, 0.0, 0.25, 0.0}),
                 new Object[] {"a", 1L, 0.5, 0.0, 1.0, 0.0},
                 new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0}));
 
     // A class tracked after a serialisation, with a name of several UTF-8 bytes; a log loss too
     // small to change the sum, so it lands in the compensation; then a class beyond the bound.
-    aggregate.add(prediction(List.of("chat ✓", "a"), new double[] {0.75, 0.25}, 0, 1e-17));
-    aggregate.add(prediction(List.of("y", "a"), new double[] {0.5, 0.5}, 0, 0.5));
+    // ℓ 1e-17, H(q) 0.5, V 0.25, Brier 0.125, confidence 0.75 (bin 7), correct.
+    aggregate.add(
+        new ScoredPrediction(
+            1_000, List.of("chat ✓", "a"), new double[] {0.75, 0.25}, 0, 1e-17, false, Double.NaN,
+            Double.NaN, 0.5, 0.25, 0.125, 0.75, true));
+    // ℓ 0.5, H(q) 0.5, V 0, Brier 0.5, confidence 0.5 (bin 5), not correct.
+    aggregate.add(
+        new ScoredPrediction(
+            1_000, List.of("y", "a"), new double[] {0.5, 0.5}, 0, 0.5, false, Double.NaN,
+            Double.NaN, 0.5, 0.0, 0.5, 0.5, false));
 
     assertThat(aggregate.toBytes())
         .isEqualTo(
             form(
-                3, 1, new double[] {1.5, 1e-17, 0.25, 0, 1.0, 0},
+                new long[] {3, 1, 3, 2},
+                new double[] {
+                  1.5, 1e-17, 0.25, 0, 1.0, 0, 1.75, 0, 1.75, 0, -0.25, 0, 0.75, 0, 1.125, 0
+                },
+                Map.of(
+                    5, new Object[] {2L, 1L, 1.0, 0.0, 0.25, 0.0},
+                    7, new Object[] {1L, 1L, 0.75, 0.0, -0.5, 0.0}),
                 new Object[] {"a", 1L, 1.25, 0.0, 1.0, 0.0},
                 new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0},
                 new Object[] {"chat ✓", 1L, 0.75, 0.0, 1e-17, 0.0}));
   }
 
   /**
-   * The binary form as {@link WindowAggregate#toBytes} documents it, written field by field: every
-   * event at time 1000, the event sums as (sum, compensation) pairs, and per class its name, label
-   * count and the (sum, compensation) pairs of Σq and Σℓ.
+   * The binary form as {@link WindowAggregate#toBytes} documents it, written field by field: the
+   * format byte 2; count, referenced count, every event at time 1000, labelled and correct
+   * counts; the sums Σℓ, ΣD, ΣH(p,q), ΣH(q), Σ confidence, Σ excess, ΣV and Σ Brier as (sum,
+   * compensation) pairs; {@value #BINS} bins of labelled, correct and the pairs of Σ confidence
+   * and Σ excess (zero unless given); per class its name, label count and the pairs of Σq and Σℓ.
+   *
+   * @param counts count, referenced count, labelled, correct
    */
   private static byte[] form(
-      final long count,
-      final long referencedCount,
+      final long[] counts,
       final double[] sums,
+      final Map<Integer, Object[]> bins,
       final Object[]... classes) {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeLong(count);
-      out.writeLong(referencedCount);
+      out.writeByte(2);
+      out.writeLong(counts[0]);
+      out.writeLong(counts[1]);
       out.writeLong(1_000);
+      out.writeLong(counts[2]);
+      out.writeLong(counts[3]);
       for (final double part : sums) {
         out.writeDouble(part);
+      }
+      out.writeInt(BINS);
+      for (int b = 0; b < BINS; b++) {
+        final Object[] bin = bins.getOrDefault(b, new Object[] {0L, 0L, 0.0, 0.0, 0.0, 0.0});
+        out.writeLong((Long) bin[0]);
+        out.writeLong((Long) bin[1]);
+        for (int part = 2; part < 6; part++) {
+          out.writeDouble((Double) bin[part]);
+        }
       }
       out.writeInt(classes.length);
       for (final Object[] entry : classes) {
@@ -279,8 +390,8 @@ class WindowAggregateTest {
   void shouldAddAnEventWithoutAllocatingOnceItsClassesAreKnownOrTheBoundIsReached() {
     final com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    final WindowAggregate sameOrder = new WindowAggregate(3);
-    final WindowAggregate full = new WindowAggregate(3);
+    final WindowAggregate sameOrder = new WindowAggregate(3, BINS);
+    final WindowAggregate full = new WindowAggregate(3, BINS);
     full.add(prediction(List.of("x", "y", "z"), new double[] {0.5, 0.25, 0.25}, 0, 0.5));
     final List<ScoredPrediction> events = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -311,7 +422,7 @@ class WindowAggregateTest {
 
   private static WindowAggregate aggregateOf(
       final int maxClasses, final List<ScoredPrediction> predictions) {
-    final WindowAggregate aggregate = new WindowAggregate(maxClasses);
+    final WindowAggregate aggregate = new WindowAggregate(maxClasses, BINS);
     predictions.forEach(aggregate::add);
     return aggregate;
   }
@@ -329,6 +440,24 @@ class WindowAggregateTest {
     assertThat(actual.logLossSum()).isEqualTo(expected.logLossSum());
     assertThat(actual.klDivergenceSum()).isEqualTo(expected.klDivergenceSum());
     assertThat(actual.referenceCrossEntropySum()).isEqualTo(expected.referenceCrossEntropySum());
+    assertThat(actual.predictionEntropySum()).isEqualTo(expected.predictionEntropySum());
+    assertThat(actual.confidenceSum()).isEqualTo(expected.confidenceSum());
+    assertThat(actual.labelled()).isEqualTo(expected.labelled());
+    assertThat(actual.correct()).isEqualTo(expected.correct());
+    assertThat(actual.excessLogLossSum()).isEqualTo(expected.excessLogLossSum());
+    assertThat(actual.nullVarianceSum()).isEqualTo(expected.nullVarianceSum());
+    assertThat(actual.brierScoreSum()).isEqualTo(expected.brierScoreSum());
+    assertThat(actual.calibrationBins()).isEqualTo(expected.calibrationBins());
+    for (int b = 0; b < expected.calibrationBins(); b++) {
+      assertThat(actual.binLabelled(b)).as("bin %d", b).isEqualTo(expected.binLabelled(b));
+      assertThat(actual.binCorrect(b)).as("bin %d", b).isEqualTo(expected.binCorrect(b));
+      assertThat(actual.binConfidenceSum(b))
+          .as("bin %d", b)
+          .isEqualTo(expected.binConfidenceSum(b));
+      assertThat(actual.binExcessLogLossSum(b))
+          .as("bin %d", b)
+          .isEqualTo(expected.binExcessLogLossSum(b));
+    }
     assertThat(actual.classes()).containsExactlyInAnyOrderElementsOf(expected.classes());
     for (final String className : expected.classes()) {
       assertThat(actual.labelCount(className))

@@ -1,0 +1,126 @@
+package org.modelmon.window;
+
+import java.nio.ByteBuffer;
+import org.modelmon.math.CompensatedSum;
+import org.modelmon.math.InformationTheory;
+
+/**
+ * Additive per-bin sums of top-label confidence, the stuff of a reliability diagram and of the
+ * expected calibration error: per bin b = min(⌊confidence·B⌋, B − 1) the labelled events, Σ
+ * confidence, the correct ones and Σ(ℓ − H(q)).
+ *
+ * <p>Mutable and confined to the stream thread that owns its {@link WindowAggregate}.
+ */
+final class CalibrationBins {
+
+  /** Bytes of one bin: labelled and correct counts, then two compensated sums. */
+  static final int BYTES_PER_BIN = 8 * 2 + 16 * 2;
+
+  private final long[] labelled;
+  private final long[] correct;
+  private final CompensatedSum[] confidence;
+  private final CompensatedSum[] excessLogLoss;
+
+  /**
+   * Empty bins.
+   *
+   * @param bins B, at least 1
+   */
+  CalibrationBins(final int bins) {
+    if (bins < 1) {
+      throw new IllegalArgumentException("calibration bins must be at least 1, got " + bins);
+    }
+    labelled = new long[bins];
+    correct = new long[bins];
+    confidence = new CompensatedSum[bins];
+    excessLogLoss = new CompensatedSum[bins];
+    for (int b = 0; b < bins; b++) {
+      confidence[b] = new CompensatedSum();
+      excessLogLoss[b] = new CompensatedSum();
+    }
+  }
+
+  /** B. */
+  int size() {
+    return labelled.length;
+  }
+
+  /** Adds one labelled event. */
+  void add(final double eventConfidence, final boolean eventCorrect, final double excess) {
+    final int b = InformationTheory.calibrationBin(eventConfidence, labelled.length);
+    labelled[b]++;
+    if (eventCorrect) {
+      correct[b]++;
+    }
+    confidence[b].add(eventConfidence);
+    excessLogLoss[b].add(excess);
+  }
+
+  /**
+   * Adds {@code other}'s bins into these.
+   *
+   * @return false, adding nothing, when {@code other} has a different number of bins (written
+   *     before {@code modelmon.calibration.bins} changed): its events cannot be re-binned
+   */
+  boolean add(final CalibrationBins other) {
+    if (other.size() != size()) {
+      return false;
+    }
+    for (int b = 0; b < labelled.length; b++) {
+      labelled[b] += other.labelled[b];
+      correct[b] += other.correct[b];
+      confidence[b].add(other.confidence[b]);
+      excessLogLoss[b].add(other.excessLogLoss[b]);
+    }
+    return true;
+  }
+
+  long labelled(final int bin) {
+    return labelled[bin];
+  }
+
+  long correct(final int bin) {
+    return correct[bin];
+  }
+
+  double confidenceSum(final int bin) {
+    return confidence[bin].value();
+  }
+
+  double excessLogLossSum(final int bin) {
+    return excessLogLoss[bin].value();
+  }
+
+  /** The expected calibration error over these bins, NaN when they are all empty. */
+  double expectedCalibrationError() {
+    final double[] confidenceSums = new double[labelled.length];
+    for (int b = 0; b < labelled.length; b++) {
+      confidenceSums[b] = confidence[b].value();
+    }
+    return InformationTheory.expectedCalibrationError(labelled, confidenceSums, correct);
+  }
+
+  /** Writes the bins at {@code at}; returns the offset after them. */
+  int writeTo(final byte[] bytes, final int at) {
+    int offset = at;
+    for (int b = 0; b < labelled.length; b++) {
+      offset = WindowAggregate.putLong(bytes, offset, labelled[b]);
+      offset = WindowAggregate.putLong(bytes, offset, correct[b]);
+      offset = WindowAggregate.putSum(bytes, offset, confidence[b]);
+      offset = WindowAggregate.putSum(bytes, offset, excessLogLoss[b]);
+    }
+    return offset;
+  }
+
+  /** Reads {@code bins} bins as {@link #writeTo} wrote them. */
+  static CalibrationBins readFrom(final ByteBuffer buffer, final int bins) {
+    final CalibrationBins read = new CalibrationBins(bins);
+    for (int b = 0; b < bins; b++) {
+      read.labelled[b] = buffer.getLong();
+      read.correct[b] = buffer.getLong();
+      read.confidence[b] = WindowAggregate.getSum(buffer);
+      read.excessLogLoss[b] = WindowAggregate.getSum(buffer);
+    }
+    return read;
+  }
+}
