@@ -34,6 +34,8 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
    *
    * @param events valid events scored ({@code modelmon_predictions_total})
    * @param logLoss mean log loss of the latest final window, if there is one yet
+   * @param excessLogLoss its mean excess log loss ℓ − H(q), likewise
+   * @param calibrationZ its calibration z-score, likewise
    * @param klDivergence its mean D(p‖q), if there is one and the model has a reference
    * @param labelDrift its label drift, likewise
    * @param predictionDrift its prediction drift, likewise
@@ -43,11 +45,13 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
       String version,
       long events,
       Optional<Double> logLoss,
+      Optional<Double> excessLogLoss,
+      Optional<Double> calibrationZ,
       Optional<Double> klDivergence,
       Optional<Double> labelDrift,
       Optional<Double> predictionDrift) {}
 
-  private static final String ROW_FORMAT = "%6s  %-8s %-7s %9s %9s %8s %12s %11s";
+  private static final String ROW_FORMAT = "%6s  %-8s %-7s %9s %9s %8s %7s %8s %12s %11s";
 
   /** Copies the collections, keeping the dead letters sorted by reason. */
   public DemoSummary {
@@ -84,6 +88,10 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
           row.events = Math.round(value);
         } else if (name.equals(WindowMetricsCollector.WINDOW_LOG_LOSS)) {
           row.logLoss = value;
+        } else if (name.equals(WindowMetricsCollector.WINDOW_EXCESS_LOG_LOSS)) {
+          row.excessLogLoss = value;
+        } else if (name.equals(WindowMetricsCollector.WINDOW_CALIBRATION_Z)) {
+          row.calibrationZ = value;
         } else if (name.equals(WindowMetricsCollector.WINDOW_KL)) {
           row.kl = value;
         } else if (name.equals(WindowMetricsCollector.WINDOW_LABEL_DRIFT)) {
@@ -108,12 +116,14 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
             "version",
             "events",
             "log loss",
+            "excess",
+            "z",
             "KL",
             "label drift",
             "pred drift")
         + "   (means of the latest final "
         + window
-        + " window, nats)";
+        + " window, nats; excess = log loss − H(q), z its calibration z-score)";
   }
 
   /**
@@ -133,6 +143,8 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
               row.version(),
               row.events(),
               number(row.logLoss()),
+              number(row.excessLogLoss()),
+              oneDecimal(row.calibrationZ()),
               number(row.klDivergence()),
               number(row.labelDrift()),
               number(row.predictionDrift())));
@@ -155,6 +167,10 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
 
   private static String number(final Optional<Double> value) {
     return value.map(v -> String.format(Locale.ROOT, "%.3f", v)).orElse("-");
+  }
+
+  private static String oneDecimal(final Optional<Double> value) {
+    return value.map(v -> String.format(Locale.ROOT, "%.1f", v)).orElse("-");
   }
 
   // Prometheus' model drops a counter's "_total" suffix from the metric's name.
@@ -181,6 +197,8 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
   private static final class RowBuilder {
     private long events;
     private Double logLoss;
+    private Double excessLogLoss;
+    private Double calibrationZ;
     private Double kl;
     private Double labelDrift;
     private Double predictionDrift;
@@ -191,6 +209,8 @@ public record DemoSummary(String window, List<Row> rows, Map<String, Long> deadL
           version,
           events,
           Optional.ofNullable(logLoss),
+          Optional.ofNullable(excessLogLoss),
+          Optional.ofNullable(calibrationZ),
           Optional.ofNullable(kl),
           Optional.ofNullable(labelDrift),
           Optional.ofNullable(predictionDrift));

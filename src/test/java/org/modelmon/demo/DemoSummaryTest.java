@@ -34,6 +34,12 @@ class DemoSummaryTest {
         .labelValues("digits", "v1", "10s")
         .set(0.5625);
     gauge(registry, WindowMetricsCollector.WINDOW_KL).labelValues("digits", "v1", "10s").set(3.9);
+    gauge(registry, WindowMetricsCollector.WINDOW_EXCESS_LOG_LOSS)
+        .labelValues("digits", "v1", "10s")
+        .set(0.1875);
+    gauge(registry, WindowMetricsCollector.WINDOW_CALIBRATION_Z)
+        .labelValues("digits", "v1", "10s")
+        .set(4.25);
     gauge(registry, WindowMetricsCollector.WINDOW_LABEL_DRIFT)
         .labelValues("digits", "v1", "10s")
         .set(0.0021);
@@ -51,6 +57,8 @@ class DemoSummaryTest {
                 "v1",
                 1,
                 Optional.of(0.5625),
+                Optional.of(0.1875),
+                Optional.of(4.25),
                 Optional.of(3.9),
                 Optional.of(0.0021),
                 Optional.empty()),
@@ -58,6 +66,8 @@ class DemoSummaryTest {
                 "fraud",
                 "v1",
                 3,
+                Optional.empty(),
+                Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
@@ -69,12 +79,15 @@ class DemoSummaryTest {
             Map.entry("UNKNOWN_LABEL", 1L));
     assertThat(summary.lines(Duration.ofSeconds(75)))
         .containsExactly(
-            "  1:15  digits   v1              1     0.563    3.900        0.002           -",
-            "  1:15  fraud    v1              3         -        -            -           -",
+            "  1:15  digits   v1              1     0.563    0.188     4.3    3.900        0.002"
+                + "           -",
+            "  1:15  fraud    v1              3         -        -       -        -            -"
+                + "           -",
             "  1:15  dead letters: 4 (MALFORMED_JSON 2, PROBABILITY_SUM 1, UNKNOWN_LABEL 1)");
     assertThat(summary.header())
         .startsWith(
-            "  time  model    version    events  log loss       KL  label drift  pred drift");
+            "  time  model    version    events  log loss   excess       z       KL  label drift"
+                + "  pred drift");
   }
 
   @Test
