@@ -2,10 +2,13 @@ package org.modelmon.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.assertj.core.api.Assertions.within;
 import static org.modelmon.topology.TopologyFixture.WALL_CLOCK_START;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -56,7 +60,7 @@ class StatusPageIT {
   @Test
   void shouldDrawTheHistoryAndLatestWindowsOfEveryModelVersion() throws Exception {
     try (ServedTopology served = serve(true)) {
-      final HeadlessChromium chromium = HeadlessChromium.of(1280, 1600, VIRTUAL_TIME);
+      final HeadlessChromium chromium = HeadlessChromium.of(1280, 2000, VIRTUAL_TIME);
       Files.createDirectories(SCREENSHOT.getParent());
       Files.deleteIfExists(SCREENSHOT);
 
@@ -70,21 +74,30 @@ class StatusPageIT {
           .isGreaterThanOrEqualTo(2);
       assertThat(optionsOf(dom, "window-size")).as("sizes in the data").containsExactly("1m", "5m");
 
-      // Every chart drawn (uPlot's draw hook sets data-points) with one point per final 1m window.
+      // Every chart drawn (uPlot's draw hook sets data-points) with one point per final 1m window;
+      // the reliability diagram with one point per confidence bin that holds events.
       final Card churn = card(dom, "churn", "v3");
+      final Map<Integer, Bin> churnBins = BINS.get("churn");
       assertThat(churn.points())
           .containsExactly(
               entry("logLoss", "30"),
+              entry("excess", "30"),
+              entry("calibrationZ", "30"),
+              entry("reliability", String.valueOf(churnBins.size())),
               entry("kl", "30"),
               entry("crossEntropy", "30"),
               entry("labelDrift", "30"),
               entry("predictionDrift", "30"));
-      assertThat(churn.canvases()).isGreaterThanOrEqualTo(5);
+      assertThat(churn.canvases()).isGreaterThanOrEqualTo(7);
       final Card team = card(dom, "team/fraud", "");
       assertThat(team.points())
           .as("no " + REFERENCE_CHARTS)
-          .containsExactly(entry("logLoss", "30"));
-      assertThat(team.canvases()).isGreaterThanOrEqualTo(1);
+          .containsExactly(
+              entry("logLoss", "30"),
+              entry("excess", "30"),
+              entry("calibrationZ", "30"),
+              entry("reliability", String.valueOf(BINS.get("team/fraud").size())));
+      assertThat(team.canvases()).isGreaterThanOrEqualTo(3);
       assertThat(team.html()).contains("No reference distribution for this model version");
 
       // One table row per window size: the latest final window, as the history store holds it.
@@ -97,6 +110,15 @@ class StatusPageIT {
         }
       }
       assertThat(team.rows().get("1m")).endsWith("—", "—", "—", "—");
+      // Accuracy of churn's latest 1m window (minute 29), counted from the events sent.
+      assertThat(churn.rows().get("1m").get(4))
+          .isEqualTo(js(LAST_MINUTE_CORRECT.get("churn") / (double) EVENTS_PER_MINUTE));
+
+      // The reliability diagrams: every event of the thirty minutes is in a final 1m window, so
+      // pooled over the windows shown the bins are those of all the events sent.
+      for (final Card card : List.of(churn, team)) {
+        assertDiagram(card, BINS.get(card.model()), latest(served, card, "1m"));
+      }
 
       // The identity, with the numbers of churn's latest 1m window.
       final WindowResult last = latest(served, churn, "1m");
@@ -109,11 +131,26 @@ class StatusPageIT {
                   + " + "
                   + js(last.referenceEntropy()));
 
-      // The window size chosen, kept in the address: six final 5m windows.
+      // The window size chosen, kept in the address: six final 5m windows, which hold the same
+      // events and so pool to the same diagram.
       final String fiveMinutes = chromium.dumpDom(served.uri("/#window=5m"));
-      assertThat(card(fiveMinutes, "churn", "v3").points())
-          .containsOnlyKeys("logLoss", "kl", "crossEntropy", "labelDrift", "predictionDrift")
-          .allSatisfy((chart, points) -> assertThat(points).as(chart).isEqualTo("6"));
+      final Card churnFive = card(fiveMinutes, "churn", "v3");
+      assertThat(churnFive.points())
+          .containsOnlyKeys(
+              "logLoss",
+              "excess",
+              "calibrationZ",
+              "reliability",
+              "kl",
+              "crossEntropy",
+              "labelDrift",
+              "predictionDrift")
+          .allSatisfy(
+              (chart, points) ->
+                  assertThat(points)
+                      .as(chart)
+                      .isEqualTo(chart.equals("reliability") ? "" + churnBins.size() : "6"));
+      assertDiagram(churnFive, churnBins, latest(served, churnFive, "5m"));
 
       // A picture with text and coloured lines on it, not a blank or an error page.
       final BufferedImage image = ImageIO.read(SCREENSHOT.toFile());
@@ -165,7 +202,47 @@ class StatusPageIT {
     return ServedTopology.serve(fixture, WINDOWS, NOW);
   }
 
+  /**
+   * The top-label confidence bins (B = 10, the default) of the events sent in the thirty minutes,
+   * by model: what the diagram of either window size must show. Filled by {@link #sendTraffic}.
+   */
+  private static final Map<String, Map<Integer, Bin>> BINS = new LinkedHashMap<>();
+
+  /** Correct predictions in the last minute of traffic, by model. */
+  private static final Map<String, Integer> LAST_MINUTE_CORRECT = new LinkedHashMap<>();
+
+  /** One bin: its events, how many were correct, their Σ confidence in thousandths. */
+  private record Bin(int events, int correct, long confidenceThousandths) {
+    Bin plus(final boolean isCorrect, final long confidence) {
+      return new Bin(events + 1, correct + (isCorrect ? 1 : 0), confidenceThousandths + confidence);
+    }
+  }
+
+  /**
+   * Counts an event of the thirty minutes in its bin. It has two classes, the first of probability
+   * {@code first} (rounded to thousandths, as {@link #binary} sends it): the confidence is the
+   * larger probability, and the prediction is correct when the label is the class of larger
+   * probability, the first one on a tie.
+   */
+  private static void record(
+      final String model, final int minute, final double first, final boolean labelIsFirst) {
+    if (minute >= MINUTES) {
+      return; // in a window that is still open
+    }
+    final long firstThousandths = Math.round(first * 1000);
+    final long confidence = Math.max(firstThousandths, 1000 - firstThousandths);
+    final boolean correct = firstThousandths >= 500 == labelIsFirst;
+    final int bin = (int) Math.min(confidence / 100, 9);
+    BINS.computeIfAbsent(model, m -> new TreeMap<>())
+        .merge(bin, new Bin(1, correct ? 1 : 0, confidence), (a, b) -> a.plus(correct, confidence));
+    if (minute == MINUTES - 1 && correct) {
+      LAST_MINUTE_CORRECT.merge(model, 1, Integer::sum);
+    }
+  }
+
   private static void sendTraffic(final TopologyFixture fixture) {
+    BINS.clear();
+    LAST_MINUTE_CORRECT.clear();
     fixture.publishReference(
         "churn", "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.7, \"leave\": 0.3}}");
     final Random random = new Random(42);
@@ -192,6 +269,7 @@ class StatusPageIT {
     if (minute >= 18) {
       stay = Math.min(0.98, stay + 0.25);
     }
+    record("churn", minute, stay, !leave);
     return TopologyFixture.event(
         "churn", "v3", time, binary("stay", stay, "leave"), leave ? "leave" : "stay");
   }
@@ -204,6 +282,7 @@ class StatusPageIT {
     if (minute >= 20 && fraud) {
       pFraud = 0.1 + 0.3 * u;
     }
+    record("team/fraud", minute, pFraud, fraud);
     return TopologyFixture.event(
         "team/fraud", null, time, binary("fraud", pFraud, "ok"), fraud ? "fraud" : "ok");
   }
@@ -234,10 +313,65 @@ class StatusPageIT {
         w.start().replace("T", " ").replace("Z", ""),
         String.format(Locale.US, "%,d", w.predictions()),
         js(w.logLossMean()),
+        js(w.accuracy()),
+        js(w.brierScoreMean()),
         js(w.klDivergenceMean()),
         js(w.labelDrift()),
         js(w.predictionDrift()),
         js(w.referenceEntropy()));
+  }
+
+  /**
+   * The card's reliability diagram: a dot per non-empty bin of {@code bins} at (mean confidence,
+   * accuracy), drawn where the unit square puts it, the diagonal y = x across that square, the ECE
+   * of the latest window and the ECE of the pooled bins beside it.
+   */
+  private static void assertDiagram(
+      final Card card, final Map<Integer, Bin> bins, final WindowResult latest) {
+    final Matcher line =
+        Pattern.compile("<line\\b[^>]*\\bclass=\"diagonal\"[^>]*>").matcher(card.html());
+    assertThat(line.find()).as(card.model() + "'s diagonal").isTrue();
+    final Map<String, String> diagonal = attributes(line.group());
+    final double x0 = Double.parseDouble(diagonal.get("x1"));
+    final double y0 = Double.parseDouble(diagonal.get("y1"));
+    final double x1 = Double.parseDouble(diagonal.get("x2"));
+    final double y1 = Double.parseDouble(diagonal.get("y2"));
+    assertThat(x1 - x0)
+        .as("a diagonal up and to the right, at 45°")
+        .isPositive()
+        .isEqualTo(y0 - y1);
+
+    final List<Map<String, String>> dots = new ArrayList<>();
+    final Matcher circle = Pattern.compile("<circle\\b[^>]*>").matcher(card.html());
+    while (circle.find()) {
+      dots.add(attributes(circle.group()));
+    }
+    assertThat(dots).as(card.model() + "'s dots").hasSameSizeAs(bins.keySet());
+    int i = 0;
+    long events = 0;
+    double gaps = 0;
+    for (final Map.Entry<Integer, Bin> entry : bins.entrySet()) {
+      final Bin bin = entry.getValue();
+      final double confidence = bin.confidenceThousandths() / 1000.0 / bin.events();
+      final double accuracy = bin.correct() / (double) bin.events();
+      events += bin.events();
+      gaps += Math.abs(bin.correct() - bin.confidenceThousandths() / 1000.0);
+      final Map<String, String> dot = dots.get(i++);
+      assertThat(Double.parseDouble(dot.get("data-upper"))).isEqualTo((entry.getKey() + 1) / 10.0);
+      assertThat(dot.get("data-count")).isEqualTo(String.valueOf(bin.events()));
+      assertThat(Double.parseDouble(dot.get("data-confidence")))
+          .isCloseTo(confidence, within(1e-9));
+      assertThat(Double.parseDouble(dot.get("data-accuracy"))).isCloseTo(accuracy, within(1e-12));
+      assertThat((Double.parseDouble(dot.get("cx")) - x0) / (x1 - x0))
+          .as("x of the dot of bin " + entry.getKey())
+          .isCloseTo(confidence, within(1e-6));
+      assertThat((y0 - Double.parseDouble(dot.get("cy"))) / (y0 - y1))
+          .as("y of the dot of bin " + entry.getKey())
+          .isCloseTo(accuracy, within(1e-6));
+    }
+    assertThat(text(element(card.html(), "p", "ece-latest", "class")))
+        .isEqualTo(js(latest.calibrationError()));
+    assertThat(text(element(card.html(), "p", "ece-pooled", "class"))).isEqualTo(js(gaps / events));
   }
 
   /** A number as the page's {@code fmt} writes it: four decimals, tiny ones in e-notation. */
@@ -249,7 +383,9 @@ class StatusPageIT {
       // JavaScript's toExponential(2) writes "5.00e-5" where Java writes "5.00e-05".
       return String.format(Locale.ROOT, "%.2e", value).replaceFirst("e([+-])0*(\\d)", "e$1$2");
     }
-    return String.format(Locale.ROOT, "%.4f", value);
+    // toFixed(4) rounds the double's exact binary value, half away from zero; Java's %.4f rounds
+    // its shortest decimal form, which differs when that form ends in 5 (0.34325 for 0.343249…).
+    return new BigDecimal(value).setScale(4, RoundingMode.HALF_UP).toPlainString();
   }
 
   // --- reading the dumped DOM ---
@@ -315,12 +451,26 @@ class StatusPageIT {
 
   /** The inner HTML of the element with that id. */
   private static String element(final String dom, final String name, final String id) {
+    return element(dom, name, id, "id");
+  }
+
+  /** The inner HTML of the first element whose attribute {@code attribute} is {@code value}. */
+  private static String element(
+      final String dom, final String name, final String value, final String attribute) {
     final Matcher element =
         Pattern.compile(
-                "<" + name + "\\b[^>]*\\bid=\"" + id + "\"[^>]*>(.*?)</" + name + ">",
+                "<"
+                    + name
+                    + "\\b[^>]*\\b"
+                    + attribute
+                    + "=\""
+                    + value
+                    + "\"[^>]*>(.*?)</"
+                    + name
+                    + ">",
                 Pattern.DOTALL)
             .matcher(dom);
-    assertThat(element.find()).as("#" + id + " in the page").isTrue();
+    assertThat(element.find()).as(attribute + "=" + value + " in the page").isTrue();
     return element.group(1);
   }
 

@@ -9,25 +9,62 @@
   // minute picks up window sizes that turned final since (an hour window after an hour) and drops
   // windows that left the API's default range of 24 hours.
   const FULL_FETCH_EVERY = 12;
-  // Each card holds five charts: past this many model versions the page would stop being useful.
+  // Each card holds up to eight charts and a diagram: past this many model versions the page
+  // would stop being useful.
   const MAX_CARDS = 40;
   const CHART_HEIGHT = 170;
   const LOOK_AHEAD_MS = 2 * 24 * 3600 * 1000;
 
-  /** The charts of a card; reference charts exist only for a model version with a reference. */
+  /**
+   * The time charts of a card; reference charts exist only for a model version with a reference.
+   * range "nonNegative" keeps zero at the bottom (nats, never negative), "signed" keeps zero in the
+   * middle ground; guides are horizontal reference lines.
+   */
   const CHARTS = [
     {
       id: "logLoss",
-      title: "Log loss −ln q(y)",
-      note: "mean per prediction",
+      title: "Log loss ℓ = H(q) + excess",
+      note: "mean per labelled event; grey: H(q), red: excess > 0",
       reference: false,
-      series: [{ label: "log loss", field: "logLossMean", color: "#2563eb" }],
+      range: "nonNegative",
+      series: [
+        {
+          label: "H(q)",
+          field: "predictionEntropyMean",
+          color: "#9aa5b1",
+          area: true,
+          dash: [4, 3],
+        },
+        { label: "log loss ℓ", field: "logLossMean", color: "#2563eb" },
+      ],
+      // Red where the model does worse than it expects: the excess of an overconfident model.
+      bands: [{ series: [2, 1], fill: "rgba(220, 38, 38, 0.20)" }],
+    },
+    {
+      id: "excess",
+      title: "Excess log loss ℓ − H(q)",
+      note: "mean per labelled event; ≈ 0 when calibrated, > 0 overconfident",
+      reference: false,
+      range: "signed",
+      guides: [{ value: 0 }],
+      series: [{ label: "ℓ − H(q)", field: "excessLogLossMean", color: "#dc2626" }],
+    },
+    {
+      id: "calibrationZ",
+      title: "Calibration z = Σ(ℓ − H(q)) / √ΣV(q)",
+      note: "≈ N(0, 1) when calibrated; dashed: ±2 and ±3",
+      reference: false,
+      range: "signed",
+      guides: [{ value: 0 }, { value: 2 }, { value: -2 }, { value: 3 }, { value: -3 }],
+      minSpan: 3.5,
+      series: [{ label: "z", field: "calibrationZ", color: "#b45309" }],
     },
     {
       id: "kl",
       title: "KL divergence D(p‖q)",
       note: "mean per prediction, p the reference",
       reference: true,
+      range: "nonNegative",
       series: [{ label: "D(p‖q)", field: "klDivergenceMean", color: "#7c3aed" }],
     },
     {
@@ -35,6 +72,7 @@
       title: "Cross entropy H(p,q) = D(p‖q) + H(p)",
       note: "grey: H(p), violet band: D(p‖q), line: H(p,q)",
       reference: true,
+      range: "nonNegative",
       series: [
         { label: "H(p)", field: "referenceEntropy", color: "#9aa5b1", area: true, dash: [4, 3] },
         { label: "H(p,q)", field: "referenceCrossEntropyMean", color: "#7c3aed" },
@@ -46,6 +84,7 @@
       title: "Label drift D(p‖p̂)",
       note: "reference vs the window's observed labels",
       reference: true,
+      range: "nonNegative",
       series: [{ label: "label drift", field: "labelDrift", color: "#d97706" }],
     },
     {
@@ -53,9 +92,14 @@
       title: "Prediction drift D(p‖q̄)",
       note: "reference vs the window's mean prediction",
       reference: true,
+      range: "nonNegative",
       series: [{ label: "prediction drift", field: "predictionDrift", color: "#0d9488" }],
     },
   ];
+
+  /** The reliability diagram comes after this chart, ending the row of calibration charts. */
+  const RELIABILITY_AFTER = "calibrationZ";
+  const SVG_NS = "http://www.w3.org/2000/svg";
 
   const state = {
     series: new Map(), // "model\u0000version" -> {model, version, summary, windows, fetched, card}
@@ -298,6 +342,20 @@
     banner.classList.toggle("error", Boolean(isError));
   }
 
+  /** The table's columns: heading and, where the heading alone is terse, a tooltip. */
+  const TABLE_COLUMNS = [
+    ["window", ""],
+    ["start (UTC)", ""],
+    ["predictions", ""],
+    ["log loss", "mean −ln q(y) per labelled event"],
+    ["accuracy", "share of labelled events whose top class is the label"],
+    ["Brier", "mean Σ_c (q(c) − [c = y])² per labelled event"],
+    ["KL D(p‖q)", "mean per prediction, p the reference"],
+    ["label drift", "D(p‖p̂), p̂ the window's observed labels"],
+    ["prediction drift", "D(p‖q̄), q̄ the window's mean prediction"],
+    ["H(p)", "entropy of the reference"],
+  ];
+
   function createCard(series) {
     const summary = el("span", { className: "summary muted" });
     const tbody = el("tbody");
@@ -310,16 +368,9 @@
         el(
           "tr",
           {},
-          ...[
-            "window",
-            "start (UTC)",
-            "predictions",
-            "log loss",
-            "KL D(p‖q)",
-            "label drift",
-            "prediction drift",
-            "H(p)",
-          ].map((heading) => el("th", {}, heading))
+          ...TABLE_COLUMNS.map(([heading, title]) =>
+            el("th", title ? { title: title, scope: "col" } : { scope: "col" }, heading)
+          )
         )
       ),
       tbody
@@ -375,6 +426,8 @@
         el("td", {}, formatTime(w.start)),
         el("td", {}, Number(w.predictions).toLocaleString("en-US")),
         el("td", {}, fmt(w.logLossMean)),
+        el("td", {}, fmt(w.accuracy)),
+        el("td", {}, fmt(w.brierScoreMean)),
         el("td", {}, fmt(w.klDivergenceMean)),
         el("td", {}, fmt(w.labelDrift)),
         el("td", {}, fmt(w.predictionDrift)),
@@ -386,7 +439,7 @@
       rows.push(row);
     }
     if (rows.length === 0) {
-      const row = el("tr", {}, el("td", { colSpan: 8 }, "No final window yet."));
+      const row = el("tr", {}, el("td", { colSpan: TABLE_COLUMNS.length }, "No final window yet."));
       row.dataset.model = series.model;
       row.dataset.version = series.version;
       rows.push(row);
@@ -407,6 +460,9 @@
     if (card.identity) {
       updateIdentity(card.identity, windows);
     }
+    if (card.reliability) {
+      updateReliability(card.reliability, series, windows);
+    }
   }
 
   function sortedWindows(series, size) {
@@ -420,6 +476,7 @@
     }
     card.charts = [];
     card.identity = null;
+    card.reliability = null;
     if (windows.length === 0) {
       card.body.replaceChildren(
         el("p", { className: "muted" }, "No final " + state.size + " window yet.")
@@ -447,6 +504,10 @@
       if (plot) {
         card.charts.push({ def, target, plot });
       }
+      if (def.id === RELIABILITY_AFTER) {
+        card.reliability = createReliability();
+        grid.appendChild(card.reliability.panel);
+      }
     }
     if (hasReference) {
       card.identity = el("div", { className: "identity" });
@@ -461,6 +522,226 @@
         )
       );
     }
+  }
+
+  // --- the reliability diagram ---
+
+  /** The diagram's size in CSS pixels; the margins leave a square for the unit square. */
+  const DIAGRAM = { width: 230, height: 222, left: 44, right: 12, top: 10, bottom: 38 };
+
+  function createReliability() {
+    const target = el("div", { className: "chart reliability-plot" });
+    target.dataset.chart = "reliability";
+    const side = el("div", { className: "reliability-side" });
+    const panel = el(
+      "div",
+      { className: "panel reliability" },
+      el("h3", {}, "Reliability diagram"),
+      el(
+        "p",
+        { className: "note" },
+        "accuracy vs mean confidence per bin, the windows shown pooled"
+      ),
+      el("div", { className: "reliability-body" }, target, side)
+    );
+    return { panel, target, side };
+  }
+
+  /**
+   * Sums the calibration bins of the windows: sums are additive, so the pooled bins are those of
+   * all their labelled events. Windows with another number of bins than the latest (written before
+   * modelmon.calibration.bins changed) cannot be re-binned and are left out.
+   */
+  function pooledBins(windows) {
+    const withBins = windows.filter(
+      (w) => Array.isArray(w.calibrationBins) && w.calibrationBins.length > 0
+    );
+    if (withBins.length === 0) {
+      return null;
+    }
+    const size = withBins[withBins.length - 1].calibrationBins.length;
+    const bins = withBins[withBins.length - 1].calibrationBins.map((b) => ({
+      upper: b.upper,
+      labelled: 0,
+      confidenceSum: 0,
+      correct: 0,
+    }));
+    let pooled = 0;
+    for (const w of withBins) {
+      if (w.calibrationBins.length !== size) {
+        continue;
+      }
+      pooled++;
+      w.calibrationBins.forEach((b, i) => {
+        bins[i].labelled += b.labelled;
+        bins[i].confidenceSum += b.confidenceSum;
+        bins[i].correct += b.correct;
+      });
+    }
+    return { size, bins, pooled, skipped: windows.length - pooled };
+  }
+
+  function updateReliability(box, series, windows) {
+    const pooled = pooledBins(windows);
+    const points = [];
+    let labelled = 0;
+    let gaps = 0;
+    if (pooled) {
+      for (const b of pooled.bins) {
+        if (b.labelled > 0) {
+          labelled += b.labelled;
+          gaps += Math.abs(b.correct - b.confidenceSum);
+          points.push({
+            lower: b.upper - 1 / pooled.size,
+            upper: b.upper,
+            count: b.labelled,
+            confidence: b.confidenceSum / b.labelled,
+            accuracy: b.correct / b.labelled,
+          });
+        }
+      }
+    }
+    box.target.dataset.points = String(points.length);
+    box.target.dataset.windows = String(pooled ? pooled.pooled : 0);
+    if (points.length === 0) {
+      box.target.replaceChildren(
+        el("p", { className: "muted" }, "No labelled events with calibration bins yet.")
+      );
+    } else {
+      box.target.replaceChildren(diagram(series, points));
+    }
+
+    const latest = [...windows].reverse().find((w) => w.calibrationError != null);
+    const ece = el("p", { className: "ece-latest" }, fmt(latest ? latest.calibrationError : null));
+    const side = [
+      el("p", { className: "muted" }, "ECE, latest window"),
+      ece,
+      el("p", { className: "muted" }, latest ? formatTime(latest.start) : "no labelled window"),
+    ];
+    if (labelled > 0) {
+      side.push(
+        el("p", { className: "muted" }, "ECE of the diagram"),
+        el("p", { className: "ece-pooled" }, fmt(gaps / labelled)),
+        el(
+          "p",
+          { className: "muted" },
+          labelled.toLocaleString("en-US") +
+            " labelled events in " +
+            pooled.pooled +
+            " windows, " +
+            pooled.size +
+            " bins"
+        ),
+        el("p", { className: "muted" }, "dot area ∝ events; red: the gap to the diagonal")
+      );
+    }
+    if (pooled && pooled.skipped > 0) {
+      side.push(
+        el(
+          "p",
+          { className: "muted" },
+          pooled.skipped + " windows without these " + pooled.size + " bins left out"
+        )
+      );
+    }
+    box.side.replaceChildren(...side);
+  }
+
+  /** The SVG: the unit square, its diagonal, and a dot per non-empty bin with its gap. */
+  function diagram(series, points) {
+    const d = DIAGRAM;
+    const w = d.width - d.left - d.right;
+    const h = d.height - d.top - d.bottom;
+    const px = (v) => d.left + v * w;
+    const py = (v) => d.top + (1 - v) * h;
+    const description =
+      "Reliability diagram of " +
+      series.model +
+      (series.version === "" ? "" : " " + series.version) +
+      ": " +
+      points
+        .map(
+          (p) =>
+            "confidence " + fmt(p.confidence) + ", accuracy " + fmt(p.accuracy) + ", " +
+            p.count + " events"
+        )
+        .join("; ");
+    const root = svg("svg", {
+      width: d.width,
+      height: d.height,
+      viewBox: "0 0 " + d.width + " " + d.height,
+      role: "img",
+      "aria-label": description,
+    });
+    root.append(svg("title", {}, description));
+    for (let i = 0; i <= 5; i++) {
+      const v = i / 5;
+      const label = v.toFixed(1);
+      root.append(
+        svg("line", { class: "grid", x1: px(v), x2: px(v), y1: py(0), y2: py(1) }),
+        svg("line", { class: "grid", x1: px(0), x2: px(1), y1: py(v), y2: py(v) }),
+        svg("text", { class: "tick", x: px(v), y: py(0) + 14, "text-anchor": "middle" }, label),
+        svg("text", { class: "tick", x: px(0) - 5, y: py(v) + 4, "text-anchor": "end" }, label)
+      );
+    }
+    root.append(
+      svg("rect", { class: "frame", x: px(0), y: py(1), width: w, height: h }),
+      svg("line", { class: "diagonal", x1: px(0), y1: py(0), x2: px(1), y2: py(1) }),
+      svg(
+        "text",
+        { class: "axis-label", x: px(0.5), y: d.height - 6, "text-anchor": "middle" },
+        "mean confidence"
+      ),
+      svg(
+        "text",
+        {
+          class: "axis-label",
+          x: 0,
+          y: 0,
+          "text-anchor": "middle",
+          transform: "translate(11 " + py(0.5) + ") rotate(-90)",
+        },
+        "accuracy"
+      )
+    );
+    const most = Math.max(...points.map((p) => p.count));
+    for (const p of points) {
+      root.append(
+        svg("line", {
+          class: "gap",
+          x1: px(p.confidence),
+          x2: px(p.confidence),
+          y1: py(p.confidence),
+          y2: py(p.accuracy),
+        })
+      );
+    }
+    for (const p of points) {
+      const dot = svg(
+        "circle",
+        {
+          class: "bin",
+          cx: px(p.confidence),
+          cy: py(p.accuracy),
+          // Area in proportion to the bin's events, so a bin of few events catches no eye.
+          r: (2 + 7 * Math.sqrt(p.count / most)).toFixed(2),
+          // Unrounded, for whoever reads the page's DOM (a test, a script).
+          "data-upper": String(p.upper),
+          "data-count": String(p.count),
+          "data-confidence": String(p.confidence),
+          "data-accuracy": String(p.accuracy),
+        },
+        svg(
+          "title",
+          {},
+          "confidence [" + p.lower.toFixed(2) + ", " + p.upper.toFixed(2) +
+            (p.upper >= 1 ? "]" : ")") + ": " + p.count.toLocaleString("en-US") +
+            " events, mean confidence " + fmt(p.confidence) + ", accuracy " + fmt(p.accuracy)
+        )
+      );
+      root.append(dot);
+    }
+    return root;
   }
 
   function updateIdentity(box, windows) {
@@ -514,10 +795,7 @@
       height: CHART_HEIGHT,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       cursor: { drag: { x: false, y: false } },
-      scales: {
-        // Every quantity here is a non-negative number of nats: keep zero in sight.
-        y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] },
-      },
+      scales: { y: { range: yRange(def) } },
       axes: [
         Object.assign({}, axis, {
           values: (u, splits, axisIdx, space, incr) => splits.map((ts) => timeTick(ts, incr)),
@@ -548,6 +826,8 @@
       ),
       bands: def.bands || [],
       hooks: {
+        // After the grid, before the series: the guides stay under the lines.
+        drawAxes: [(u) => drawGuides(u, def.guides || [])],
         draw: [
           (u) => {
             // Set once uPlot has drawn, so that a test (or a person) can tell drawn charts apart.
@@ -559,6 +839,42 @@
       },
     };
     return new uPlot(opts, data, target);
+  }
+
+  /** The y range of a chart, zero always in sight. */
+  function yRange(def) {
+    if (def.range === "signed") {
+      // Zero and the guides in sight, with room for the data on either side of zero.
+      const span = def.minSpan || 0;
+      return (u, min, max) => {
+        const low = Math.min(-span, min == null ? 0 : min * 1.15);
+        const high = Math.max(span, max == null ? 0 : max * 1.15);
+        return low === high ? [-1, 1] : [low, high];
+      };
+    }
+    // A non-negative number of nats: zero at the bottom.
+    return (u, min, max) => [0, max > 0 ? max * 1.15 : 1];
+  }
+
+  /** Horizontal reference lines: solid at zero, dashed elsewhere, under the series. */
+  function drawGuides(u, guides) {
+    const ctx = u.ctx;
+    const scale = u.scales.y;
+    ctx.save();
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "#7b8794";
+    for (const guide of guides) {
+      if (guide.value < scale.min || guide.value > scale.max) {
+        continue;
+      }
+      const y = Math.round(u.valToPos(guide.value, "y", true)) + 0.5;
+      ctx.setLineDash(guide.value === 0 ? [] : [5, 4]);
+      ctx.beginPath();
+      ctx.moveTo(u.bbox.left, y);
+      ctx.lineTo(u.bbox.left + u.bbox.width, y);
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   /** Away from the cursor the legend shows the latest window's values rather than blanks. */
@@ -610,6 +926,18 @@
     Object.assign(node, props || {});
     for (const child of children) {
       node.append(child); // a string is appended as a text node, never parsed
+    }
+    return node;
+  }
+
+  /** An SVG element with attributes set and children appended; strings become text nodes. */
+  function svg(tag, attributes, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      node.setAttribute(name, String(value));
+    }
+    for (const child of children) {
+      node.append(child);
     }
     return node;
   }
