@@ -30,7 +30,12 @@
       series: [
         {
           label: "H(q)",
-          field: "predictionEntropyMean",
+          // H(q) over the labelled events, as ℓ and the excess are: the prediction side's
+          // predictionEntropyMean also counts predictions whose label has not come yet.
+          value: (w) =>
+            w.logLossMean == null || w.excessLogLossMean == null
+              ? null
+              : w.logLossMean - w.excessLogLossMean,
           color: "#9aa5b1",
           area: true,
           dash: [4, 3],
@@ -775,7 +780,9 @@
   function chartData(def, windows) {
     const data = [windows.map((w) => w.startMillis / 1000)];
     for (const s of def.series) {
-      data.push(windows.map((w) => (w[s.field] == null ? null : w[s.field])));
+      data.push(
+        windows.map((w) => (s.value ? s.value(w) : w[s.field] == null ? null : w[s.field]))
+      );
     }
     return data;
   }
