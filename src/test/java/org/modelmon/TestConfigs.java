@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.modelmon.detector.DetectorSettings;
 import org.modelmon.config.Durations;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
@@ -50,6 +51,7 @@ public final class TestConfigs {
         "predictions-dlq",
         "model-references",
         "model-window-metrics",
+        "model-drift-alarms",
         specs,
         grace,
         idleClose,
@@ -60,6 +62,7 @@ public final class TestConfigs {
         maxModels,
         metricsMaxClasses,
         10,
+        new DetectorSettings(specs.get(0).label(), 20, 60, 50, 0.5, 9),
         "127.0.0.1",
         0,
         Map.of());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.modelmon.detector.DetectorSettings;
 
 /**
  * Builds the {@link ModelmonConfig} from defaults, a properties file, environment variables and
@@ -50,6 +53,7 @@ public final class ConfigLoader {
   private static final String TOPIC_DLQ = "modelmon.topic.dlq";
   private static final String TOPIC_REFERENCES = "modelmon.topic.references";
   private static final String TOPIC_WINDOWS = "modelmon.topic.windows";
+  private static final String TOPIC_ALARMS = "modelmon.topic.alarms";
   private static final String WINDOWS = "modelmon.windows";
   private static final String WINDOW_GRACE = "modelmon.window.grace";
   private static final String WINDOW_IDLE_CLOSE = "modelmon.window.idle.close";
@@ -60,6 +64,12 @@ public final class ConfigLoader {
   private static final String MAX_MODELS = "modelmon.max.models";
   private static final String METRICS_MAX_CLASSES = "modelmon.metrics.max.classes";
   private static final String CALIBRATION_BINS = "modelmon.calibration.bins";
+  private static final String DETECTOR_WINDOW = "modelmon.detector.window";
+  private static final String DETECTOR_MIN_LABELLED = "modelmon.detector.min.labelled";
+  private static final String DETECTOR_WARMUP = "modelmon.detector.warmup";
+  private static final String DETECTOR_MIN_BIN = "modelmon.detector.min.bin";
+  private static final String DETECTOR_K = "modelmon.detector.k";
+  private static final String DETECTOR_H = "modelmon.detector.h";
   private static final String HTTP_HOST = "modelmon.http.host";
   private static final String HTTP_PORT = "modelmon.http.port";
 
@@ -137,6 +147,7 @@ public final class ConfigLoader {
     defaults.put(TOPIC_DLQ, "predictions-dlq");
     defaults.put(TOPIC_REFERENCES, "model-references");
     defaults.put(TOPIC_WINDOWS, "model-window-metrics");
+    defaults.put(TOPIC_ALARMS, "model-drift-alarms");
     defaults.put(WINDOWS, "1m,5m,1h");
     defaults.put(WINDOW_GRACE, "30s");
     defaults.put(WINDOW_IDLE_CLOSE, "1m");
@@ -147,6 +158,12 @@ public final class ConfigLoader {
     defaults.put(MAX_MODELS, "1000");
     defaults.put(METRICS_MAX_CLASSES, "50");
     defaults.put(CALIBRATION_BINS, "10");
+    defaults.put(DETECTOR_WINDOW, ""); // the smallest of modelmon.windows
+    defaults.put(DETECTOR_MIN_LABELLED, "20");
+    defaults.put(DETECTOR_WARMUP, "60");
+    defaults.put(DETECTOR_MIN_BIN, "50");
+    defaults.put(DETECTOR_K, "0.5");
+    defaults.put(DETECTOR_H, "9");
     defaults.put(HTTP_HOST, "0.0.0.0");
     defaults.put(HTTP_PORT, "8080");
     return Collections.unmodifiableMap(defaults);
@@ -304,7 +321,9 @@ public final class ConfigLoader {
       final String dlqTopic = topic(TOPIC_DLQ);
       final String referencesTopic = topic(TOPIC_REFERENCES);
       final String windowsTopic = topic(TOPIC_WINDOWS);
-      distinctTopics(List.of(TOPIC_PREDICTIONS, TOPIC_DLQ, TOPIC_REFERENCES, TOPIC_WINDOWS));
+      final String alarmsTopic = topic(TOPIC_ALARMS);
+      distinctTopics(
+          List.of(TOPIC_PREDICTIONS, TOPIC_DLQ, TOPIC_REFERENCES, TOPIC_WINDOWS, TOPIC_ALARMS));
       final List<WindowSpec> windows = windows();
       final Duration grace =
           duration(WINDOW_GRACE, d -> !d.isNegative(), "≥ 0 " + SHORT_DURATION_EXAMPLES);
@@ -327,6 +346,7 @@ public final class ConfigLoader {
       // Each bin is three counter series per model and 48 bytes in every partial and window.
       final int calibrationBins =
           integer(CALIBRATION_BINS, 1, MAX_CALIBRATION_BINS, "an integer from 1 to 100");
+      final DetectorSettings detector = detector(windows);
       final String httpHost = text(HTTP_HOST);
       final int httpPort =
           integer(HTTP_PORT, 0, 65_535, "a port number from 0 to 65535 (0 picks a free port)");
@@ -348,6 +368,7 @@ public final class ConfigLoader {
           dlqTopic,
           referencesTopic,
           windowsTopic,
+          alarmsTopic,
           windows,
           grace,
           idleClose,
@@ -358,6 +379,7 @@ public final class ConfigLoader {
           maxModels,
           metricsMaxClasses,
           calibrationBins,
+          detector,
           httpHost,
           httpPort,
           kafka);
@@ -398,6 +420,33 @@ public final class ConfigLoader {
           throw invalid(key, "is also " + other + "; each topic must be a different one");
         }
       }
+    }
+
+    private DetectorSettings detector(final List<WindowSpec> windows) {
+      String window = raw(DETECTOR_WINDOW);
+      if (window.isEmpty()) {
+        window =
+            windows.stream()
+                .min(Comparator.comparing(WindowSpec::size))
+                .orElseThrow()
+                .label();
+      } else {
+        final String configured = window;
+        if (windows.stream().noneMatch(spec -> spec.label().equals(configured))) {
+          throw invalid(
+              DETECTOR_WINDOW,
+              "is not one of modelmon.windows ("
+                  + windows.stream().map(WindowSpec::label).collect(Collectors.joining(","))
+                  + ")");
+        }
+      }
+      return new DetectorSettings(
+          window,
+          integer(DETECTOR_MIN_LABELLED, 1, Integer.MAX_VALUE, "an integer ≥ 1"),
+          integer(DETECTOR_WARMUP, 2, Integer.MAX_VALUE, "an integer ≥ 2"),
+          integer(DETECTOR_MIN_BIN, 1, Integer.MAX_VALUE, "an integer ≥ 1"),
+          decimal(DETECTOR_K, x -> x >= 0 && x < 1e6, "is not a number ≥ 0 (e.g. 0.5)"),
+          decimal(DETECTOR_H, x -> x > 0 && x < 1e6, "is not a number > 0 (e.g. 9)"));
     }
 
     private List<WindowSpec> windows() {

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import org.modelmon.detector.DetectorSettings;
 
 /**
  * The validated configuration of one modelmon instance (docs/reference.md#configuration).
@@ -27,6 +28,7 @@ import java.util.stream.Collectors;
  * @param dlqTopic {@code modelmon.topic.dlq}
  * @param referencesTopic {@code modelmon.topic.references}
  * @param windowsTopic {@code modelmon.topic.windows}
+ * @param alarmsTopic {@code modelmon.topic.alarms}
  * @param windows {@code modelmon.windows}, distinct sizes, in configured order
  * @param grace {@code modelmon.window.grace}
  * @param idleClose {@code modelmon.window.idle.close}
@@ -37,6 +39,7 @@ import java.util.stream.Collectors;
  * @param maxModels {@code modelmon.max.models}
  * @param metricsMaxClasses {@code modelmon.metrics.max.classes}
  * @param calibrationBins {@code modelmon.calibration.bins}: B, the top-label confidence bins
+ * @param detector the {@code modelmon.detector.*} settings
  * @param httpHost {@code modelmon.http.host}
  * @param httpPort {@code modelmon.http.port} (0 picks a free port)
  * @param kafka every {@code kafka.*} key, without the prefix, passed to the Kafka clients
@@ -50,6 +53,7 @@ public record ModelmonConfig(
     String dlqTopic,
     String referencesTopic,
     String windowsTopic,
+    String alarmsTopic,
     List<WindowSpec> windows,
     Duration grace,
     Duration idleClose,
@@ -60,6 +64,7 @@ public record ModelmonConfig(
     int maxModels,
     int metricsMaxClasses,
     int calibrationBins,
+    DetectorSettings detector,
     String httpHost,
     int httpPort,
     Map<String, String> kafka) {
@@ -99,6 +104,7 @@ public record ModelmonConfig(
     out.add("modelmon.topic.dlq=" + dlqTopic);
     out.add("modelmon.topic.references=" + referencesTopic);
     out.add("modelmon.topic.windows=" + windowsTopic);
+    out.add("modelmon.topic.alarms=" + alarmsTopic);
     out.add(
         "modelmon.windows="
             + windows.stream().map(WindowSpec::label).collect(Collectors.joining(",")));
@@ -111,6 +117,12 @@ public record ModelmonConfig(
     out.add("modelmon.max.models=" + maxModels);
     out.add("modelmon.metrics.max.classes=" + metricsMaxClasses);
     out.add("modelmon.calibration.bins=" + calibrationBins);
+    out.add("modelmon.detector.window=" + detector.window());
+    out.add("modelmon.detector.min.labelled=" + detector.minLabelled());
+    out.add("modelmon.detector.warmup=" + detector.warmup());
+    out.add("modelmon.detector.min.bin=" + detector.minBin());
+    out.add("modelmon.detector.k=" + detector.k());
+    out.add("modelmon.detector.h=" + detector.h());
     out.add("modelmon.http.host=" + Texts.escape(httpHost));
     out.add("modelmon.http.port=" + httpPort);
     new TreeMap<>(kafka)
