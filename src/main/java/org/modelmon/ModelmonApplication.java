@@ -100,7 +100,9 @@ public final class ModelmonApplication implements AutoCloseable {
     new ProcessorMetrics().bindTo(meterRegistry);
     new UptimeMetrics().bindTo(meterRegistry);
     this.binders = List.of(gcMetrics);
-    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses(), config.calibrationBins());
+    this.metrics =
+        ModelmonMetrics.register(
+            registry, config.metricsMaxClasses(), config.calibrationBins());
     this.watermarkGauge = WatermarkGauge.register(registry);
   }
 
@@ -170,9 +172,12 @@ public final class ModelmonApplication implements AutoCloseable {
   }
 
   private void startHttp() {
-    final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
-    final StateQueries localState = new StateQueries(this::streamsOrNull, referenceParser);
-    WindowMetricsCollector.register(registry, localState, config.metricsMaxClasses());
+    final ReferenceParser referenceParser =
+        new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
+    final StateQueries localState =
+        new StateQueries(this::streamsOrNull, referenceParser, config.detector());
+    WindowMetricsCollector.register(
+        registry, localState, config.metricsMaxClasses(), config.detector().h());
     final ApplicationQueries queries =
         new ApplicationQueries(localState, this::streamsOrNull, this::applicationServer);
     try {

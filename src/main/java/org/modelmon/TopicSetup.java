@@ -49,6 +49,9 @@ public final class TopicSetup {
     if (!existing.contains(config.windowsTopic())) {
       missing.add(new NewTopic(config.windowsTopic(), Optional.of(1), Optional.empty()));
     }
+    if (!existing.contains(config.alarmsTopic())) {
+      missing.add(new NewTopic(config.alarmsTopic(), Optional.of(1), Optional.empty()));
+    }
     if (!existing.contains(config.referencesTopic())) {
       missing.add(referencesTopic(config));
     }

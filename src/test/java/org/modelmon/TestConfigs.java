@@ -5,10 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.modelmon.detector.DetectorSettings;
 import org.modelmon.config.Durations;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
+import org.modelmon.detector.DetectorSettings;
 
 /** Configurations for tests, built directly so that each test states what it depends on. */
 public final class TestConfigs {
@@ -66,5 +66,34 @@ public final class TestConfigs {
         "127.0.0.1",
         0,
         Map.of());
+  }
+
+  /** {@code config} with the drift detector's settings {@code detector}. */
+  public static ModelmonConfig withDetector(
+      final ModelmonConfig config, final DetectorSettings detector) {
+    return new ModelmonConfig(
+        config.bootstrapServers(),
+        config.applicationId(),
+        config.stateDir(),
+        config.processingGuarantee(),
+        config.predictionsTopic(),
+        config.dlqTopic(),
+        config.referencesTopic(),
+        config.windowsTopic(),
+        config.alarmsTopic(),
+        config.windows(),
+        config.grace(),
+        config.idleClose(),
+        config.epsilon(),
+        config.probabilityTolerance(),
+        config.maxClasses(),
+        config.maxFutureSkew(),
+        config.maxModels(),
+        config.metricsMaxClasses(),
+        config.calibrationBins(),
+        detector,
+        config.httpHost(),
+        config.httpPort(),
+        config.kafka());
   }
 }

@@ -30,8 +30,10 @@ public final class DriftDetector {
    *
    * @param next the status after the window
    * @param changed whether the state changed, which is published as an alarm record
+   * @param z the window's standardised excess z_w, or NaN when it was not scored (no evidence,
+   *     or warm-up)
    */
-  public record Step(DetectorStatus next, boolean changed) {}
+  public record Step(DetectorStatus next, boolean changed, double z) {}
 
   /** Whether a window carries evidence: enough labelled events, and a null variance above 0. */
   public boolean isEvidence(final WindowEvidence window) {
@@ -41,7 +43,7 @@ public final class DriftDetector {
   /** The status after the final window of {@code evidence}, the next in window order. */
   public Step next(final DetectorStatus status, final WindowEvidence evidence) {
     if (!isEvidence(evidence)) {
-      return new Step(status.seen(evidence), false);
+      return new Step(status.seen(evidence), false, Double.NaN);
     }
     if (status.state() == DetectorState.WARMUP) {
       final List<WindowEvidence> warmup = new ArrayList<>(status.warmup());
@@ -56,7 +58,8 @@ public final class DriftDetector {
                 DetectorStatus.NONE,
                 evidence.startMillis(),
                 evidence.endMillis()),
-            false);
+            false,
+            Double.NaN);
       }
       final Baseline baseline = Baseline.learn(warmup, settings.minBin());
       return new Step(
@@ -68,7 +71,8 @@ public final class DriftDetector {
               DetectorStatus.NONE,
               evidence.startMillis(),
               evidence.endMillis()),
-          true);
+          true,
+          Double.NaN);
     }
     final double z = status.baseline().standardise(evidence);
     final double statistic =
@@ -92,6 +96,7 @@ public final class DriftDetector {
             changeStart,
             evidence.startMillis(),
             evidence.endMillis()),
-        state != status.state());
+        state != status.state(),
+        z);
   }
 }

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.modelmon.topology.ModelmonTopology;
+import org.modelmon.detector.AlarmStatus;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
@@ -84,6 +86,25 @@ public final class ApplicationQueries implements ModelQueries {
       }
     }
     return models;
+  }
+
+  @Override
+  public List<AlarmStatus> alarmsOrThrow() {
+    final List<AlarmStatus> alarms = new ArrayList<>(local.alarmsOrThrow());
+    for (final StreamsMetadata peer : running().metadataForAllStreamsClients()) {
+      if (peer.hostInfo().equals(self.get())) {
+        continue;
+      }
+      final JsonNode list =
+          get(peer.hostInfo(), "/api/v1/alarms?" + HttpApi.LOCAL_PARAMETER + "=true");
+      try {
+        alarms.addAll(JSON.convertValue(list, new TypeReference<List<AlarmStatus>>() {}));
+      } catch (IllegalArgumentException e) {
+        throw new NotReadyException(
+            "unreadable answer from " + peer.hostInfo() + ": " + e.getMessage());
+      }
+    }
+    return alarms;
   }
 
   @Override

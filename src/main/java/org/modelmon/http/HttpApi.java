@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.modelmon.metrics.HealthGauges;
+import org.modelmon.detector.AlarmStatus;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
@@ -59,6 +60,7 @@ public final class HttpApi implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String MODELS_PATH = "/api/v1/models";
+  private static final String ALARMS_PATH = "/api/v1/alarms";
 
   /**
    * Query parameter a peer instance sets when it forwards a query here: answer from this
@@ -135,6 +137,7 @@ public final class HttpApi implements AutoCloseable {
     server.createContext("/health/live", api.handler(api::live));
     server.createContext("/health/ready", api.handler(api::ready));
     server.createContext(MODELS_PATH, api.handler(api::models));
+    server.createContext(ALARMS_PATH, api.handler(api::alarms));
     server.createContext(
         "/",
         StatusPageHandler.create(
@@ -292,6 +295,18 @@ public final class HttpApi implements AutoCloseable {
     }
     final String model = Query.decode(rest.substring(0, slash));
     return new Answer(200, windows(source, model, query));
+  }
+
+  private Answer alarms(final HttpExchange exchange) {
+    final String path = exchange.getRequestURI().getRawPath();
+    if (!path.equals(ALARMS_PATH) && !path.equals(ALARMS_PATH + "/")) {
+      throw noSuchEndpoint(exchange);
+    }
+    final Query query = Query.parse(exchange.getRequestURI().getRawQuery());
+    final ModelQueries source = query.flag(LOCAL_PARAMETER) ? queries.local() : queries;
+    final List<AlarmStatus> alarms = new ArrayList<>(source.alarmsOrThrow());
+    alarms.sort(Comparator.comparing(AlarmStatus::model).thenComparing(AlarmStatus::version));
+    return new Answer(200, alarms);
   }
 
   private List<Map<String, Object>> modelList(final ModelQueries source) {

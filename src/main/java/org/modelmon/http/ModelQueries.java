@@ -3,6 +3,7 @@ package org.modelmon.http;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.modelmon.detector.AlarmStatus;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
@@ -24,6 +25,14 @@ public interface ModelQueries {
    * @throws NotReadyException while the state cannot be queried
    */
   List<WindowResult> windows(ModelKey key, String window, Instant from, Instant to, int limit);
+
+  /**
+   * The drift detector's status of every (model, version) that has had a window of the detector's
+   * size, in no particular order.
+   *
+   * @throws NotReadyException while the state cannot be queried
+   */
+  List<AlarmStatus> alarmsOrThrow();
 
   /**
    * The same queries answered from this instance's state stores alone: what a peer asks for

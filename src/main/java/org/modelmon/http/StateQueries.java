@@ -16,6 +16,9 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.modelmon.detector.AlarmStatus;
+import org.modelmon.detector.DetectorSettings;
+import org.modelmon.detector.DetectorStatus;
 import org.modelmon.metrics.LocalModelState;
 import org.modelmon.reference.Reference;
 import org.modelmon.reference.ReferenceHistory;
@@ -34,15 +37,20 @@ public final class StateQueries implements LocalModelState, ModelQueries {
 
   private final Supplier<KafkaStreams> streams;
   private final ReferenceParser referenceParser;
+  private final DetectorSettings detector;
 
   /**
    * @param streams the running Kafka Streams client, or null before it exists
    * @param referenceParser parses stored references
+   * @param detector the drift detector's settings
    */
   public StateQueries(
-      final Supplier<KafkaStreams> streams, final ReferenceParser referenceParser) {
+      final Supplier<KafkaStreams> streams,
+      final ReferenceParser referenceParser,
+      final DetectorSettings detector) {
     this.streams = streams;
     this.referenceParser = referenceParser;
+    this.detector = detector;
   }
 
   private <T> T store(final String name, final QueryableStoreType<T> type) {
@@ -113,6 +121,40 @@ public final class StateQueries implements LocalModelState, ModelQueries {
         }
       }
       return results;
+    } catch (InvalidStateStoreException e) {
+      throw new NotReadyException("state stores are not queryable: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public Map<ModelKey, DetectorStatus> detectorStatuses() {
+    try {
+      return detectorStatusesOrThrow();
+    } catch (NotReadyException e) {
+      return Map.of();
+    }
+  }
+
+  @Override
+  public List<AlarmStatus> alarmsOrThrow() {
+    final List<AlarmStatus> alarms = new ArrayList<>();
+    detectorStatusesOrThrow()
+        .forEach((key, status) -> alarms.add(AlarmStatus.of(key, status, detector)));
+    return alarms;
+  }
+
+  private Map<ModelKey, DetectorStatus> detectorStatusesOrThrow() {
+    try {
+      final Map<ModelKey, DetectorStatus> statuses = new LinkedHashMap<>();
+      final ReadOnlyKeyValueStore<ModelKey, DetectorStatus> store =
+          store(ModelmonTopology.DETECTOR_STORE, QueryableStoreTypes.keyValueStore());
+      try (KeyValueIterator<ModelKey, DetectorStatus> all = store.all()) {
+        while (all.hasNext()) {
+          final KeyValue<ModelKey, DetectorStatus> entry = all.next();
+          statuses.put(entry.key, entry.value);
+        }
+      }
+      return statuses;
     } catch (InvalidStateStoreException e) {
       throw new NotReadyException("state stores are not queryable: " + e.getMessage());
     }

@@ -2,6 +2,7 @@ package org.modelmon.metrics;
 
 import java.util.List;
 import java.util.Map;
+import org.modelmon.detector.DetectorStatus;
 import org.modelmon.reference.Reference;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
@@ -18,6 +19,9 @@ public interface LocalModelState {
 
   /** Summary of every owned (model, version); empty while not ready. */
   Map<ModelKey, ModelSummary> models();
+
+  /** The drift detector's status of every owned (model, version); empty while not ready. */
+  Map<ModelKey, DetectorStatus> detectorStatuses();
 
   /** The reference in force now for {@code key}, or null. */
   Reference reference(ModelKey key);

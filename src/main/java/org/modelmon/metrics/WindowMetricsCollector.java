@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.modelmon.detector.DetectorState;
+import org.modelmon.detector.DetectorStatus;
 import org.modelmon.reference.Reference;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
@@ -46,6 +48,10 @@ public final class WindowMetricsCollector implements MultiCollector {
   public static final String WINDOW_CALIBRATION_ERROR = "modelmon_window_calibration_error_ratio";
   public static final String REFERENCE_ENTROPY = "modelmon_reference_entropy_nats";
   public static final String REFERENCE_PROBABILITY = "modelmon_reference_probability";
+  public static final String DRIFT_STATISTIC = "modelmon_drift_statistic";
+  public static final String DRIFT_THRESHOLD = "modelmon_drift_threshold";
+  public static final String DRIFT_ALARM = "modelmon_drift_alarm";
+  public static final String DRIFT_BASELINE = "modelmon_drift_baseline_excess_log_loss_nats";
   public static final String LAST_EVENT = "modelmon_last_event_timestamp_seconds";
 
   private static final Map<String, String> HELP = new LinkedHashMap<>();
@@ -90,15 +96,26 @@ public final class WindowMetricsCollector implements MultiCollector {
         "Expected calibration error (top label, confidence bins) of the latest final window");
     HELP.put(REFERENCE_ENTROPY, "Entropy H(p) of the model's reference distribution, nats");
     HELP.put(REFERENCE_PROBABILITY, "Probability p(class) of the model's reference distribution");
+    HELP.put(
+        DRIFT_STATISTIC,
+        "Drift detector statistic S: CUSUM of the standardised excess log loss per window");
+    HELP.put(DRIFT_THRESHOLD, "Drift detector threshold h: ALARM when the statistic reaches it");
+    HELP.put(DRIFT_ALARM, "1 while the drift detector is in ALARM, else 0");
+    HELP.put(
+        DRIFT_BASELINE,
+        "Excess log loss per labelled event the model had in the detector's warm-up, nats");
     HELP.put(LAST_EVENT, "Largest event time seen for the model");
   }
 
   private final LocalModelState state;
   private final int maxClassSeries;
+  private final double driftThreshold;
 
-  private WindowMetricsCollector(final LocalModelState state, final int maxClassSeries) {
+  private WindowMetricsCollector(
+      final LocalModelState state, final int maxClassSeries, final double driftThreshold) {
     this.state = state;
     this.maxClassSeries = maxClassSeries;
+    this.driftThreshold = driftThreshold;
   }
 
   /**
@@ -107,10 +124,15 @@ public final class WindowMetricsCollector implements MultiCollector {
    * @param registry where to export
    * @param state this instance's model state
    * @param maxClassSeries {@code modelmon.metrics.max.classes}
+   * @param driftThreshold {@code modelmon.detector.h}
    */
   public static WindowMetricsCollector register(
-      final PrometheusRegistry registry, final LocalModelState state, final int maxClassSeries) {
-    final WindowMetricsCollector collector = new WindowMetricsCollector(state, maxClassSeries);
+      final PrometheusRegistry registry,
+      final LocalModelState state,
+      final int maxClassSeries,
+      final double driftThreshold) {
+    final WindowMetricsCollector collector =
+        new WindowMetricsCollector(state, maxClassSeries, driftThreshold);
     registry.register(collector);
     return collector;
   }
@@ -171,6 +193,18 @@ public final class WindowMetricsCollector implements MultiCollector {
               labels.add("class", reference.classes().get(c)),
               reference.probability(c));
         }
+      }
+    }
+    for (final Map.Entry<ModelKey, DetectorStatus> detector :
+        state.detectorStatuses().entrySet()) {
+      final ModelKey key = detector.getKey();
+      final DetectorStatus status = detector.getValue();
+      final Labels labels = Labels.of("model", key.model(), "version", key.version());
+      point(gauges, DRIFT_STATISTIC, labels, status.statistic());
+      point(gauges, DRIFT_THRESHOLD, labels, driftThreshold);
+      point(gauges, DRIFT_ALARM, labels, status.state() == DetectorState.ALARM ? 1 : 0);
+      if (status.baseline() != null) {
+        point(gauges, DRIFT_BASELINE, labels, status.baseline().pooled());
       }
     }
     final List<io.prometheus.metrics.model.snapshots.MetricSnapshot> snapshots = new ArrayList<>();

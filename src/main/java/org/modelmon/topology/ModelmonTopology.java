@@ -7,6 +7,7 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -18,6 +19,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.modelmon.admission.ModelAdmission;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
+import org.modelmon.detector.DriftDetector;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionParser;
 import org.modelmon.metrics.ModelmonMetrics;
@@ -49,6 +51,7 @@ public final class ModelmonTopology {
   public static final String LATEST_WINDOWS_STORE = "latest-windows-store";
   public static final String WINDOW_HISTORY_STORE = "window-history-store";
   public static final String MODELS_STORE = "models-store";
+  public static final String DETECTOR_STORE = "detector-store";
   public static final String AGGREGATION_TOPIC = "aggregation";
 
   /** How often partials are sent on and final windows looked for (wall-clock). */
@@ -131,6 +134,11 @@ public final class ModelmonTopology {
             Stores.inMemoryKeyValueStore(MODELS_STORE),
             WindowSerdes.modelKey(),
             WindowSerdes.modelSummary()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(DETECTOR_STORE),
+            WindowSerdes.modelKey(),
+            WindowSerdes.detectorStatus()));
     final Duration largestWindow =
         config.windows().stream().map(WindowSpec::size).max(Duration::compareTo).orElseThrow();
     final Duration retention = max(HISTORY_RETENTION, largestWindow.multipliedBy(2).plus(config.grace()));
@@ -140,7 +148,8 @@ public final class ModelmonTopology {
             Serdes.String(),
             WindowSerdes.windowResult()));
 
-    builder.stream(
+    final KStream<String, FinalWindow> finalWindows =
+        builder.stream(
             config.predictionsTopic(),
             Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("predictions-source"))
         .process(
@@ -183,10 +192,18 @@ public final class ModelmonTopology {
             WATERMARKS_STORE,
             LATEST_WINDOWS_STORE,
             WINDOW_HISTORY_STORE,
-            MODELS_STORE)
+            MODELS_STORE);
+    finalWindows
+        .mapValues(FinalWindow::result, Named.as("window-records"))
         .to(
             config.windowsTopic(),
             Produced.with(Serdes.String(), WindowSerdes.windowResult()).withName("windows-sink"));
+    final DriftDetector detector = new DriftDetector(config.detector());
+    finalWindows
+        .process(() -> new DriftDetection(detector), Named.as("detect-drift"), DETECTOR_STORE)
+        .to(
+            config.alarmsTopic(),
+            Produced.with(Serdes.String(), WindowSerdes.alarmRecord()).withName("alarms-sink"));
     return builder.build();
   }
 

@@ -38,7 +38,7 @@ import org.modelmon.window.WindowResult;
  * for a window that is already final is counted late and left out of that window.
  */
 final class WindowCombiner
-    implements Processor<ModelKey, AggregationMessage, String, WindowResult> {
+    implements Processor<ModelKey, AggregationMessage, String, FinalWindow> {
 
   /** Key under which the application watermark itself is kept in the watermarks store. */
   static final int APPLICATION_WATERMARK_KEY = -1;
@@ -57,7 +57,7 @@ final class WindowCombiner
   private final ModelmonMetrics metrics;
   private final WatermarkGauge watermarkGauge;
 
-  private ProcessorContext<String, WindowResult> context;
+  private ProcessorContext<String, FinalWindow> context;
   private KeyValueStore<OpenWindowKey, WindowAggregate> openWindows;
   private KeyValueStore<Integer, PartitionWatermark> watermarks;
   private KeyValueStore<String, WindowResult> latestWindows;
@@ -98,7 +98,7 @@ final class WindowCombiner
   }
 
   @Override
-  public void init(final ProcessorContext<String, WindowResult> context) {
+  public void init(final ProcessorContext<String, FinalWindow> context) {
     this.context = context;
     openWindows = context.getStateStore(ModelmonTopology.OPEN_WINDOWS_STORE);
     watermarks = context.getStateStore(ModelmonTopology.WATERMARKS_STORE);
@@ -218,7 +218,7 @@ final class WindowCombiner
     context.forward(
         new Record<>(
             result.topicKey(),
-            result,
+            new FinalWindow(key, sums, result),
             Math.min(key.endMillis(), context.currentSystemTimeMs())));
   }
 

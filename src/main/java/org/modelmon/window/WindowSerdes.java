@@ -10,6 +10,8 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.modelmon.detector.AlarmRecord;
+import org.modelmon.detector.DetectorStatus;
 import org.modelmon.window.WatermarkTracker.PartitionWatermark;
 
 /**
@@ -77,6 +79,16 @@ public final class WindowSerdes {
     return binary(ModelSummary::toBytes, ModelSummary::fromBytes);
   }
 
+  /** Drift detector statuses, in their binary form. */
+  public static Serde<DetectorStatus> detectorStatus() {
+    return binary(DetectorStatus::toBytes, DetectorStatus::fromBytes);
+  }
+
+  /** Alarm records as the JSON of docs/reference.md#alarm-records. */
+  public static Serde<AlarmRecord> alarmRecord() {
+    return binary(WindowSerdes::json, bytes -> fromJson(bytes, AlarmRecord.class));
+  }
+
   /** Window results as the JSON of docs/reference.md#window-records. */
   public static Serde<WindowResult> windowResult() {
     return binary(WindowSerdes::windowResultJson, WindowSerdes::windowResultFromJson);
@@ -84,17 +96,25 @@ public final class WindowSerdes {
 
   /** The JSON of a window result. */
   public static byte[] windowResultJson(final WindowResult result) {
+    return json(result);
+  }
+
+  /** Reads a window result's JSON. */
+  public static WindowResult windowResultFromJson(final byte[] json) {
+    return fromJson(json, WindowResult.class);
+  }
+
+  private static byte[] json(final Object value) {
     try {
-      return JSON.writeValueAsBytes(result);
+      return JSON.writeValueAsBytes(value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Reads a window result's JSON. */
-  public static WindowResult windowResultFromJson(final byte[] json) {
+  private static <T> T fromJson(final byte[] json, final Class<T> type) {
     try {
-      return JSON.readValue(json, WindowResult.class);
+      return JSON.readValue(json, type);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

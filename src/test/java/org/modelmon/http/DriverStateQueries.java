@@ -11,6 +11,9 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.modelmon.detector.AlarmStatus;
+import org.modelmon.detector.DetectorSettings;
+import org.modelmon.detector.DetectorStatus;
 import org.modelmon.metrics.LocalModelState;
 import org.modelmon.reference.Reference;
 import org.modelmon.reference.ReferenceHistory;
@@ -34,14 +37,21 @@ public final class DriverStateQueries implements LocalModelState, ModelQueries {
   private final KeyValueStore<ModelKey, ModelSummary> models;
   private final WindowStore<String, WindowResult> history;
   private final KeyValueStore<String, byte[]> references;
+  private final KeyValueStore<ModelKey, DetectorStatus> detector;
+  private final DetectorSettings detectorSettings;
   private final ReferenceParser referenceParser;
   private volatile boolean ready = true;
 
-  public DriverStateQueries(final TopologyTestDriver driver, final ReferenceParser referenceParser) {
+  public DriverStateQueries(
+      final TopologyTestDriver driver,
+      final ReferenceParser referenceParser,
+      final DetectorSettings detectorSettings) {
     this.latestWindows = driver.getKeyValueStore(ModelmonTopology.LATEST_WINDOWS_STORE);
     this.models = driver.getKeyValueStore(ModelmonTopology.MODELS_STORE);
     this.history = driver.getWindowStore(ModelmonTopology.WINDOW_HISTORY_STORE);
     this.references = driver.getKeyValueStore(ModelmonTopology.REFERENCES_STORE);
+    this.detector = driver.getKeyValueStore(ModelmonTopology.DETECTOR_STORE);
+    this.detectorSettings = detectorSettings;
     this.referenceParser = referenceParser;
   }
 
@@ -69,6 +79,24 @@ public final class DriverStateQueries implements LocalModelState, ModelQueries {
       }
     }
     return summaries;
+  }
+
+  @Override
+  public Map<ModelKey, DetectorStatus> detectorStatuses() {
+    final Map<ModelKey, DetectorStatus> statuses = new LinkedHashMap<>();
+    try (KeyValueIterator<ModelKey, DetectorStatus> all = detector.all()) {
+      all.forEachRemaining(entry -> statuses.put(entry.key, entry.value));
+    }
+    return statuses;
+  }
+
+  @Override
+  public List<AlarmStatus> alarmsOrThrow() {
+    requireReady();
+    final List<AlarmStatus> alarms = new ArrayList<>();
+    detectorStatuses()
+        .forEach((key, status) -> alarms.add(AlarmStatus.of(key, status, detectorSettings)));
+    return alarms;
   }
 
   @Override

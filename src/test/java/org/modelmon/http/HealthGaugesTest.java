@@ -21,6 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.modelmon.metrics.HealthGauges;
 import org.modelmon.testing.PrometheusText;
+import org.modelmon.detector.AlarmStatus;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
@@ -114,6 +115,11 @@ class HealthGaugesTest {
     @Override
     public Map<ModelKey, ModelSummary> modelsOrThrow() {
       return Map.of();
+    }
+
+    @Override
+    public List<AlarmStatus> alarmsOrThrow() {
+      return List.of();
     }
 
     @Override

@@ -45,8 +45,13 @@ final class ServedTopology implements AutoCloseable {
         new DriverStateQueries(
             fixture.driver,
             new ReferenceParser(
-                fixture.config.probabilityTolerance(), fixture.config.maxClasses()));
-    WindowMetricsCollector.register(fixture.registry, queries, fixture.config.metricsMaxClasses());
+                fixture.config.probabilityTolerance(), fixture.config.maxClasses()),
+            fixture.config.detector());
+    WindowMetricsCollector.register(
+        fixture.registry,
+        queries,
+        fixture.config.metricsMaxClasses(),
+        fixture.config.detector().h());
     this.api =
         HttpApi.start(
             "127.0.0.1",

@@ -76,8 +76,10 @@ class CardinalityAttackTest {
     state =
         new DriverStateQueries(
             fixture.driver,
-            new ReferenceParser(config.probabilityTolerance(), config.maxClasses()));
-    WindowMetricsCollector.register(fixture.registry, state, config.metricsMaxClasses());
+            new ReferenceParser(config.probabilityTolerance(), config.maxClasses()),
+            config.detector());
+    WindowMetricsCollector.register(
+        fixture.registry, state, config.metricsMaxClasses(), config.detector().h());
   }
 
   @AfterEach

@@ -25,7 +25,6 @@ import org.modelmon.window.ModelKey;
 import org.modelmon.window.ScoredPrediction;
 import org.modelmon.window.WatermarkTracker;
 import org.modelmon.window.WindowAggregate;
-import org.modelmon.window.WindowResult;
 import org.modelmon.window.WindowSerdes;
 
 /**
@@ -81,7 +80,7 @@ class TaskReviveTest {
     // Given a combining task that, in a transaction then aborted, added an event's partial and
     // advanced its watermark past the end of the event's window plus grace,
     final WindowCombiner combiner = combiner();
-    final MockProcessorContext<String, WindowResult> aborted = combinerContext();
+    final MockProcessorContext<String, FinalWindow> aborted = combinerContext();
     combiner.init(aborted);
     combiner.process(partial(T0 + 50_000L));
     combiner.process(watermark(T0 + 120_000L));
@@ -90,17 +89,17 @@ class TaskReviveTest {
 
     // when it is revived on stores restored to the last commit (which held nothing) and the
     // partial and watermark are read again,
-    final MockProcessorContext<String, WindowResult> revived = combinerContext();
+    final MockProcessorContext<String, FinalWindow> revived = combinerContext();
     combiner.init(revived);
     combiner.process(partial(T0 + 50_000L));
     combiner.process(watermark(T0 + 120_000L));
 
     // then the window is emitted with the event: it was not final at the last commit.
-    final List<CapturedForward<? extends String, ? extends WindowResult>> windows =
+    final List<CapturedForward<? extends String, ? extends FinalWindow>> windows =
         revived.forwarded();
     assertThat(windows).hasSize(1);
-    assertThat(windows.get(0).record().value().predictions()).isEqualTo(1);
-    assertThat(windows.get(0).record().value().startMillis()).isEqualTo(T0);
+    assertThat(windows.get(0).record().value().result().predictions()).isEqualTo(1);
+    assertThat(windows.get(0).record().value().result().startMillis()).isEqualTo(T0);
   }
 
   private static Record<ModelKey, ScoredPrediction> scored(final long eventTimeMillis) {
@@ -170,8 +169,8 @@ class TaskReviveTest {
     return context;
   }
 
-  private static MockProcessorContext<String, WindowResult> combinerContext() {
-    final MockProcessorContext<String, WindowResult> context = context();
+  private static MockProcessorContext<String, FinalWindow> combinerContext() {
+    final MockProcessorContext<String, FinalWindow> context = context();
     addKeyValueStore(
         context,
         ModelmonTopology.OPEN_WINDOWS_STORE,

@@ -63,11 +63,13 @@ public final class TopologyFixture implements AutoCloseable {
   final TestInputTopic<String, byte[]> references;
   final TestOutputTopic<String, String> windows;
   final TestOutputTopic<byte[], byte[]> deadLetters;
+  final TestOutputTopic<String, String> alarms;
   private final Path stateDir;
 
   public TopologyFixture(final ModelmonConfig config) {
     this.config = config;
-    this.metrics = ModelmonMetrics.register(registry, config.metricsMaxClasses(), config.calibrationBins());
+    this.metrics =
+        ModelmonMetrics.register(registry, config.metricsMaxClasses(), config.calibrationBins());
     this.watermarkGauge = WatermarkGauge.register(registry);
     try {
       this.stateDir = Files.createTempDirectory("modelmon-topology-test");
@@ -100,6 +102,9 @@ public final class TopologyFixture implements AutoCloseable {
     deadLetters =
         driver.createOutputTopic(
             config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    alarms =
+        driver.createOutputTopic(
+            config.alarmsTopic(), new StringDeserializer(), new StringDeserializer());
   }
 
   /** Pipes one event JSON with the given record timestamp. */

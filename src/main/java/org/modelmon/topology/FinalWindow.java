@@ -1,0 +1,16 @@
+package org.modelmon.topology;
+
+import org.modelmon.window.OpenWindowKey;
+import org.modelmon.window.WindowAggregate;
+import org.modelmon.window.WindowResult;
+
+/**
+ * A window the combining task has just made final: its record for the windows topic, and its sums
+ * for the drift detector, which needs ΣV(q) and the per-bin excess the record does not carry.
+ * Passed between processors of one task, never serialised.
+ *
+ * @param key the window
+ * @param sums its sums
+ * @param result its record
+ */
+record FinalWindow(OpenWindowKey key, WindowAggregate sums, WindowResult result) {}

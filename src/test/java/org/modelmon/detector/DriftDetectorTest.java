@@ -1,0 +1,162 @@
+package org.modelmon.detector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.modelmon.testing.WindowRecords;
+import org.modelmon.window.ModelKey;
+
+/**
+ * The detector against an independent Python implementation of its specification ({@code
+ * generate_detector_fixtures.py}), window by window: which windows are skipped, the state, the
+ * statistic S, the standardised excess z and every alarm record, over scenarios that cover the
+ * warm-up, skipped windows (too few labelled, ΣV = 0) during and after it, the cap at h, the
+ * return to WATCHING, per-bin baselines falling back to the pooled one, dispersion above and at 1,
+ * and other settings.
+ *
+ * <p>Each step continues from the status read back from its binary form, as a restarted task
+ * continues from its store: so a restart in every state, at every window, gives the same run.
+ */
+class DriftDetectorTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final double RELATIVE = 1e-9;
+
+  static Stream<Arguments> scenarios() {
+    final List<Arguments> scenarios = new ArrayList<>();
+    fixtures()
+        .get("scenarios")
+        .forEach(s -> scenarios.add(Arguments.of(s.get("name").asText(), s)));
+    return scenarios.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void shouldFollowTheReferenceImplementationWindowByWindow(
+      final String name, final JsonNode scenario) throws IOException {
+    final JsonNode settingsNode = scenario.get("settings");
+    final DetectorSettings settings =
+        new DetectorSettings(
+            scenario.get("window").asText(),
+            settingsNode.get("minLabelled").asLong(),
+            settingsNode.get("warmup").asInt(),
+            settingsNode.get("minBin").asLong(),
+            settingsNode.get("k").asDouble(),
+            settingsNode.get("h").asDouble());
+    final DriftDetector detector = new DriftDetector(settings);
+    final ModelKey key =
+        new ModelKey(scenario.get("model").asText(), scenario.get("version").asText());
+    final JsonNode windows = scenario.get("windows");
+    final JsonNode expected = scenario.get("expected");
+    assertThat(windows.size()).isEqualTo(expected.size()).isPositive();
+
+    DetectorStatus status = DetectorStatus.INITIAL;
+    int changes = 0;
+    for (int w = 0; w < windows.size(); w++) {
+      final String where = name + " window " + w;
+      final WindowEvidence evidence = evidence(windows.get(w));
+      final JsonNode want = expected.get(w);
+
+      final DriftDetector.Step step = detector.next(status, evidence);
+
+      assertThat(!detector.isEvidence(evidence))
+          .as(where + " skipped")
+          .isEqualTo(want.get("skipped").asBoolean());
+      assertThat(step.next().state().name())
+          .as(where + " state")
+          .isEqualTo(want.get("state").asText());
+      assertClose(where + " statistic", step.next().statistic(), want.get("statistic").asDouble());
+      if (want.get("z").isNull()) {
+        assertThat(step.z()).as(where + " z").isNaN();
+      } else {
+        assertClose(where + " z", step.z(), want.get("z").asDouble());
+      }
+      assertThat(step.changed()).as(where + " changed").isEqualTo(!want.get("record").isNull());
+      if (step.changed()) {
+        changes++;
+        final AlarmRecord alarm = AlarmRecord.of(key, settings, evidence, step.next());
+        final JsonNode record = JSON.readTree(JSON.writeValueAsBytes(alarm));
+        WindowRecords.assertMatches(where, record, want.get("record"));
+        assertThat(fieldOrder(record))
+            .as(where + " field order")
+            .isEqualTo(fieldOrder(want.get("record")));
+      }
+      assertThat(step.next().lastEndMillis()).isEqualTo(evidence.endMillis());
+      // As a restarted task would: continue from the status as the store holds it.
+      final byte[] stored = step.next().toBytes();
+      status = DetectorStatus.fromBytes(stored);
+      assertThat(status.toBytes()).as(where + " round trip").isEqualTo(stored);
+    }
+    assertThat(changes).as(name + ": at least the end of the warm-up").isPositive();
+  }
+
+  @Test
+  void shouldLeaveEverythingButTheLastWindowAsItWasOnASkippedWindow() {
+    final DriftDetector detector =
+        new DriftDetector(new DetectorSettings("1m", 20, 2, 1, 0.5, 9));
+    final WindowEvidence tooFew =
+        new WindowEvidence(0, 60_000, 19, 5.0, 10.0, new long[] {19}, new double[] {5.0});
+    final WindowEvidence certain =
+        new WindowEvidence(60_000, 120_000, 50, 0.0, 0.0, new long[] {50}, new double[] {0.0});
+
+    final DetectorStatus afterTooFew = detector.next(DetectorStatus.INITIAL, tooFew).next();
+    final DetectorStatus afterCertain = detector.next(afterTooFew, certain).next();
+
+    assertThat(afterTooFew.warmup()).isEmpty();
+    assertThat(afterCertain.warmup()).isEmpty();
+    assertThat(afterCertain.state()).isEqualTo(DetectorState.WARMUP);
+    assertThat(afterCertain.lastStartMillis()).isEqualTo(60_000);
+  }
+
+  private static void assertClose(final String where, final double actual, final double expected) {
+    assertThat(actual)
+        .as(where)
+        .isCloseTo(expected, within(Math.max(1e-12, RELATIVE * Math.abs(expected))));
+  }
+
+  private static List<String> fieldOrder(final JsonNode node) {
+    final List<String> names = new ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  private static WindowEvidence evidence(final JsonNode window) {
+    final JsonNode binLabelled = window.get("binLabelled");
+    final JsonNode binExcess = window.get("binExcessLogLossSum");
+    final long[] labelled = new long[binLabelled.size()];
+    final double[] excess = new double[binExcess.size()];
+    for (int b = 0; b < labelled.length; b++) {
+      labelled[b] = binLabelled.get(b).asLong();
+      excess[b] = binExcess.get(b).asDouble();
+    }
+    return new WindowEvidence(
+        window.get("startMillis").asLong(),
+        window.get("endMillis").asLong(),
+        window.get("labelled").asLong(),
+        window.get("excessLogLossSum").asDouble(),
+        window.get("nullVarianceSum").asDouble(),
+        labelled,
+        excess);
+  }
+
+  private static JsonNode fixtures() {
+    try (InputStream in =
+        DriftDetectorTest.class.getResourceAsStream("/fixtures/detector-fixtures.json")) {
+      return JSON.readTree(in);
+    } catch (final IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
