@@ -65,6 +65,13 @@ public final class DemoRunner implements AutoCloseable {
   static final String GRACE = "2s";
   static final String IDLE_CLOSE = "5s";
   static final String APPLICATION_ID = "modelmon-demo";
+
+  /**
+   * Evidence windows of 10 s the drift detector learns each model's baseline from: 2 minutes, so
+   * that it watches well before the drift, 4 minutes in by default (the default of 60 windows is
+   * an hour of 1-minute windows in production).
+   */
+  static final String DETECTOR_WARMUP = "12";
   static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(5);
   static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -343,6 +350,7 @@ public final class DemoRunner implements AutoCloseable {
     settings.put("modelmon.window.grace", GRACE);
     settings.put("modelmon.window.idle.close", IDLE_CLOSE);
     settings.put("modelmon.http.port", Integer.toString(httpPort));
+    settings.put("modelmon.detector.warmup", DETECTOR_WARMUP);
     // Kafka Streams does not leave its group on close, so a demo restarted on a kept --data-dir
     // would wait out the previous member's session (45 s by default) before it gets any work.
     settings.put("kafka.session.timeout.ms", Long.toString(SESSION_TIMEOUT.toMillis()));
