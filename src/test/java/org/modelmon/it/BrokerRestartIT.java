@@ -148,15 +148,62 @@ class BrokerRestartIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     windows.keySet().removeIf(key -> key.startsWith(MARKER + "@"));
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
+    // Counts first, over every window at once: whether events went missing or counted twice, and
+    // in which windows, says more about a failure than the first double that differs.
+    final PrometheusText scrape = cluster.scrape(instance);
+    final String counts = counts(expected, windows, scrape);
+    for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
+      final JsonNode actual = windows.get(entry.getKey());
+      assertThat(actual.path("predictions").asLong(-1))
+          .as("%s predictions; every window:%n%s", entry.getKey(), counts)
+          .isEqualTo(entry.getValue().predictions);
+      for (final Map.Entry<String, Long> label : entry.getValue().labelCounts.entrySet()) {
+        assertThat(actual.path("labelCounts").path(label.getKey()).asLong(-1))
+            .as("%s labelCounts.%s; every window:%n%s", entry.getKey(), label.getKey(), counts)
+            .isEqualTo(label.getValue());
+      }
+    }
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
       ExpectedWindows.assertMatches(
           entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
-    final PrometheusText scrape = cluster.scrape(instance);
     expected.assertLatestWindowGauges(scrape);
     assertThat(scrape.samples("modelmon_late_events_total"))
         .allSatisfy(sample -> assertThat(sample.value()).isZero());
     assertThat(cluster.get(instance, "/health/ready").statusCode()).isEqualTo(200);
+  }
+
+  /**
+   * One line per expected window: its predictions and label counts, expected then actual; then
+   * the late and invalid events the instance counted. Shows at once whether events went missing
+   * or counted twice, in which windows, and whether the watermark finalised a window too early.
+   */
+  private static String counts(
+      final ExpectedWindows expected,
+      final Map<String, JsonNode> windows,
+      final PrometheusText scrape) {
+    final StringBuilder text = new StringBuilder();
+    for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
+      final JsonNode actual = windows.get(entry.getKey());
+      final long predictions = entry.getValue().predictions;
+      final long got = actual == null ? -1 : actual.path("predictions").asLong(-1);
+      text.append(
+          String.format(
+              "  %s: predictions %d -> %d, labelCounts %s -> %s%s%n",
+              entry.getKey(),
+              predictions,
+              got,
+              entry.getValue().labelCounts,
+              actual == null ? "none" : actual.path("labelCounts"),
+              got == predictions ? "" : "  <-- differs"));
+    }
+    for (final String metric :
+        List.of("modelmon_late_events_total", "modelmon_invalid_events_total")) {
+      for (final PrometheusText.Sample sample : scrape.samples(metric)) {
+        text.append("  ").append(sample).append(System.lineSeparator());
+      }
+    }
+    return text.toString();
   }
 
   /** Polls {@code /health/ready} until it answers {@code status}; returns that answer. */

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.Response;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler.Result;
@@ -36,7 +37,34 @@ class WriteFailureHandlerTest {
   }
 
   @Test
-  void shouldRetryARetriableRefusal() {
+  void shouldFailTheThreadOnARetriableRefusalUnderExactlyOnce() {
+    // Retrying would revive the writing task alone while the abort of the thread's shared
+    // transaction also takes other tasks' writes; failing the thread restarts every task from the
+    // last commit, and StreamThreadFailures replaces it because the cause is retriable.
+    handler.configure(
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
+
+    final Response response =
+        handler.handleError(null, PARTIAL, new NotEnoughReplicasException("one down"));
+
+    assertThat(response.result()).isEqualTo(Result.FAIL);
+    assertThat(response.deadLetterQueueRecords()).isEmpty();
+  }
+
+  @Test
+  void shouldFailTheThreadOnARetriableRefusalByDefault() {
+    // exactly_once_v2 is modelmon's default guarantee.
+    handler.configure(Map.of());
+
+    assertThat(handler.handleError(null, PARTIAL, new TimeoutException("no metadata")).result())
+        .isEqualTo(Result.FAIL);
+  }
+
+  @Test
+  void shouldRetryARetriableRefusalUnderAtLeastOnce() {
+    handler.configure(
+        Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE));
+
     final Response response =
         handler.handleError(null, PARTIAL, new NotEnoughReplicasException("one down"));
 
