@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.AbstractThrowableAssert;
+import org.modelmon.detector.DetectorSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,10 @@ class ConfigLoaderTest {
     assertThat(config.maxFutureSkew()).isEqualTo(Duration.ofHours(1));
     assertThat(config.maxModels()).isEqualTo(1000);
     assertThat(config.metricsMaxClasses()).isEqualTo(50);
+    assertThat(config.calibrationBins()).isEqualTo(10);
+    assertThat(config.alarmsTopic()).isEqualTo("model-drift-alarms");
+    // The detector reads the smallest window, whatever the order windows are listed in.
+    assertThat(config.detector()).isEqualTo(new DetectorSettings("1m", 20, 60, 50, 0.5, 9));
     assertThat(config.httpHost()).isEqualTo("0.0.0.0");
     assertThat(config.httpPort()).isEqualTo(8080);
     assertThat(config.kafka()).isEmpty();
@@ -234,6 +239,48 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void shouldTakeTheSmallestWindowForTheDetectorUnlessOneIsNamed() {
+    assertThat(load(flag("modelmon.windows", "1h,30s,5m")).detector().window()).isEqualTo("30s");
+    assertThat(
+            load(
+                    Map.of(
+                        "modelmon.windows", "1m,5m",
+                        "modelmon.detector.window", "5m",
+                        "modelmon.detector.k", "1",
+                        "modelmon.detector.h", "4.5",
+                        "modelmon.detector.warmup", "30"))
+                .detector())
+        .isEqualTo(new DetectorSettings("5m", 20, 30, 50, 1.0, 4.5));
+  }
+
+  @Test
+  void shouldRejectBadDetectorAndCalibrationSettings() {
+    assertRejected(flag("modelmon.detector.window", "10m"))
+        .hasMessage(
+            "modelmon.detector.window: \"10m\" is not one of modelmon.windows (1m,5m,1h)"
+                + " (set on the command line)");
+    assertRejected(flag("modelmon.detector.warmup", "1"))
+        .hasMessageStartingWith("modelmon.detector.warmup: \"1\" is not an integer ≥ 2");
+    assertRejected(flag("modelmon.detector.min.labelled", "0"))
+        .hasMessageStartingWith("modelmon.detector.min.labelled: \"0\" is not an integer ≥ 1");
+    assertRejected(flag("modelmon.detector.min.bin", "x"))
+        .hasMessageStartingWith("modelmon.detector.min.bin:");
+    assertRejected(flag("modelmon.detector.k", "-0.5"))
+        .hasMessageStartingWith("modelmon.detector.k: \"-0.5\" is not a number ≥ 0");
+    assertRejected(flag("modelmon.detector.h", "0"))
+        .hasMessageStartingWith("modelmon.detector.h: \"0\" is not a number > 0");
+    assertRejected(flag("modelmon.detector.h", "NaN"))
+        .hasMessageStartingWith("modelmon.detector.h:");
+    assertRejected(flag("modelmon.calibration.bins", "0"))
+        .hasMessageStartingWith(
+            "modelmon.calibration.bins: \"0\" is not an integer from 1 to 100");
+    assertRejected(flag("modelmon.calibration.bins", "101"))
+        .hasMessageStartingWith("modelmon.calibration.bins:");
+    assertRejected(flag("modelmon.topic.alarms", "model-window-metrics"))
+        .hasMessageStartingWith("modelmon.topic.alarms:");
+  }
+
+  @Test
   void shouldRejectTooFewClasses() {
     assertRejected(flag("modelmon.max.classes", "1"))
         .hasMessageStartingWith("modelmon.max.classes: \"1\" is not an integer ≥ 2");
@@ -339,6 +386,10 @@ class ConfigLoaderTest {
     final Path file = Files.createTempFile(dir, "modelmon", ".properties");
     Files.write(file, List.of(lines), UTF_8);
     return file;
+  }
+
+  private static ModelmonConfig load(final Map<String, String> flags) {
+    return ConfigLoader.load(Optional.empty(), Map.of(), flags);
   }
 
   private static Map<String, String> flag(final String key, final String value) {

@@ -503,6 +503,10 @@ class HttpApiTest {
             "modelmon_window_confidence_ratio",
             "modelmon_window_calibration_error_ratio",
             "modelmon_reference_probability",
+            // The detector's, while every model warms up (no baseline gauge yet).
+            "modelmon_drift_statistic",
+            "modelmon_drift_threshold",
+            "modelmon_drift_alarm",
             WatermarkGauge.NAME,
             HealthGauges.READY,
             HealthGauges.BROKER_REACHABLE);
@@ -728,6 +732,38 @@ class HttpApiTest {
     assertThat(get("/api/v1/models/churn/windows?version=").statusCode()).isEqualTo(404);
   }
 
+  @Test
+  void shouldListTheDetectorStateOfEveryModelAndVersion() throws Exception {
+    // Every (model, version) with a final 1m window (the detector's): none has 20 labelled events
+    // in a window, so each is still warming up, with no evidence window learnt yet.
+    for (final String path :
+        List.of("/api/v1/alarms", "/api/v1/alarms/", "/api/v1/alarms?local=true")) {
+      final HttpResponse<String> response = get(path);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      final JsonNode alarms = json(response);
+      assertThat(alarms)
+          .extracting(a -> a.get("model").asText() + "@" + a.get("version").asText())
+          .as(path)
+          .containsExactly(CHURN + "@v3", FRAUD + "@1.0", TEAM + "@");
+      for (final JsonNode alarm : alarms) {
+        assertThat(fieldNames(alarm))
+            .containsExactly(
+                "model", "version", "state", "window", "statistic", "threshold",
+                "warmupWindows", "lastWindowStart", "lastWindowEnd", "lastWindowStartMillis",
+                "lastWindowEndMillis");
+        assertThat(alarm.get("state").asText()).isEqualTo("WARMUP");
+        assertThat(alarm.get("window").asText()).isEqualTo("1m");
+        assertThat(alarm.get("statistic").asDouble()).isZero();
+        assertThat(alarm.get("threshold").asDouble()).isEqualTo(9.0);
+        assertThat(alarm.get("warmupWindows").asInt()).isZero();
+      }
+      // churn's last final 1m window is [t0+2m, t0+3m).
+      assertThat(alarms.get(0).get("lastWindowStartMillis").asLong())
+          .isEqualTo(T0_MILLIS + 120_000);
+      assertThat(alarms.get(0).get("lastWindowEnd").asText()).isEqualTo("2026-11-28T14:03:00Z");
+    }
+  }
+
   @ParameterizedTest(name = "GET {0} -> {1}")
   @CsvSource(
       delimiter = '|',
@@ -744,6 +780,8 @@ class HttpApiTest {
         "/api/v1/models/churn | 404",
         "/api/v1/models/churn/windows/extra | 404",
         "/api/v1/modelsXchurn/windows | 404",
+        "/api/v1/alarmsX | 404",
+        "/api/v1/alarms/churn | 404",
         "/api/v1/nothing | 404",
         "/health/live/deeper | 404",
         "/no/such/path | 404"
