@@ -81,8 +81,10 @@ public final class ModelmonApplication implements AutoCloseable {
   private volatile KafkaStreams streams;
   private volatile KafkaStreamsMetrics streamsMetrics;
   private volatile BrokerProbe brokerProbe;
+
   /** Topic set-up's Admin client while it retries: close() closes it to end a wait at once. */
   private volatile Admin setupAdmin;
+
   private volatile boolean closing;
   private HttpApi http;
 
@@ -101,14 +103,13 @@ public final class ModelmonApplication implements AutoCloseable {
     new UptimeMetrics().bindTo(meterRegistry);
     this.binders = List.of(gcMetrics);
     this.metrics =
-        ModelmonMetrics.register(
-            registry, config.metricsMaxClasses(), config.calibrationBins());
+        ModelmonMetrics.register(registry, config.metricsMaxClasses(), config.calibrationBins());
     this.watermarkGauge = WatermarkGauge.register(registry);
   }
 
   /**
-   * Starts an instance with {@code config}: returns once the HTTP endpoints answer and the
-   * stream has been started, which may take as long as the broker stays unreachable.
+   * Starts an instance with {@code config}: returns once the HTTP endpoints answer and the stream
+   * has been started, which may take as long as the broker stays unreachable.
    *
    * @throws ConfigException when the broker refuses the configured credentials; the message is one
    *     line naming the bootstrap servers and the settings to check
@@ -118,9 +119,9 @@ public final class ModelmonApplication implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(ModelmonConfig)}, with the stream's wall clock read from {@code
-   * streamsClock}: event-time validation, punctuation and idleness all run on it. For tests of a
-   * clock that is not the broker's.
+   * As {@link #start(ModelmonConfig)}, with the stream's wall clock read from {@code streamsClock}:
+   * event-time validation, punctuation and idleness all run on it. For tests of a clock that is not
+   * the broker's.
    */
   public static ModelmonApplication start(final ModelmonConfig config, final Time streamsClock) {
     final ModelmonApplication application = new ModelmonApplication(config, streamsClock);
@@ -137,8 +138,8 @@ public final class ModelmonApplication implements AutoCloseable {
   }
 
   /**
-   * Kafka Streams reads {@code kafka.rocksdb.total.memory.bytes} only when a stream thread opens
-   * a store, where a bad value would kill the thread: read it at start-up instead.
+   * Kafka Streams reads {@code kafka.rocksdb.total.memory.bytes} only when a stream thread opens a
+   * store, where a bad value would kill the thread: read it at start-up instead.
    */
   private static void checkRocksDbBound(final ModelmonConfig config) {
     try {
@@ -229,7 +230,9 @@ public final class ModelmonApplication implements AutoCloseable {
             MAX_THREAD_REPLACEMENTS, THREAD_REPLACEMENT_PERIOD, System::nanoTime));
     kafkaStreams.setStateListener(
         (newState, oldState) -> {
-          LOG.atInfo().addKeyValue("from", oldState).addKeyValue("to", newState)
+          LOG.atInfo()
+              .addKeyValue("from", oldState)
+              .addKeyValue("to", newState)
               .log("Stream state changed");
           if (newState == KafkaStreams.State.ERROR
               || (newState == KafkaStreams.State.NOT_RUNNING && !closing)) {
@@ -277,8 +280,10 @@ public final class ModelmonApplication implements AutoCloseable {
           if (terminated.await(backoff.toMillis(), TimeUnit.MILLISECONDS)) {
             break;
           }
-          backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY_BACKOFF) > 0
-              ? MAX_RETRY_BACKOFF : backoff.multipliedBy(2);
+          backoff =
+              backoff.multipliedBy(2).compareTo(MAX_RETRY_BACKOFF) > 0
+                  ? MAX_RETRY_BACKOFF
+                  : backoff.multipliedBy(2);
         }
       }
     } catch (InterruptedException e) {

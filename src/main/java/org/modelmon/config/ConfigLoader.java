@@ -425,11 +425,7 @@ public final class ConfigLoader {
     private DetectorSettings detector(final List<WindowSpec> windows) {
       String window = raw(DETECTOR_WINDOW);
       if (window.isEmpty()) {
-        window =
-            windows.stream()
-                .min(Comparator.comparing(WindowSpec::size))
-                .orElseThrow()
-                .label();
+        window = windows.stream().min(Comparator.comparing(WindowSpec::size)).orElseThrow().label();
       } else {
         final String configured = window;
         if (windows.stream().noneMatch(spec -> spec.label().equals(configured))) {

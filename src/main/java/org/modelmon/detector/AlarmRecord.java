@@ -24,9 +24,22 @@ import org.modelmon.window.ModelKey;
  *     estimated start of the change; {@code null}, and left out, while S = 0
  */
 @JsonPropertyOrder({
-  "model", "version", "state", "window", "start", "end", "startMillis", "endMillis", "labelled",
-  "excessLogLossMean", "statistic", "threshold", "baselineExcessLogLoss",
-  "baselineExcessLogLossByBin", "dispersion", "changeStartMillis"
+  "model",
+  "version",
+  "state",
+  "window",
+  "start",
+  "end",
+  "startMillis",
+  "endMillis",
+  "labelled",
+  "excessLogLossMean",
+  "statistic",
+  "threshold",
+  "baselineExcessLogLoss",
+  "baselineExcessLogLossByBin",
+  "dispersion",
+  "changeStartMillis"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AlarmRecord(

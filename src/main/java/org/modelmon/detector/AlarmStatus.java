@@ -6,8 +6,8 @@ import java.time.Instant;
 import org.modelmon.window.ModelKey;
 
 /**
- * The drift detector's current state of one (model, version): an item of {@code GET
- * /api/v1/alarms} (docs/reference.md#http-api).
+ * The drift detector's current state of one (model, version): an item of {@code GET /api/v1/alarms}
+ * (docs/reference.md#http-api).
  *
  * @param state {@code WARMUP}, {@code WATCHING} or {@code ALARM}
  * @param window the detector's window size
@@ -21,9 +21,20 @@ import org.modelmon.window.ModelKey;
  * @param lastWindowEndMillis its end, or {@code null}
  */
 @JsonPropertyOrder({
-  "model", "version", "state", "window", "statistic", "threshold", "baselineExcessLogLoss",
-  "dispersion", "warmupWindows", "changeStartMillis", "lastWindowStart", "lastWindowEnd",
-  "lastWindowStartMillis", "lastWindowEndMillis"
+  "model",
+  "version",
+  "state",
+  "window",
+  "statistic",
+  "threshold",
+  "baselineExcessLogLoss",
+  "dispersion",
+  "warmupWindows",
+  "changeStartMillis",
+  "lastWindowStart",
+  "lastWindowEnd",
+  "lastWindowStartMillis",
+  "lastWindowEndMillis"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AlarmStatus(

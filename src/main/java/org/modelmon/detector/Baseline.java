@@ -3,13 +3,13 @@ package org.modelmon.detector;
 import java.util.List;
 
 /**
- * What a (model, version) learnt in its warm-up: the excess log loss per labelled event it
- * normally has at each confidence level, and how much more its windows scatter than their null
- * variance says.
+ * What a (model, version) learnt in its warm-up: the excess log loss per labelled event it normally
+ * has at each confidence level, and how much more its windows scatter than their null variance
+ * says.
  *
  * @param pooled μ = Σ_w E_w / Σ_w n_w over the warm-up
- * @param byBin μ_b per confidence bin: Σ_w E_{w,b} / Σ_w n_{w,b} where the bin had at least
- *     {@code modelmon.detector.min.bin} warm-up events, else the pooled μ
+ * @param byBin μ_b per confidence bin: Σ_w E_{w,b} / Σ_w n_{w,b} where the bin had at least {@code
+ *     modelmon.detector.min.bin} warm-up events, else the pooled μ
  * @param dispersion φ = max(1, Σ_w (E_w − e_w)² / V_w / (W − 1)) over the warm-up windows
  */
 public record Baseline(double pooled, double[] byBin, double dispersion) {

@@ -11,8 +11,8 @@ import java.util.List;
  * @param statistic S, the CUSUM statistic (0 in warm-up)
  * @param warmup the evidence windows of the warm-up so far; empty once it is over
  * @param baseline what the warm-up learnt, or {@code null} during it
- * @param changeStartMillis the start of the first window of the current run of S above 0, or
- *     {@link #NONE} while S = 0
+ * @param changeStartMillis the start of the first window of the current run of S above 0, or {@link
+ *     #NONE} while S = 0
  * @param lastStartMillis the start of the last window seen, evidence or not, or {@link #NONE}
  * @param lastEndMillis its end, or {@link #NONE}
  */
@@ -51,10 +51,10 @@ public record DetectorStatus(
   }
 
   /**
-   * The binary form of the detector store: a format byte, the state's ordinal, S, the change
-   * start, the last window's start and end, the warm-up windows (count, then each: labelled, E,
-   * V, B, the B bin counts and bin excesses), then a flag for the baseline and, if set, μ, φ, B
-   * and the B values μ_b.
+   * The binary form of the detector store: a format byte, the state's ordinal, S, the change start,
+   * the last window's start and end, the warm-up windows (count, then each: labelled, E, V, B, the
+   * B bin counts and bin excesses), then a flag for the baseline and, if set, μ, φ, B and the B
+   * values μ_b.
    */
   public byte[] toBytes() {
     int size = 1 + 1 + 8 * 4 + 4 + 1;
@@ -126,7 +126,6 @@ public record DetectorStatus(
       }
       baseline = new Baseline(pooled, byBin, dispersion);
     }
-    return new DetectorStatus(
-        state, statistic, warmup, baseline, changeStart, lastStart, lastEnd);
+    return new DetectorStatus(state, statistic, warmup, baseline, changeStart, lastStart, lastEnd);
   }
 }

@@ -30,8 +30,8 @@ public final class DriftDetector {
    *
    * @param next the status after the window
    * @param changed whether the state changed, which is published as an alarm record
-   * @param z the window's standardised excess z_w, or NaN when it was not scored (no evidence,
-   *     or warm-up)
+   * @param z the window's standardised excess z_w, or NaN when it was not scored (no evidence, or
+   *     warm-up)
    */
   public record Step(DetectorStatus next, boolean changed, double z) {}
 

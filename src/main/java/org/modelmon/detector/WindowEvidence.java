@@ -22,7 +22,9 @@ public record WindowEvidence(
     long[] binLabelled,
     double[] binExcess) {
 
-  /** The evidence of a final window [{@code startMillis}, {@code endMillis}) with sums {@code sums}. */
+  /**
+   * The evidence of a final window [{@code startMillis}, {@code endMillis}) with sums {@code sums}.
+   */
   public static WindowEvidence of(
       final long startMillis, final long endMillis, final WindowAggregate sums) {
     final int size = sums.calibrationBins();

@@ -3,10 +3,10 @@ package org.modelmon.math;
 /**
  * The information measures modelmon reports, in nats (docs/reference.md#the-math).
  *
- * <p>Everything rests on one identity: H(p,q) = D(p‖q) + H(p). With a one-hot true label
- * (p = δ_y) H(p) = 0, so the per-event log loss −ln q(y) is at once the cross entropy and the KL
- * divergence from the truth to the prediction; summed over events it is the negative
- * log-likelihood, which is why minimising log loss is maximum likelihood.
+ * <p>Everything rests on one identity: H(p,q) = D(p‖q) + H(p). With a one-hot true label (p = δ_y)
+ * H(p) = 0, so the per-event log loss −ln q(y) is at once the cross entropy and the KL divergence
+ * from the truth to the prediction; summed over events it is the negative log-likelihood, which is
+ * why minimising log loss is maximum likelihood.
  *
  * <p>Every q(c) that enters a logarithm is clipped to at least {@code epsilon}; p(c) = 0 terms
  * contribute 0. This class has no state and no dependencies beyond {@link Math}.
@@ -80,13 +80,14 @@ public final class InformationTheory {
 
   /**
    * Label drift D(p ‖ p̂) of a window, where p̂(c) = (n_c + 0.5) / (n + 0.5·K) is the window's
-   * observed label mix over the K reference classes, smoothed so that an unseen class does not
-   * make the divergence infinite.
+   * observed label mix over the K reference classes, smoothed so that an unseen class does not make
+   * the divergence infinite.
    *
    * @param p reference distribution over K classes
    * @param labelCounts n_c for each of the K reference classes
    */
-  public static double labelDrift(final double[] p, final long[] labelCounts, final double epsilon) {
+  public static double labelDrift(
+      final double[] p, final long[] labelCounts, final double epsilon) {
     long n = 0;
     for (final long count : labelCounts) {
       n += count;
@@ -128,8 +129,8 @@ public final class InformationTheory {
 
   /**
    * Prediction entropy H(q), as {@link #entropy(double[])}, leaving ln q(c) in {@code logs} (0
-   * where q(c) = 0) so that the null variance and the log loss of the same event take no
-   * logarithm again.
+   * where q(c) = 0) so that the null variance and the log loss of the same event take no logarithm
+   * again.
    *
    * @param q a distribution
    * @param logs at least as long as {@code q}; overwritten

@@ -17,8 +17,8 @@ import org.modelmon.window.ScoredPrediction;
  * The process counters of docs/reference.md#counters, counted by each instance as it scores events;
  * Prometheus adds them up across instances.
  *
- * <p>Hot-path callers fetch a {@link ModelCounters} once per (model, version) and keep it, so
- * that scoring an event costs a few additions, not a label lookup per counter.
+ * <p>Hot-path callers fetch a {@link ModelCounters} once per (model, version) and keep it, so that
+ * scoring an event costs a few additions, not a label lookup per counter.
  */
 public final class ModelmonMetrics {
 
@@ -67,7 +67,8 @@ public final class ModelmonMetrics {
       final PrometheusRegistry registry, final int maxClassSeries, final int calibrationBins) {
     this.maxClassSeries = maxClassSeries;
     this.binLabels = binLabels(calibrationBins);
-    predictions = counter(registry, PREDICTIONS, "Valid prediction events scored", "model", "version");
+    predictions =
+        counter(registry, PREDICTIONS, "Valid prediction events scored", "model", "version");
     logLoss =
         counter(
             registry,
@@ -99,8 +100,7 @@ public final class ModelmonMetrics {
     labels = counter(registry, LABELS, "True labels seen", "model", "version", "class");
     invalidEvents =
         counter(registry, INVALID_EVENTS, "Invalid events sent to the dead-letter topic", "reason");
-    invalidReferences =
-        counter(registry, INVALID_REFERENCES, "Invalid reference records ignored");
+    invalidReferences = counter(registry, INVALID_REFERENCES, "Invalid reference records ignored");
     lateEvents =
         counter(
             registry,
@@ -178,8 +178,7 @@ public final class ModelmonMetrics {
   private static List<String> binLabels(final int bins) {
     final List<String> labels = new ArrayList<>(bins);
     for (int b = 0; b < bins; b++) {
-      labels.add(
-          BigDecimal.valueOf((b + 1) / (double) bins).stripTrailingZeros().toPlainString());
+      labels.add(BigDecimal.valueOf((b + 1) / (double) bins).stripTrailingZeros().toPlainString());
     }
     return List.copyOf(labels);
   }
@@ -284,8 +283,8 @@ public final class ModelmonMetrics {
     }
 
     /**
-     * Counts one scored prediction with its label: on the prediction side, and on the outcome
-     * side with its calibration.
+     * Counts one scored prediction with its label: on the prediction side, and on the outcome side
+     * with its calibration.
      *
      * @param scored the scores
      * @param label the true label's class name
@@ -323,8 +322,9 @@ public final class ModelmonMetrics {
         if (labelCounts.size() >= maxClassSeries) {
           return; // per-class series are capped per model; totals above still count the event
         }
-        counter = labelCounts.computeIfAbsent(
-            label, l -> labels.labelValues(key.model(), key.version(), l));
+        counter =
+            labelCounts.computeIfAbsent(
+                label, l -> labels.labelValues(key.model(), key.version(), l));
       }
       counter.inc();
     }

@@ -147,7 +147,8 @@ public final class WindowMetricsCollector implements MultiCollector {
     final Map<String, GaugeSnapshot.Builder> gauges = new LinkedHashMap<>();
     for (final WindowResult window : state.latestWindows()) {
       final Labels labels =
-          Labels.of("model", window.model(), "version", window.version(), "window", window.window());
+          Labels.of(
+              "model", window.model(), "version", window.version(), "window", window.window());
       point(gauges, WINDOW_PREDICTIONS, labels, window.predictions());
       point(gauges, WINDOW_REFERENCED_PREDICTIONS, labels, window.referencedPredictions());
       point(gauges, WINDOW_LABELLED_PREDICTIONS, labels, window.labelled());
@@ -173,7 +174,10 @@ public final class WindowMetricsCollector implements MultiCollector {
         if (classSeries++ >= maxClassSeries) {
           break;
         }
-        point(gauges, WINDOW_CLASS_LOG_LOSS, labels.add("class", classLoss.getKey()),
+        point(
+            gauges,
+            WINDOW_CLASS_LOG_LOSS,
+            labels.add("class", classLoss.getKey()),
             classLoss.getValue());
       }
       point(gauges, WINDOW_END, labels, window.endMillis() / 1000.0);
@@ -195,8 +199,7 @@ public final class WindowMetricsCollector implements MultiCollector {
         }
       }
     }
-    for (final Map.Entry<ModelKey, DetectorStatus> detector :
-        state.detectorStatuses().entrySet()) {
+    for (final Map.Entry<ModelKey, DetectorStatus> detector : state.detectorStatuses().entrySet()) {
       final ModelKey key = detector.getKey();
       final DetectorStatus status = detector.getValue();
       final Labels labels = Labels.of("model", key.model(), "version", key.version());

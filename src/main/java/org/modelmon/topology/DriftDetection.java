@@ -11,13 +11,13 @@ import org.modelmon.detector.WindowEvidence;
 import org.modelmon.window.ModelKey;
 
 /**
- * Step 5: runs each (model, version)'s drift detector on its final windows of the detector's
- * window size, in the order the combining task makes them final, and publishes every change of
- * state on the alarms topic.
+ * Step 5: runs each (model, version)'s drift detector on its final windows of the detector's window
+ * size, in the order the combining task makes them final, and publishes every change of state on
+ * the alarms topic.
  *
  * <p>It runs in the combining task, after it, so the detector's status lives in a changelogged
- * store of the same task and commits in the same transaction as the windows it has seen: a crash
- * at any moment continues exactly, and no window is counted twice.
+ * store of the same task and commits in the same transaction as the windows it has seen: a crash at
+ * any moment continues exactly, and no window is counted twice.
  */
 final class DriftDetection implements Processor<String, FinalWindow, String, AlarmRecord> {
 

@@ -7,10 +7,10 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -58,9 +58,9 @@ public final class ModelmonTopology {
   public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
 
   /**
-   * How long a combining task waits, at least, for an input partition's task to report (every
-   * flush interval) before it takes the task as not running and lets the partition hold the
-   * watermark. See {@link #reportTimeout}.
+   * How long a combining task waits, at least, for an input partition's task to report (every flush
+   * interval) before it takes the task as not running and lets the partition hold the watermark.
+   * See {@link #reportTimeout}.
    */
   public static final Duration MIN_REPORT_TIMEOUT = FLUSH_INTERVAL.multipliedBy(10);
 
@@ -91,7 +91,8 @@ public final class ModelmonTopology {
                 config.maxClasses(),
                 config.probabilityTolerance(),
                 config.maxFutureSkew().toMillis()));
-    final ReferenceParser referenceParser = new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
+    final ReferenceParser referenceParser =
+        new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
     final ReferenceGeneration referenceGeneration = new ReferenceGeneration();
 
     final StreamsBuilder builder = new StreamsBuilder();
@@ -141,7 +142,8 @@ public final class ModelmonTopology {
             WindowSerdes.detectorStatus()));
     final Duration largestWindow =
         config.windows().stream().map(WindowSpec::size).max(Duration::compareTo).orElseThrow();
-    final Duration retention = max(HISTORY_RETENTION, largestWindow.multipliedBy(2).plus(config.grace()));
+    final Duration retention =
+        max(HISTORY_RETENTION, largestWindow.multipliedBy(2).plus(config.grace()));
     builder.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(WINDOW_HISTORY_STORE, retention, largestWindow, false),
@@ -150,49 +152,52 @@ public final class ModelmonTopology {
 
     final KStream<String, FinalWindow> finalWindows =
         builder.stream(
-            config.predictionsTopic(),
-            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("predictions-source"))
-        .process(
-            () ->
-                new ScoringProcessor(
-                    parser,
-                    referenceParser,
-                    referenceGeneration,
-                    admission,
-                    metrics,
-                    config.epsilon()),
-            Named.as("score"))
-        .process(
-            () -> new PartialAggregator(
-                    bucketMillis(config),
-                    config.maxClasses(),
-                    config.calibrationBins(),
-                    FLUSH_INTERVAL),
-            Named.as("pre-aggregate"),
-            PARTIALS_STORE)
-        .repartition(
-            Repartitioned.with(
-                    WindowSerdes.modelKey(),
-                    WindowSerdes.aggregationMessage(config.maxClasses(), config.calibrationBins()))
-                .withName(AGGREGATION_TOPIC)
-                .withStreamPartitioner(new AggregationPartitioner()))
-        .process(
-            () ->
-                new WindowCombiner(
-                    config,
-                    reportTimeout(config),
-                    inputPartitions,
-                    FLUSH_INTERVAL,
-                    referenceParser,
-                    referenceGeneration,
-                    metrics,
-                    watermarkGauge),
-            Named.as("combine"),
-            OPEN_WINDOWS_STORE,
-            WATERMARKS_STORE,
-            LATEST_WINDOWS_STORE,
-            WINDOW_HISTORY_STORE,
-            MODELS_STORE);
+                config.predictionsTopic(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                    .withName("predictions-source"))
+            .process(
+                () ->
+                    new ScoringProcessor(
+                        parser,
+                        referenceParser,
+                        referenceGeneration,
+                        admission,
+                        metrics,
+                        config.epsilon()),
+                Named.as("score"))
+            .process(
+                () ->
+                    new PartialAggregator(
+                        bucketMillis(config),
+                        config.maxClasses(),
+                        config.calibrationBins(),
+                        FLUSH_INTERVAL),
+                Named.as("pre-aggregate"),
+                PARTIALS_STORE)
+            .repartition(
+                Repartitioned.with(
+                        WindowSerdes.modelKey(),
+                        WindowSerdes.aggregationMessage(
+                            config.maxClasses(), config.calibrationBins()))
+                    .withName(AGGREGATION_TOPIC)
+                    .withStreamPartitioner(new AggregationPartitioner()))
+            .process(
+                () ->
+                    new WindowCombiner(
+                        config,
+                        reportTimeout(config),
+                        inputPartitions,
+                        FLUSH_INTERVAL,
+                        referenceParser,
+                        referenceGeneration,
+                        metrics,
+                        watermarkGauge),
+                Named.as("combine"),
+                OPEN_WINDOWS_STORE,
+                WATERMARKS_STORE,
+                LATEST_WINDOWS_STORE,
+                WINDOW_HISTORY_STORE,
+                MODELS_STORE);
     finalWindows
         .mapValues(FinalWindow::result, Named.as("window-records"))
         .to(
@@ -208,8 +213,8 @@ public final class ModelmonTopology {
   }
 
   /**
-   * The Kafka Streams properties for {@code config}: identity, guarantee, the dead-letter
-   * handler and every {@code kafka.*} pass-through key.
+   * The Kafka Streams properties for {@code config}: identity, guarantee, the dead-letter handler
+   * and every {@code kafka.*} pass-through key.
    */
   public static Properties streamsProperties(
       final ModelmonConfig config, final ModelmonMetrics metrics) {
@@ -266,11 +271,11 @@ public final class ModelmonTopology {
   }
 
   /**
-   * How long a combining task waits for a partition's report before it takes the partition's
-   * task as not running: {@link #MIN_REPORT_TIMEOUT}, or three commit intervals under exactly-once
-   * when {@code kafka.commit.interval.ms} makes that longer, since a report becomes visible only
-   * when the transaction that sent it commits. Shorter, a partition with no traffic would never
-   * count as idle, and the watermark would stall on it.
+   * How long a combining task waits for a partition's report before it takes the partition's task
+   * as not running: {@link #MIN_REPORT_TIMEOUT}, or three commit intervals under exactly-once when
+   * {@code kafka.commit.interval.ms} makes that longer, since a report becomes visible only when
+   * the transaction that sent it commits. Shorter, a partition with no traffic would never count as
+   * idle, and the watermark would stall on it.
    */
   static Duration reportTimeout(final ModelmonConfig config) {
     final String commitInterval = config.kafka().get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);

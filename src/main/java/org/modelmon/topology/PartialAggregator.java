@@ -18,18 +18,17 @@ import org.modelmon.window.WatermarkTracker;
 import org.modelmon.window.WindowAggregate;
 
 /**
- * Step 3: adds up scored predictions per (model, version, time bucket) within one input
- * partition, and every flush interval sends the partial sums, then the partition's stream time,
- * to the combining tasks.
+ * Step 3: adds up scored predictions per (model, version, time bucket) within one input partition,
+ * and every flush interval sends the partial sums, then the partition's stream time, to the
+ * combining tasks.
  *
- * <p>This is what keeps a hot model from being funnelled through one partition event by event:
- * each input partition sends a few partials per second, however many events it scores. The
- * bucket length is the greatest common divisor of the window sizes, so every window is a whole
- * number of buckets.
+ * <p>This is what keeps a hot model from being funnelled through one partition event by event: each
+ * input partition sends a few partials per second, however many events it scores. The bucket length
+ * is the greatest common divisor of the window sizes, so every window is a whole number of buckets.
  *
- * <p>Partials live in a working map for speed and are written through to a changelogged store,
- * so that sums of events whose offsets are committed survive a crash even before they were sent.
- * The store's cache collapses the writes to one changelog record per bucket per commit.
+ * <p>Partials live in a working map for speed and are written through to a changelogged store, so
+ * that sums of events whose offsets are committed survive a crash even before they were sent. The
+ * store's cache collapses the writes to one changelog record per bucket per commit.
  */
 final class PartialAggregator
     implements Processor<ModelKey, ScoredPrediction, ModelKey, AggregationMessage> {

@@ -54,15 +54,37 @@ public final class PredictionScorer {
     final boolean correct = InformationTheory.isCorrect(q, label);
     if (reference == null) {
       return new ScoredPrediction(
-          event.eventTimeMillis(), classes, q, label, logLoss, false, Double.NaN, Double.NaN,
-          entropy, nullVariance, brierScore, confidence, correct);
+          event.eventTimeMillis(),
+          classes,
+          q,
+          label,
+          logLoss,
+          false,
+          Double.NaN,
+          Double.NaN,
+          entropy,
+          nullVariance,
+          brierScore,
+          confidence,
+          correct);
     }
     final double[] qOverReference = alignToReference(classes, q, reference);
     final double kl = reference.klDivergenceTo(qOverReference, epsilon);
     final double crossEntropy = InformationTheory.crossEntropyFromIdentity(kl, reference.entropy());
     return new ScoredPrediction(
-        event.eventTimeMillis(), classes, q, label, logLoss, true, kl, crossEntropy, entropy,
-        nullVariance, brierScore, confidence, correct);
+        event.eventTimeMillis(),
+        classes,
+        q,
+        label,
+        logLoss,
+        true,
+        kl,
+        crossEntropy,
+        entropy,
+        nullVariance,
+        brierScore,
+        confidence,
+        correct);
   }
 
   /** q re-indexed by the reference's classes (0 for a reference class the event lacks). */

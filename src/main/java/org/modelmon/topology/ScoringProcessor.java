@@ -61,8 +61,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
   @Override
   public void process(final Record<byte[], byte[]> record) {
     final PredictionEvent event =
-        parser.parse(
-            record.value(), record.timestamp(), context.currentSystemTimeMs(), references);
+        parser.parse(record.value(), record.timestamp(), context.currentSystemTimeMs(), references);
     final ModelKey key = new ModelKey(event.model(), event.version());
     if (!admission.admit(key)) {
       throw new InvalidEventException(

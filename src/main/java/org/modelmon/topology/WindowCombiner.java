@@ -32,13 +32,12 @@ import org.modelmon.window.WindowResult;
  * Step 4: adds the partials of every input partition into event-time tumbling windows and emits
  * each window once, when the application watermark has passed its end plus grace.
  *
- * <p>The watermark is tracked here from the watermark messages of all input partitions (see
- * {@link WatermarkTracker}) rather than from Kafka Streams' task stream time, which would let the
- * fastest partition make a lagging one's events late. The watermark only moves forward; a partial
- * for a window that is already final is counted late and left out of that window.
+ * <p>The watermark is tracked here from the watermark messages of all input partitions (see {@link
+ * WatermarkTracker}) rather than from Kafka Streams' task stream time, which would let the fastest
+ * partition make a lagging one's events late. The watermark only moves forward; a partial for a
+ * window that is already final is counted late and left out of that window.
  */
-final class WindowCombiner
-    implements Processor<ModelKey, AggregationMessage, String, FinalWindow> {
+final class WindowCombiner implements Processor<ModelKey, AggregationMessage, String, FinalWindow> {
 
   /** Key under which the application watermark itself is kept in the watermarks store. */
   static final int APPLICATION_WATERMARK_KEY = -1;
@@ -125,8 +124,7 @@ final class WindowCombiner
       }
     }
     watermarkGauge.update(context.taskId(), applicationWatermark);
-    context.schedule(
-        checkInterval, PunctuationType.WALL_CLOCK_TIME, this::emitFinalWindows);
+    context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::emitFinalWindows);
   }
 
   @Override
@@ -160,7 +158,8 @@ final class WindowCombiner
       }
       final OpenWindowKey windowKey = new OpenWindowKey(end, size, key.model(), key.version());
       final WindowAggregate open = openWindows.get(windowKey);
-      final WindowAggregate combined = open == null ? new WindowAggregate(maxClasses, calibrationBins) : open;
+      final WindowAggregate combined =
+          open == null ? new WindowAggregate(maxClasses, calibrationBins) : open;
       combined.add(sums);
       openWindows.put(windowKey, combined);
     }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * Kafka Streams' production exception handler for modelmon: a write of modelmon's own records
  * (partials, watermark reports, changelogs, windows) that the cluster refuses is never
  * dead-lettered. A retriable refusal under exactly-once fails the stream thread, which is replaced
- * and resumes every task from the last commit; under at-least-once it is retried. Any other
- * refusal stops the stream with the cause logged.
+ * and resumes every task from the last commit; under at-least-once it is retried. Any other refusal
+ * stops the stream with the cause logged.
  *
  * <p>Kafka's default handler would put the input record being processed on the dead-letter topic,
  * valid as it is and without a reason, and cannot even build that record for a write made on a
@@ -23,11 +23,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not retry under exactly-once: Kafka Streams retries a failed write by marking only the
  * writing task corrupted and reviving it, but all tasks of a stream thread share one transaction
- * (exactly_once_v2), and closing the corrupted task aborts it. Kafka commits the other tasks
- * first, except while a rebalance is in progress or for a task that has consumed nothing since
- * it was (re)initialised; such a task keeps, in its processors and in-memory stores, the effects
- * of writes that were aborted (partials it sent and deleted, for one), and its sums are lost.
- * Failing the thread closes every task dirty instead, so all of them resume from the same commit.
+ * (exactly_once_v2), and closing the corrupted task aborts it. Kafka commits the other tasks first,
+ * except while a rebalance is in progress or for a task that has consumed nothing since it was
+ * (re)initialised; such a task keeps, in its processors and in-memory stores, the effects of writes
+ * that were aborted (partials it sent and deleted, for one), and its sums are lost. Failing the
+ * thread closes every task dirty instead, so all of them resume from the same commit.
  */
 public final class WriteFailureHandler implements ProductionExceptionHandler {
 
@@ -55,8 +55,9 @@ public final class WriteFailureHandler implements ProductionExceptionHandler {
           .addKeyValue("topic", record.topic())
           .addKeyValue("partition", record.partition())
           .setCause(exception)
-          .log("Kafka cluster did not take a record modelmon writes; failing the stream thread so"
-              + " that all its tasks resume from the last commit");
+          .log(
+              "Kafka cluster did not take a record modelmon writes; failing the stream thread so"
+                  + " that all its tasks resume from the last commit");
       return Response.fail();
     }
     LOG.atError()

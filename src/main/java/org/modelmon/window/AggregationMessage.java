@@ -57,10 +57,11 @@ public sealed interface AggregationMessage {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
     final byte tag = buffer.get();
     return switch (tag) {
-      case 'P' -> new Partial(
-          buffer.getLong(),
-          WindowAggregate.fromBytes(
-              Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses, calibrationBins));
+      case 'P' ->
+          new Partial(
+              buffer.getLong(),
+              WindowAggregate.fromBytes(
+                  Arrays.copyOfRange(bytes, 9, bytes.length), maxClasses, calibrationBins));
       case 'W' -> new Watermark(buffer.getInt(), buffer.getLong());
       default -> throw new IllegalArgumentException("unknown aggregation message tag " + tag);
     };

@@ -20,30 +20,30 @@ import org.modelmon.math.CompensatedSum;
  *
  * <p>Every field is a sum, so partial aggregates from different input partitions {@link
  * #add(WindowAggregate) combine} exactly into the window's total; means are derived only when a
- * window is final. Classes are tracked by name, since events of one model may list their classes
- * in different orders.
+ * window is final. Classes are tracked by name, since events of one model may list their classes in
+ * different orders.
  *
  * <p><b>At most {@code maxClasses} classes</b> ({@code modelmon.max.classes}) are tracked per
  * aggregate, so that a producer inventing class names cannot make state, the aggregation topic or
- * window records grow without limit. A class is tracked from the first event or partial that
- * brings it while there is room, in first-seen order; a class that comes later is not tracked
- * per class (no label count, mean prediction or class log loss), but its event still counts in
- * every total: the count, Σℓ, ΣD(p‖q), ΣH(p,q) and the largest event time. Hence:
+ * window records grow without limit. A class is tracked from the first event or partial that brings
+ * it while there is room, in first-seen order; a class that comes later is not tracked per class
+ * (no label count, mean prediction or class log loss), but its event still counts in every total:
+ * the count, Σℓ, ΣD(p‖q), ΣH(p,q) and the largest event time. Hence:
  *
  * <ul>
  *   <li>while a window sees at most {@code maxClasses} distinct classes, every per-class sum is
  *       exact, and combining partials gives the same sums in any order;
  *   <li>the classes of an aggregate's first event are always tracked. A class that every event
- *       lists is therefore tracked in every partial and stays exact: above all each class of
- *       the model's reference with p(c) &gt; 0, which every event must list ({@code
- *       CLASS_MISMATCH}), and on which label and prediction drift rest;
- *   <li>beyond the bound, which other classes are tracked depends on arrival order, and their
- *       sums are lower bounds: a partial that had no room for a class cannot pass on its share.
+ *       lists is therefore tracked in every partial and stays exact: above all each class of the
+ *       model's reference with p(c) &gt; 0, which every event must list ({@code CLASS_MISMATCH}),
+ *       and on which label and prediction drift rest;
+ *   <li>beyond the bound, which other classes are tracked depends on arrival order, and their sums
+ *       are lower bounds: a partial that had no room for a class cannot pass on its share.
  * </ul>
  *
  * <p>Mutable: one instance accumulates many events on the per-event path, which allocates nothing
- * once an event's classes are tracked or the bound is reached. Instances are confined to the
- * stream thread that owns them.
+ * once an event's classes are tracked or the bound is reached. Instances are confined to the stream
+ * thread that owns them.
  */
 public final class WindowAggregate {
 
@@ -84,6 +84,7 @@ public final class WindowAggregate {
 
   private final List<String> classes = new ArrayList<>();
   private final Map<String, Integer> indexByClass = new HashMap<>();
+
   /**
    * The UTF-8 form of each tracked class name, kept because the partials store serialises the
    * aggregate on every event.
@@ -180,8 +181,8 @@ public final class WindowAggregate {
   }
 
   /**
-   * Whether the event's classes are this aggregate's, in the same order: the common case of a
-   * model whose producers list classes alike. By index, so that no iterator is allocated.
+   * Whether the event's classes are this aggregate's, in the same order: the common case of a model
+   * whose producers list classes alike. By index, so that no iterator is allocated.
    */
   private boolean sameClasses(final List<String> eventClasses) {
     final int size = eventClasses.size();
@@ -414,9 +415,9 @@ public final class WindowAggregate {
   }
 
   /**
-   * Reads the form written by {@link #toBytes()}, or the form before calibration (format 1),
-   * which state and the aggregation topic may still hold after an upgrade: its events count as
-   * labelled, with no calibration sums.
+   * Reads the form written by {@link #toBytes()}, or the form before calibration (format 1), which
+   * state and the aggregation topic may still hold after an upgrade: its events count as labelled,
+   * with no calibration sums.
    *
    * @param maxClasses the bound of the aggregate read: of the stored classes, those beyond it
    *     (stored under a larger bound, before the configuration changed) are left out

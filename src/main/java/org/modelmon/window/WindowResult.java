@@ -23,13 +23,40 @@ import org.modelmon.reference.Reference;
  * side's mean when its count is 0, and the z-score when ΣV(q) = 0.
  */
 @JsonPropertyOrder({
-  "model", "version", "window", "start", "end", "startMillis", "endMillis",
-  "predictions", "referencedPredictions", "klDivergenceSum", "klDivergenceMean",
-  "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy", "predictionDrift",
-  "predictionEntropySum", "predictionEntropyMean", "meanConfidence", "meanPrediction",
-  "labelled", "logLossSum", "logLossMean", "excessLogLossSum", "excessLogLossMean",
-  "calibrationZ", "brierScoreSum", "brierScoreMean", "correct", "accuracy", "calibrationError",
-  "calibrationBins", "labelDrift", "labelCounts", "classLogLoss"
+  "model",
+  "version",
+  "window",
+  "start",
+  "end",
+  "startMillis",
+  "endMillis",
+  "predictions",
+  "referencedPredictions",
+  "klDivergenceSum",
+  "klDivergenceMean",
+  "referenceCrossEntropySum",
+  "referenceCrossEntropyMean",
+  "referenceEntropy",
+  "predictionDrift",
+  "predictionEntropySum",
+  "predictionEntropyMean",
+  "meanConfidence",
+  "meanPrediction",
+  "labelled",
+  "logLossSum",
+  "logLossMean",
+  "excessLogLossSum",
+  "excessLogLossMean",
+  "calibrationZ",
+  "brierScoreSum",
+  "brierScoreMean",
+  "correct",
+  "accuracy",
+  "calibrationError",
+  "calibrationBins",
+  "labelDrift",
+  "labelCounts",
+  "classLogLoss"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record WindowResult(
@@ -69,9 +96,9 @@ public record WindowResult(
     Map<String, Double> classLogLoss) {
 
   /**
-   * One top-label confidence bin of a window: the labelled events whose confidence fell in
-   * [upper − 1/B, upper) (the last bin includes 1), their Σ confidence, how many were correct,
-   * and their Σ(ℓ − H(q)). Mean confidence against accuracy per bin is the reliability diagram.
+   * One top-label confidence bin of a window: the labelled events whose confidence fell in [upper −
+   * 1/B, upper) (the last bin includes 1), their Σ confidence, how many were correct, and their Σ(ℓ
+   * − H(q)). Mean confidence against accuracy per bin is the reliability diagram.
    *
    * @param upper the bin's upper edge, (b + 1)/B
    * @param labelled labelled events in the bin

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.AbstractThrowableAssert;
-import org.modelmon.detector.DetectorSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.modelmon.detector.DetectorSettings;
 
 class ConfigLoaderTest {
 
@@ -242,13 +242,12 @@ class ConfigLoaderTest {
   void shouldTakeTheSmallestWindowForTheDetectorUnlessOneIsNamed() {
     assertThat(load(flag("modelmon.windows", "1h,30s,5m")).detector().window()).isEqualTo("30s");
     assertThat(
-            load(
-                    Map.of(
-                        "modelmon.windows", "1m,5m",
-                        "modelmon.detector.window", "5m",
-                        "modelmon.detector.k", "1",
-                        "modelmon.detector.h", "4.5",
-                        "modelmon.detector.warmup", "30"))
+            load(Map.of(
+                    "modelmon.windows", "1m,5m",
+                    "modelmon.detector.window", "5m",
+                    "modelmon.detector.k", "1",
+                    "modelmon.detector.h", "4.5",
+                    "modelmon.detector.warmup", "30"))
                 .detector())
         .isEqualTo(new DetectorSettings("5m", 20, 30, 50, 1.0, 4.5));
   }
@@ -272,8 +271,7 @@ class ConfigLoaderTest {
     assertRejected(flag("modelmon.detector.h", "NaN"))
         .hasMessageStartingWith("modelmon.detector.h:");
     assertRejected(flag("modelmon.calibration.bins", "0"))
-        .hasMessageStartingWith(
-            "modelmon.calibration.bins: \"0\" is not an integer from 1 to 100");
+        .hasMessageStartingWith("modelmon.calibration.bins: \"0\" is not an integer from 1 to 100");
     assertRejected(flag("modelmon.calibration.bins", "101"))
         .hasMessageStartingWith("modelmon.calibration.bins:");
     assertRejected(flag("modelmon.topic.alarms", "model-window-metrics"))

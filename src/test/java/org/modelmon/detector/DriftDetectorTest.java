@@ -22,9 +22,9 @@ import org.modelmon.window.ModelKey;
  * The detector against an independent Python implementation of its specification ({@code
  * generate_detector_fixtures.py}), window by window: which windows are skipped, the state, the
  * statistic S, the standardised excess z and every alarm record, over scenarios that cover the
- * warm-up, skipped windows (too few labelled, ΣV = 0) during and after it, the cap at h, the
- * return to WATCHING, per-bin baselines falling back to the pooled one, dispersion above and at 1,
- * and other settings.
+ * warm-up, skipped windows (too few labelled, ΣV = 0) during and after it, the cap at h, the return
+ * to WATCHING, per-bin baselines falling back to the pooled one, dispersion above and at 1, and
+ * other settings.
  *
  * <p>Each step continues from the status read back from its binary form, as a restarted task
  * continues from its store: so a restart in every state, at every window, gives the same run.
@@ -104,8 +104,7 @@ class DriftDetectorTest {
 
   @Test
   void shouldLeaveEverythingButTheLastWindowAsItWasOnASkippedWindow() {
-    final DriftDetector detector =
-        new DriftDetector(new DetectorSettings("1m", 20, 2, 1, 0.5, 9));
+    final DriftDetector detector = new DriftDetector(new DetectorSettings("1m", 20, 2, 1, 0.5, 9));
     final WindowEvidence tooFew =
         new WindowEvidence(0, 60_000, 19, 5.0, 10.0, new long[] {19}, new double[] {5.0});
     final WindowEvidence certain =

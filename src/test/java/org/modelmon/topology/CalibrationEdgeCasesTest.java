@@ -16,8 +16,8 @@ import org.modelmon.TestConfigs;
 import org.modelmon.testing.WindowRecords;
 
 /**
- * The calibration fields of whole window records, through the topology, for the cases where a
- * slip is easiest: classes listed in different orders, classes with q = 0, a tie at 0.5 (the class
+ * The calibration fields of whole window records, through the topology, for the cases where a slip
+ * is easiest: classes listed in different orders, classes with q = 0, a tie at 0.5 (the class
  * listed first is the prediction), the {@code score} form (class "1" only when score &gt; 0.5) and
  * a certain prediction (H(q) = V(q) = 0). Each record is held against the one scikit-learn, SciPy
  * and numpy give for the same events ({@code generate_window_fixtures.py}).
@@ -51,8 +51,7 @@ class CalibrationEdgeCasesTest {
       }
     }
     // when an event at t0+1m10s takes the watermark past end + grace,
-    fixture.send(
-        withModelAndTime("{\"score\": 0.5, \"label\": 0}", "marker", T0.plusSeconds(70)));
+    fixture.send(withModelAndTime("{\"score\": 0.5, \"label\": 0}", "marker", T0.plusSeconds(70)));
     fixture.advanceWallClock(Duration.ofSeconds(1));
 
     // then each model's window is the record the reference libraries give, field by field.

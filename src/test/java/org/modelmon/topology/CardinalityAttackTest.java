@@ -44,13 +44,13 @@ import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
 
 /**
- * A producer that invents names cannot make metric cardinality or state grow without limit
- * (issue 4): beyond {@code modelmon.max.models} a new (model, version) is dead-lettered and
- * counted, and however many class names one model uses, per-class state stops at {@code
- * modelmon.max.classes} and per-class series at {@code modelmon.metrics.max.classes}.
+ * A producer that invents names cannot make metric cardinality or state grow without limit (issue
+ * 4): beyond {@code modelmon.max.models} a new (model, version) is dead-lettered and counted, and
+ * however many class names one model uses, per-class state stops at {@code modelmon.max.classes}
+ * and per-class series at {@code modelmon.metrics.max.classes}.
  *
- * <p>The registry scraped is the instance's, with the window gauges read from the driver's
- * stores, as {@code /metrics} serves it.
+ * <p>The registry scraped is the instance's, with the window gauges read from the driver's stores,
+ * as {@code /metrics} serves it.
  */
 class CardinalityAttackTest {
 
@@ -130,8 +130,11 @@ class CardinalityAttackTest {
     assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", "TOO_MANY_MODELS"))
         .isEqualTo(attack - maxModels);
     // While the window is open: one open window, one model summary per admitted model.
-    assertThat(modelsIn(fixture.driver.<ModelKey, ModelSummary>getKeyValueStore(
-            ModelmonTopology.MODELS_STORE), key -> key))
+    assertThat(
+            modelsIn(
+                fixture.driver.<ModelKey, ModelSummary>getKeyValueStore(
+                    ModelmonTopology.MODELS_STORE),
+                key -> key))
         .hasSize(maxModels);
     assertThat(modelsIn(openWindows(), key -> new ModelKey(key.model(), key.version())))
         .hasSize(maxModels);
@@ -160,8 +163,11 @@ class CardinalityAttackTest {
         (metric, models) -> assertThat(models).as(metric).hasSizeLessThanOrEqualTo(maxModels));
     assertThat(seriesByMetric.get(WindowMetricsCollector.WINDOW_PREDICTIONS)).hasSize(maxModels);
     // Memory: no store holds more models than were admitted.
-    assertThat(modelsIn(fixture.driver.<ModelKey, ModelSummary>getKeyValueStore(
-            ModelmonTopology.MODELS_STORE), key -> key))
+    assertThat(
+            modelsIn(
+                fixture.driver.<ModelKey, ModelSummary>getKeyValueStore(
+                    ModelmonTopology.MODELS_STORE),
+                key -> key))
         .hasSize(maxModels);
     assertThat(modelsIn(openWindows(), key -> new ModelKey(key.model(), key.version())))
         .as("only the window of the closing event is open")
@@ -177,7 +183,11 @@ class CardinalityAttackTest {
     final int events = 5_000;
     start(
         TestConfigs.config(
-            "1m", Duration.ofSeconds(10), Duration.ofMinutes(1), 50, maxClasses,
+            "1m",
+            Duration.ofSeconds(10),
+            Duration.ofMinutes(1),
+            50,
+            maxClasses,
             metricsMaxClasses));
 
     // Every event is valid: two class names drawn from 100,000, q = (0.75, 0.25), label the first.

@@ -24,8 +24,8 @@ import org.modelmon.reference.ReferenceParser;
 
 /**
  * The drift detector in the topology: it reads each final window of its window size, in window
- * order, with the sums the window record does not carry (ΣV(q), the per-bin excess), publishes
- * each change of state on the alarms topic and exports its gauges.
+ * order, with the sums the window record does not carry (ΣV(q), the per-bin excess), publishes each
+ * change of state on the alarms topic and exports its gauges.
  *
  * <p>Every event predicts q = (0.8, 0.2), so H(q) = 0.5004024235381879 and V(q) = 0.8·(ln 0.8)² +
  * 0.2·(ln 0.2)² − H(q)² = 0.3074899289076488 per event, and each window has 10 events (all in the
@@ -92,9 +92,11 @@ class DriftDetectionTest {
     // then the warm-up ends on window 2, the alarm comes on window 5 — S = 2·(z − 0.5) =
     // 3.74 after window 4, capped at h after 5 — with the change dated from window 3, and it
     // clears when S is back at 0, on window 9.
-    assertThat(alarms).extracting(a -> a.get("state").asText())
+    assertThat(alarms)
+        .extracting(a -> a.get("state").asText())
         .containsExactly("WATCHING", "ALARM", "WATCHING");
-    assertThat(alarms).extracting(a -> a.get("startMillis").asLong())
+    assertThat(alarms)
+        .extracting(a -> a.get("startMillis").asLong())
         .containsExactly(start(2), start(5), start(9));
     final JsonNode warmedUp = alarms.get(0);
     assertThat(warmedUp.get("window").asText()).isEqualTo("1m");
@@ -118,12 +120,14 @@ class DriftDetectionTest {
     assertThat(statistics.get(5)).isEqualTo(4.0);
 
     final List<AlarmStatus> api = state.alarmsOrThrow();
-    assertThat(api).singleElement().satisfies(
-        status -> {
-          assertThat(status.state()).isEqualTo("WATCHING");
-          assertThat(status.statistic()).isZero();
-          assertThat(status.lastWindowStartMillis()).isEqualTo(start(9));
-        });
+    assertThat(api)
+        .singleElement()
+        .satisfies(
+            status -> {
+              assertThat(status.state()).isEqualTo("WATCHING");
+              assertThat(status.statistic()).isZero();
+              assertThat(status.lastWindowStartMillis()).isEqualTo(start(9));
+            });
   }
 
   /** Sends window w's 10 events, {@code secondClass} of them labelled class 1. */
@@ -134,8 +138,12 @@ class DriftDetectionTest {
   }
 
   private static String event(final Instant at, final int label) {
-    return "{\"model\": \"m\", \"version\": \"v1\", \"timestamp\": \"" + at + "\","
-        + " \"probabilities\": [0.8, 0.2], \"label\": " + label + "}";
+    return "{\"model\": \"m\", \"version\": \"v1\", \"timestamp\": \""
+        + at
+        + "\","
+        + " \"probabilities\": [0.8, 0.2], \"label\": "
+        + label
+        + "}";
   }
 
   private static long start(final int window) {

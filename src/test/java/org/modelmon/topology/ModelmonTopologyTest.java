@@ -41,7 +41,8 @@ import org.modelmon.window.WindowResult;
 class ModelmonTopologyTest {
 
   private static final Instant T0 = EVENT_TIME_ORIGIN; // aligned to 1m and 5m windows
-  private static final String REFERENCE = "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.7, \"leave\": 0.3}}";
+  private static final String REFERENCE =
+      "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.7, \"leave\": 0.3}}";
   private static final double EXACT = 1e-12;
 
   private TopologyFixture fixture;
@@ -66,7 +67,11 @@ class ModelmonTopologyTest {
         java.util.Locale.ROOT,
         "{\"model\": \"churn\", \"version\": \"%s\", \"timestamp\": \"%s\", "
             + "\"probabilities\": {\"stay\": %s, \"leave\": %s}, \"label\": \"%s\"}",
-        version, time, stay, Math.round((1 - stay) * 1e9) / 1e9, label);
+        version,
+        time,
+        stay,
+        Math.round((1 - stay) * 1e9) / 1e9,
+        label);
   }
 
   private void flush() {
@@ -77,7 +82,8 @@ class ModelmonTopologyTest {
   void shouldEmitExactWindowRecordOnceWatermarkPassesEndPlusGrace() {
     start("1m");
     fixture.publishReference("churn", REFERENCE);
-    fixture.send(event("v3", T0.plusSeconds(5), 0.8, "stay")); // stream time t0+5s, window [t0, t0+1m)
+    fixture.send(
+        event("v3", T0.plusSeconds(5), 0.8, "stay")); // stream time t0+5s, window [t0, t0+1m)
     fixture.send(event("v3", T0.plusMillis(59_999), 0.4, "leave")); // last ms of [t0, t0+1m)
     fixture.send(event("v3", T0.plusSeconds(60), 0.5, "stay")); // first ms of [t0+1m, t0+2m)
     flush();
@@ -95,13 +101,39 @@ class ModelmonTopologyTest {
     window.fieldNames().forEachRemaining(fields::add);
     assertThat(fields)
         .containsExactly(
-            "model", "version", "window", "start", "end", "startMillis", "endMillis",
-            "predictions", "referencedPredictions", "klDivergenceSum", "klDivergenceMean",
-            "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy",
-            "predictionDrift", "predictionEntropySum", "predictionEntropyMean", "meanConfidence",
-            "meanPrediction", "labelled", "logLossSum", "logLossMean", "excessLogLossSum",
-            "excessLogLossMean", "calibrationZ", "brierScoreSum", "brierScoreMean", "correct",
-            "accuracy", "calibrationError", "calibrationBins", "labelDrift", "labelCounts",
+            "model",
+            "version",
+            "window",
+            "start",
+            "end",
+            "startMillis",
+            "endMillis",
+            "predictions",
+            "referencedPredictions",
+            "klDivergenceSum",
+            "klDivergenceMean",
+            "referenceCrossEntropySum",
+            "referenceCrossEntropyMean",
+            "referenceEntropy",
+            "predictionDrift",
+            "predictionEntropySum",
+            "predictionEntropyMean",
+            "meanConfidence",
+            "meanPrediction",
+            "labelled",
+            "logLossSum",
+            "logLossMean",
+            "excessLogLossSum",
+            "excessLogLossMean",
+            "calibrationZ",
+            "brierScoreSum",
+            "brierScoreMean",
+            "correct",
+            "accuracy",
+            "calibrationError",
+            "calibrationBins",
+            "labelDrift",
+            "labelCounts",
             "classLogLoss");
     assertThat(window.get("model").asText()).isEqualTo("churn");
     assertThat(window.get("version").asText()).isEqualTo("v3");
@@ -151,8 +183,7 @@ class ModelmonTopologyTest {
         .isCloseTo(-0.43944491546724396, within(EXACT));
     assertThat(window.get("excessLogLossMean").asDouble())
         .isCloseTo(-0.21972245773362198, within(EXACT));
-    assertThat(window.get("calibrationZ").asDouble())
-        .isCloseTo(-0.7460591351851776, within(EXACT));
+    assertThat(window.get("calibrationZ").asDouble()).isCloseTo(-0.7460591351851776, within(EXACT));
     // Brier (0.8−1)² + 0.2² = 0.08 and 0.4² + (0.6−1)² = 0.32; both top classes are the label.
     assertThat(window.get("brierScoreSum").asDouble()).isCloseTo(0.4, within(EXACT));
     assertThat(window.get("brierScoreMean").asDouble()).isCloseTo(0.2, within(EXACT));
@@ -200,7 +231,9 @@ class ModelmonTopologyTest {
     final Map<String, Long> predictionsByKey = new HashMap<>();
     for (final JsonNode window : fixture.emittedWindows()) {
       predictionsByKey.put(
-          window.get("window").asText() + "@" + (window.get("startMillis").asLong() - T0.toEpochMilli()) / 1000,
+          window.get("window").asText()
+              + "@"
+              + (window.get("startMillis").asLong() - T0.toEpochMilli()) / 1000,
           window.get("predictions").asLong());
       assertThat(window.has("klDivergenceSum")).as("no reference, no KL").isFalse();
     }
@@ -390,7 +423,8 @@ class ModelmonTopologyTest {
     // A version-specific reference p = (0.5, 0.5) wins for v3 only: D(p‖(0.8, 0.2)) = −½ ln 0.64.
     fixture.publishReference(
         "churn@v3",
-        "{\"model\": \"churn\", \"version\": \"v3\", \"distribution\": {\"stay\": 0.5, \"leave\": 0.5}}");
+        "{\"model\": \"churn\", \"version\": \"v3\", \"distribution\": {\"stay\": 0.5, \"leave\":"
+            + " 0.5}}");
     fixture.send(event("v3", T0.plusSeconds(2), 0.8, "stay"));
     fixture.send(event("v2", T0.plusSeconds(2), 0.8, "stay"));
     assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v3"))
@@ -527,7 +561,8 @@ class ModelmonTopologyTest {
         "{\"model\": \"m\", \"probabilities\": [0.5, 0.6], \"label\": 0}");
     inputs.put(
         InvalidReason.DUPLICATE_CLASS,
-        "{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"classes\": [\"a\", \"a\"], \"label\": 0}");
+        "{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"classes\": [\"a\", \"a\"], \"label\":"
+            + " 0}");
     inputs.put(
         InvalidReason.TOO_MANY_CLASSES,
         "{\"model\": \"m\", \"probabilities\": [1.0], \"label\": 0}");
@@ -536,10 +571,12 @@ class ModelmonTopologyTest {
         "{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"label\": 2}");
     inputs.put(
         InvalidReason.CLASS_MISMATCH,
-        "{\"model\": \"churn\", \"probabilities\": {\"stay\": 0.5, \"gone\": 0.5}, \"label\": \"stay\"}");
+        "{\"model\": \"churn\", \"probabilities\": {\"stay\": 0.5, \"gone\": 0.5}, \"label\":"
+            + " \"stay\"}");
     inputs.put(
         InvalidReason.INVALID_TIMESTAMP,
-        "{\"model\": \"m\", \"timestamp\": \"yesterday\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
+        "{\"model\": \"m\", \"timestamp\": \"yesterday\", \"probabilities\": [0.5, 0.5], \"label\":"
+            + " 0}");
     inputs.put(
         InvalidReason.TOO_MANY_MODELS,
         "{\"model\": \"second\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
@@ -560,8 +597,7 @@ class ModelmonTopologyTest {
           InvalidReason.valueOf(new String(deadLetter.key(), StandardCharsets.UTF_8));
       assertThat(header(deadLetter, DeadLetterHandler.REASON_HEADER)).isEqualTo(reason.name());
       assertThat(header(deadLetter, "origin")).isEqualTo(reason.name());
-      assertThat(deadLetter.value())
-          .isEqualTo(inputs.get(reason).getBytes(StandardCharsets.UTF_8));
+      assertThat(deadLetter.value()).isEqualTo(inputs.get(reason).getBytes(StandardCharsets.UTF_8));
       assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", reason.name()))
           .as(reason.name())
           .isEqualTo(1.0);
@@ -580,9 +616,14 @@ class ModelmonTopologyTest {
       all.forEachRemaining(
           entry ->
               counts.put(
-                  entry.key.model() + "@" + entry.key.version() + "@"
-                      + Duration.ofMillis(entry.key.sizeMillis()).toMinutes() + "m@+"
-                      + (entry.key.startMillis() - T0.toEpochMilli()) / 1000 + "s",
+                  entry.key.model()
+                      + "@"
+                      + entry.key.version()
+                      + "@"
+                      + Duration.ofMillis(entry.key.sizeMillis()).toMinutes()
+                      + "m@+"
+                      + (entry.key.startMillis() - T0.toEpochMilli()) / 1000
+                      + "s",
                   entry.value.count()));
     }
     return counts;

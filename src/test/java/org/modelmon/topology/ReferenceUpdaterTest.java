@@ -41,8 +41,7 @@ class ReferenceUpdaterTest {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final ModelmonMetrics metrics = ModelmonMetrics.register(registry, 10, 10);
   private final ReferenceGeneration generation = new ReferenceGeneration();
-  private final MockProcessorContext<Void, Void> context =
-      new MockProcessorContext<>(properties());
+  private final MockProcessorContext<Void, Void> context = new MockProcessorContext<>(properties());
   private final KeyValueStore<String, byte[]> store =
       Stores.keyValueStoreBuilder(
               Stores.inMemoryKeyValueStore(ModelmonTopology.REFERENCES_STORE),
@@ -81,8 +80,7 @@ class ReferenceUpdaterTest {
       final long timestamp) {
     context.setRecordMetadata(TOPIC, 0, offset);
     updater.process(
-        new Record<>(
-            key, json == null ? null : json.getBytes(StandardCharsets.UTF_8), timestamp));
+        new Record<>(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8), timestamp));
   }
 
   private List<String> history(final String key) {
@@ -118,7 +116,9 @@ class ReferenceUpdaterTest {
 
     assertThat(history("churn"))
         .containsExactly(
-            T + "=" + VALID, (T + 1000) + "=" + VALID, (T + 2000) + "=" + OTHER,
+            T + "=" + VALID,
+            (T + 1000) + "=" + VALID,
+            (T + 2000) + "=" + OTHER,
             (T + 3000) + "=ended");
     assertThat(history("fraud")).isEmpty();
     assertThat(generation.current()).isEqualTo(4);
@@ -168,7 +168,6 @@ class ReferenceUpdaterTest {
     process(updater, 4, "churn", OTHER, T + 2000 + retention + Duration.ofSeconds(1).toMillis());
 
     assertThat(history("churn"))
-        .containsExactly(
-            (T + 3000) + "=" + VALID, (T + 2000 + retention + 1000) + "=" + OTHER);
+        .containsExactly((T + 3000) + "=" + VALID, (T + 2000 + retention + 1000) + "=" + OTHER);
   }
 }

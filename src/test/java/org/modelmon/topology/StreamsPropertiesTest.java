@@ -72,8 +72,7 @@ class StreamsPropertiesTest {
   @Test
   void shouldWaitForReportsLongerThanTheCommitsThatMakeThemVisible() {
     assertThat(ModelmonTopology.reportTimeout(config(Map.of()))).isEqualTo(Duration.ofSeconds(10));
-    assertThat(
-            ModelmonTopology.reportTimeout(config(Map.of("kafka.commit.interval.ms", "30000"))))
+    assertThat(ModelmonTopology.reportTimeout(config(Map.of("kafka.commit.interval.ms", "30000"))))
         .as("exactly-once: a report is seen only when its transaction commits")
         .isEqualTo(Duration.ofSeconds(90));
     assertThat(

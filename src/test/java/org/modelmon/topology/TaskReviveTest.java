@@ -125,8 +125,7 @@ class TaskReviveTest {
     final WindowAggregate sums = new WindowAggregate(MAX_CLASSES, BINS);
     sums.add(scored(eventTimeMillis).value());
     final long bucketStart = Math.floorDiv(eventTimeMillis, 60_000L) * 60_000L;
-    return new Record<>(
-        CHURN, new AggregationMessage.Partial(bucketStart, sums), eventTimeMillis);
+    return new Record<>(CHURN, new AggregationMessage.Partial(bucketStart, sums), eventTimeMillis);
   }
 
   private static Record<ModelKey, AggregationMessage> watermark(final long streamTimeMillis) {
@@ -148,8 +147,8 @@ class TaskReviveTest {
   private static WindowCombiner combiner() {
     final PrometheusRegistry registry = new PrometheusRegistry();
     return new WindowCombiner(
-        TestConfigs.config("1m", Duration.ofSeconds(5), Duration.ofMinutes(10), 1000, MAX_CLASSES,
-            MAX_CLASSES),
+        TestConfigs.config(
+            "1m", Duration.ofSeconds(5), Duration.ofMinutes(10), 1000, MAX_CLASSES, MAX_CLASSES),
         Duration.ofSeconds(10),
         1,
         FLUSH,
@@ -204,10 +203,7 @@ class TaskReviveTest {
         WindowSerdes.modelKey(),
         WindowSerdes.modelSummary());
     addKeyValueStore(
-        context,
-        ModelmonTopology.REFERENCES_STORE,
-        Serdes.String(),
-        Serdes.ByteArray());
+        context, ModelmonTopology.REFERENCES_STORE, Serdes.String(), Serdes.ByteArray());
     return context;
   }
 

@@ -23,7 +23,8 @@ class WriteFailureHandlerTest {
   // A partial written by the flush punctuation: Kafka's default handler would build a dead letter
   // from the input record in process and fail on its timestamp of -1.
   private static final ProducerRecord<byte[], byte[]> PARTIAL =
-      new ProducerRecord<>("modelmon-aggregation-repartition", 0, 0L, new byte[] {1}, new byte[] {2});
+      new ProducerRecord<>(
+          "modelmon-aggregation-repartition", 0, 0L, new byte[] {1}, new byte[] {2});
 
   private final WriteFailureHandler handler = new WriteFailureHandler();
 

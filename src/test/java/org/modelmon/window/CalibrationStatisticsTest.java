@@ -22,11 +22,11 @@ import org.modelmon.topology.PredictionScorer;
  * scorer, four partial aggregates (as four input partitions) and the window result, as in the
  * application.
  *
- * <p>For a calibrated model each ℓ has mean H(q) and variance V(q), so the window's z-score
- * Σ(ℓ − H(q)) / √ΣV(q) is about N(0, 1): the test holds the distribution of z over many windows
- * against the standard normal (mean, spread and a Kolmogorov–Smirnov distance), not one value.
- * The random draws are seeded, so the test is deterministic; its bounds are ones a correct
- * implementation meets with room and a wrong variance or entropy (off by a factor, a sign) cannot.
+ * <p>For a calibrated model each ℓ has mean H(q) and variance V(q), so the window's z-score Σ(ℓ −
+ * H(q)) / √ΣV(q) is about N(0, 1): the test holds the distribution of z over many windows against
+ * the standard normal (mean, spread and a Kolmogorov–Smirnov distance), not one value. The random
+ * draws are seeded, so the test is deterministic; its bounds are ones a correct implementation
+ * meets with room and a wrong variance or entropy (off by a factor, a sign) cannot.
  */
 class CalibrationStatisticsTest {
 
@@ -145,8 +145,13 @@ class CalibrationStatisticsTest {
       // Enough digits that the parser's renormalisation changes q by rounding only.
       probabilities.add(String.format(Locale.ROOT, "%.17g", qc));
     }
-    return "{\"model\": \"m\", \"timestamp\": " + T0 + ", \"probabilities\": " + probabilities
-        + ", \"label\": " + label + "}";
+    return "{\"model\": \"m\", \"timestamp\": "
+        + T0
+        + ", \"probabilities\": "
+        + probabilities
+        + ", \"label\": "
+        + label
+        + "}";
   }
 
   /** sup |F_n(x) − Φ(x)| of the sample against the standard normal distribution. */
@@ -168,8 +173,9 @@ class CalibrationStatisticsTest {
   private static double standardNormalCdf(final double x) {
     final double t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.sqrt(2));
     final double poly =
-        t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-            + t * 1.061405429))));
+        t
+            * (0.254829592
+                + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
     final double erf = 1 - poly * Math.exp(-x * x / 2);
     return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
   }

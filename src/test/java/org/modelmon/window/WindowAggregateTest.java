@@ -10,8 +10,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.modelmon.math.InformationTheory;
 
@@ -39,19 +39,41 @@ class WindowAggregateTest {
   private static ScoredPrediction prediction(
       final List<String> classes, final double[] q, final int label, final double logLoss) {
     return new ScoredPrediction(
-        1_000, classes, q, label, logLoss, false, Double.NaN, Double.NaN,
-        InformationTheory.entropy(q), InformationTheory.nullVariance(q),
-        InformationTheory.brierScore(q, label), InformationTheory.confidence(q),
+        1_000,
+        classes,
+        q,
+        label,
+        logLoss,
+        false,
+        Double.NaN,
+        Double.NaN,
+        InformationTheory.entropy(q),
+        InformationTheory.nullVariance(q),
+        InformationTheory.brierScore(q, label),
+        InformationTheory.confidence(q),
         InformationTheory.isCorrect(q, label));
   }
 
   private static ScoredPrediction referenced(
-      final List<String> classes, final double[] q, final int label, final double logLoss,
-      final double kl, final double crossEntropy) {
+      final List<String> classes,
+      final double[] q,
+      final int label,
+      final double logLoss,
+      final double kl,
+      final double crossEntropy) {
     return new ScoredPrediction(
-        1_000, classes, q, label, logLoss, true, kl, crossEntropy,
-        InformationTheory.entropy(q), InformationTheory.nullVariance(q),
-        InformationTheory.brierScore(q, label), InformationTheory.confidence(q),
+        1_000,
+        classes,
+        q,
+        label,
+        logLoss,
+        true,
+        kl,
+        crossEntropy,
+        InformationTheory.entropy(q),
+        InformationTheory.nullVariance(q),
+        InformationTheory.brierScore(q, label),
+        InformationTheory.confidence(q),
         InformationTheory.isCorrect(q, label));
   }
 
@@ -95,8 +117,7 @@ class WindowAggregateTest {
 
     // Classes c and d arrive when the dictionary is full.
     aggregate.add(
-        referenced(
-            List.of("a", "c", "d"), new double[] {0.25, 0.5, 0.25}, 1, 0.75, 0.125, 0.875));
+        referenced(List.of("a", "c", "d"), new double[] {0.25, 0.5, 0.25}, 1, 0.75, 0.125, 0.875));
 
     assertThat(aggregate.classes()).containsExactly("a", "b");
     assertThat(aggregate.count()).isEqualTo(2);
@@ -188,8 +209,7 @@ class WindowAggregateTest {
       final WindowAggregate partial = new WindowAggregate(3, BINS);
       for (int i = 0; i < 10; i++, n++) {
         partial.add(
-            prediction(
-                List.of("stay", "x" + n, "y" + n), new double[] {0.5, 0.25, 0.25}, 0, 0.5));
+            prediction(List.of("stay", "x" + n, "y" + n), new double[] {0.5, 0.25, 0.25}, 0, 0.5));
       }
       partials.add(partial);
     }
@@ -296,8 +316,19 @@ class WindowAggregateTest {
     // ℓ 1, D 0.25, H(p,q) 1; H(q) 0.75, V 0.5, Brier 0.5, confidence 0.5 (bin 5), correct.
     aggregate.add(
         new ScoredPrediction(
-            1_000, List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0, true, 0.25, 1.0, 0.75, 0.5,
-            0.5, 0.5, true));
+            1_000,
+            List.of("a", "b"),
+            new double[] {0.5, 0.5},
+            0,
+            1.0,
+            true,
+            0.25,
+            1.0,
+            0.75,
+            0.5,
+            0.5,
+            0.5,
+            true));
 
     assertThat(aggregate.toBytes())
         .isEqualTo(
@@ -313,13 +344,35 @@ class WindowAggregateTest {
     // ℓ 1e-17, H(q) 0.5, V 0.25, Brier 0.125, confidence 0.75 (bin 7), correct.
     aggregate.add(
         new ScoredPrediction(
-            1_000, List.of("chat ✓", "a"), new double[] {0.75, 0.25}, 0, 1e-17, false, Double.NaN,
-            Double.NaN, 0.5, 0.25, 0.125, 0.75, true));
+            1_000,
+            List.of("chat ✓", "a"),
+            new double[] {0.75, 0.25},
+            0,
+            1e-17,
+            false,
+            Double.NaN,
+            Double.NaN,
+            0.5,
+            0.25,
+            0.125,
+            0.75,
+            true));
     // ℓ 0.5, H(q) 0.5, V 0, Brier 0.5, confidence 0.5 (bin 5), not correct.
     aggregate.add(
         new ScoredPrediction(
-            1_000, List.of("y", "a"), new double[] {0.5, 0.5}, 0, 0.5, false, Double.NaN,
-            Double.NaN, 0.5, 0.0, 0.5, 0.5, false));
+            1_000,
+            List.of("y", "a"),
+            new double[] {0.5, 0.5},
+            0,
+            0.5,
+            false,
+            Double.NaN,
+            Double.NaN,
+            0.5,
+            0.0,
+            0.5,
+            0.5,
+            false));
 
     assertThat(aggregate.toBytes())
         .isEqualTo(
@@ -338,10 +391,10 @@ class WindowAggregateTest {
 
   /**
    * The binary form as {@link WindowAggregate#toBytes} documents it, written field by field: the
-   * format byte 2; count, referenced count, every event at time 1000, labelled and correct
-   * counts; the sums Σℓ, ΣD, ΣH(p,q), ΣH(q), Σ confidence, Σ excess, ΣV and Σ Brier as (sum,
-   * compensation) pairs; {@value #BINS} bins of labelled, correct and the pairs of Σ confidence
-   * and Σ excess (zero unless given); per class its name, label count and the pairs of Σq and Σℓ.
+   * format byte 2; count, referenced count, every event at time 1000, labelled and correct counts;
+   * the sums Σℓ, ΣD, ΣH(p,q), ΣH(q), Σ confidence, Σ excess, ΣV and Σ Brier as (sum, compensation)
+   * pairs; {@value #BINS} bins of labelled, correct and the pairs of Σ confidence and Σ excess
+   * (zero unless given); per class its name, label count and the pairs of Σq and Σℓ.
    *
    * @param counts count, referenced count, labelled, correct
    */
