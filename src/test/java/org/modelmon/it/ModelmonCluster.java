@@ -217,6 +217,7 @@ final class ModelmonCluster implements AutoCloseable {
     properties.setProperty("modelmon.topic.dlq", topic("predictions-dlq"));
     properties.setProperty("modelmon.topic.references", topic("model-references"));
     properties.setProperty("modelmon.topic.windows", topic("model-window-metrics"));
+    properties.setProperty("modelmon.topic.alarms", topic("model-drift-alarms"));
     properties.setProperty("modelmon.http.host", "127.0.0.1");
     properties.setProperty("modelmon.http.port", Integer.toString(httpPort));
     properties.putAll(settings);
@@ -406,6 +407,29 @@ final class ModelmonCluster implements AutoCloseable {
       }
     }
     return windows;
+  }
+
+  /**
+   * The drift detector's alarm records in topic order, as (key, value) lines, once at least
+   * {@code expected} have come and no more come for 3 s.
+   */
+  List<String> readAlarmRecords(final int expected) {
+    final List<String> alarms = new ArrayList<>();
+    final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    try (KafkaConsumer<String, String> consumer = readCommitted()) {
+      consumer.subscribe(List.of(topic("model-drift-alarms")));
+      boolean settled = false;
+      while (!settled) {
+        final boolean enough = alarms.size() >= expected || System.nanoTime() >= deadline;
+        final ConsumerRecords<String, String> records =
+            consumer.poll(Duration.ofMillis(enough ? 3000 : 500));
+        for (final ConsumerRecord<String, String> record : records) {
+          alarms.add(record.key() + " " + record.value());
+        }
+        settled = enough && records.isEmpty();
+      }
+    }
+    return alarms;
   }
 
   /** Waits until the windows topic has at least one record. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,11 +58,14 @@ class ReferenceReplayIT {
   void shouldReplayToByteIdenticalWindowsAcrossAReferenceChange() throws Exception {
     // Idle close far above the test's pauses: the data's own markers close the windows, in the
     // live run and in the replay alike.
+    // A detector warm-up of 2 windows, so that each model's detector changes state within the
+    // data and the alarms topic has records to replay.
     final Map<String, String> settings =
         Map.of(
             "modelmon.windows", "1m,5m",
             "modelmon.window.grace", "5s",
-            "modelmon.window.idle.close", "300s");
+            "modelmon.window.idle.close", "300s",
+            "modelmon.detector.warmup", "2");
     live = new ModelmonCluster(broker, settings);
     live.createTopics(PARTITIONS);
     final long start = Math.floorDiv(System.currentTimeMillis() - 3_600_000L, 300_000L) * 300_000L;
@@ -124,13 +128,32 @@ class ReferenceReplayIT {
                 "modelmon.windows", "1m,5m",
                 "modelmon.window.grace", "5s",
                 "modelmon.window.idle.close", "300s",
+                "modelmon.detector.warmup", "2",
                 "modelmon.topic.predictions", live.topic("predictions"),
                 "modelmon.topic.references", live.topic("model-references")));
     awaitReady(replay.startInstance());
     final Map<String, String> replayed = replay.readWindowRecords(expected.byKey().size());
     replayed.keySet().removeIf(key -> key.startsWith(MARKER + "@"));
-    // writes the very same window records, byte for byte.
+    // writes the very same window records, byte for byte,
     assertThat(new TreeMap<>(replayed)).isEqualTo(new TreeMap<>(liveWindows));
+    // and the very same alarm records, in the same order per model: every model of the data has
+    // three or more final 1m windows with at least 20 events, so its warm-up of 2 ends in them.
+    final List<String> liveAlarms = live.readAlarmRecords(8);
+    assertThat(liveAlarms)
+        .filteredOn(alarm -> alarm.contains("\"state\":\"WATCHING\""))
+        .hasSizeGreaterThanOrEqualTo(8);
+    final List<String> replayedAlarms = replay.readAlarmRecords(liveAlarms.size());
+    assertThat(byModel(replayedAlarms)).isEqualTo(byModel(liveAlarms));
+  }
+
+  /** Alarm records ("key value" lines) grouped by key, in topic order within a key. */
+  private static Map<String, List<String>> byModel(final List<String> alarms) {
+    final Map<String, List<String>> byKey = new TreeMap<>();
+    for (final String alarm : alarms) {
+      byKey.computeIfAbsent(alarm.substring(0, alarm.indexOf(' ')), k -> new ArrayList<>())
+          .add(alarm);
+    }
+    return byKey;
   }
 
   private static double referenceEntropy(final Map<String, String> windows, final String key)
