@@ -73,7 +73,14 @@ public final class ConfigLoader {
   private static final String HTTP_HOST = "modelmon.http.host";
   private static final String HTTP_PORT = "modelmon.http.port";
 
-  private static final int MAX_CALIBRATION_BINS = 100;
+  /** Each bin is three counter series per (model, version): 60 at 20 bins. */
+  private static final int MAX_CALIBRATION_BINS = 20;
+
+  /**
+   * The detector keeps its warm-up windows, 44 + 16 bytes per bin each, in one changelog record:
+   * well under Kafka's default 1 MB record size.
+   */
+  private static final int MAX_WARMUP_BYTES = 512 * 1024;
 
   /** Every {@code modelmon.*} key with its default, in a fixed order; blank means "not set". */
   private static final Map<String, String> DEFAULTS = defaults();
@@ -345,8 +352,12 @@ public final class ConfigLoader {
           integer(METRICS_MAX_CLASSES, 0, Integer.MAX_VALUE, "an integer ≥ 0");
       // Each bin is three counter series per model and 48 bytes in every partial and window.
       final int calibrationBins =
-          integer(CALIBRATION_BINS, 1, MAX_CALIBRATION_BINS, "an integer from 1 to 100");
-      final DetectorSettings detector = detector(windows);
+          integer(
+              CALIBRATION_BINS,
+              1,
+              MAX_CALIBRATION_BINS,
+              "an integer from 1 to " + MAX_CALIBRATION_BINS);
+      final DetectorSettings detector = detector(windows, calibrationBins);
       final String httpHost = text(HTTP_HOST);
       final int httpPort =
           integer(HTTP_PORT, 0, 65_535, "a port number from 0 to 65535 (0 picks a free port)");
@@ -422,7 +433,7 @@ public final class ConfigLoader {
       }
     }
 
-    private DetectorSettings detector(final List<WindowSpec> windows) {
+    private DetectorSettings detector(final List<WindowSpec> windows, final int bins) {
       String window = raw(DETECTOR_WINDOW);
       if (window.isEmpty()) {
         window = windows.stream().min(Comparator.comparing(WindowSpec::size)).orElseThrow().label();
@@ -436,13 +447,22 @@ public final class ConfigLoader {
                   + ")");
         }
       }
+      final int maxWarmup = MAX_WARMUP_BYTES / (44 + 16 * bins);
       return new DetectorSettings(
           window,
           integer(DETECTOR_MIN_LABELLED, 1, Integer.MAX_VALUE, "an integer ≥ 1"),
-          integer(DETECTOR_WARMUP, 2, Integer.MAX_VALUE, "an integer ≥ 2"),
+          integer(
+              DETECTOR_WARMUP,
+              2,
+              maxWarmup,
+              "an integer from 2 to "
+                  + maxWarmup
+                  + " (the most the detector keeps with modelmon.calibration.bins="
+                  + bins
+                  + ")"),
           integer(DETECTOR_MIN_BIN, 1, Integer.MAX_VALUE, "an integer ≥ 1"),
-          decimal(DETECTOR_K, x -> x >= 0 && x < 1e6, "is not a number ≥ 0 (e.g. 0.5)"),
-          decimal(DETECTOR_H, x -> x > 0 && x < 1e6, "is not a number > 0 (e.g. 9)"));
+          decimal(DETECTOR_K, x -> Double.isFinite(x) && x >= 0, "is not a number ≥ 0 (e.g. 0.5)"),
+          decimal(DETECTOR_H, x -> Double.isFinite(x) && x > 0, "is not a number > 0 (e.g. 9)"));
     }
 
     private List<WindowSpec> windows() {

@@ -47,18 +47,21 @@ public record Baseline(double pooled, double[] byBin, double dispersion) {
 
   /**
    * e_w = Σ_b n_{w,b}·μ_b, the excess the window's mix of confident and unsure predictions makes
-   * expected; n_w·μ for a window whose bins do not match (written before {@code
-   * modelmon.calibration.bins} changed).
+   * expected. Labelled events no bin holds — in a window open when {@code
+   * modelmon.calibration.bins} changed, whose bins start afresh — count at the pooled μ, as do all
+   * of a window whose bins do not match the baseline's.
    */
   double expectedExcess(final WindowEvidence window) {
     if (window.bins() != byBin.length) {
       return window.labelled() * pooled;
     }
     double expected = 0;
+    long binned = 0;
     for (int b = 0; b < byBin.length; b++) {
       expected += window.binLabelled()[b] * byBin[b];
+      binned += window.binLabelled()[b];
     }
-    return expected;
+    return binned == window.labelled() ? expected : expected + (window.labelled() - binned) * pooled;
   }
 
   /** The standardised excess z_w = (E_w − e_w) / √(φ·V_w) of an evidence window. */

@@ -18,4 +18,12 @@ public record DetectorSettings(
       throw new IllegalArgumentException("warmup must be at least 2, got " + warmup);
     }
   }
+
+  /**
+   * The settings a warm-up and its baseline depend on — the window size, W and the least events
+   * of a bin — as one text: a detector status learnt under other ones starts over.
+   */
+  public String basis() {
+    return window + "/" + warmup + "/" + minBin;
+  }
 }

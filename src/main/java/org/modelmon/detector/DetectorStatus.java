@@ -1,12 +1,14 @@
 package org.modelmon.detector;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Everything the drift detector knows of one (model, version), as its state store keeps it.
  *
+ * @param basis the {@link DetectorSettings#basis() settings} it learnt under; empty initially
  * @param state where it stands
  * @param statistic S, the CUSUM statistic (0 in warm-up)
  * @param warmup the evidence windows of the warm-up so far; empty once it is over
@@ -17,6 +19,7 @@ import java.util.List;
  * @param lastEndMillis its end, or {@link #NONE}
  */
 public record DetectorStatus(
+    String basis,
     DetectorState state,
     double statistic,
     List<WindowEvidence> warmup,
@@ -27,12 +30,22 @@ public record DetectorStatus(
 
   private static final byte FORMAT = 1;
 
+  /** Bytes of a warm-up window before its bins: start, end, labelled, E, V and the bin count. */
+  private static final int WINDOW_BYTES = 8 * 5 + 4;
+
+  /** Bytes of one bin of a warm-up window: its count and excess. */
+  private static final int BIN_BYTES = 8 + 8;
+
   /** No such time. */
   public static final long NONE = Long.MIN_VALUE;
 
   /** The status of a (model, version) before its first window. */
-  public static final DetectorStatus INITIAL =
-      new DetectorStatus(DetectorState.WARMUP, 0.0, List.of(), null, NONE, NONE, NONE);
+  public static final DetectorStatus INITIAL = initial("");
+
+  /** A status at the start of a warm-up under the settings {@code basis}. */
+  static DetectorStatus initial(final String basis) {
+    return new DetectorStatus(basis, DetectorState.WARMUP, 0.0, List.of(), null, NONE, NONE, NONE);
+  }
 
   public DetectorStatus {
     warmup = List.copyOf(warmup);
@@ -41,6 +54,7 @@ public record DetectorStatus(
   /** This status, having seen the window of {@code evidence} without learning from it. */
   DetectorStatus seen(final WindowEvidence evidence) {
     return new DetectorStatus(
+        basis,
         state,
         statistic,
         warmup,
@@ -51,21 +65,23 @@ public record DetectorStatus(
   }
 
   /**
-   * The binary form of the detector store: a format byte, the state's ordinal, S, the change start,
-   * the last window's start and end, the warm-up windows (count, then each: labelled, E, V, B, the
-   * B bin counts and bin excesses), then a flag for the baseline and, if set, μ, φ, B and the B
-   * values μ_b.
+   * The binary form of the detector store: a format byte, the basis (length and UTF-8 bytes), the
+   * state's ordinal, S, the change start, the last window's start and end, the warm-up windows
+   * (count, then each: start, end, labelled, E, V, B, then per bin its count and excess), then a
+   * flag for the baseline and, if set, μ, φ, B and the B values μ_b.
    */
   public byte[] toBytes() {
-    int size = 1 + 1 + 8 * 4 + 4 + 1;
+    final byte[] basisBytes = basis.getBytes(StandardCharsets.UTF_8);
+    int size = 1 + 4 + basisBytes.length + 1 + 8 * 4 + 4 + 1;
     for (final WindowEvidence window : warmup) {
-      size += 8 * 5 + 4 + window.bins() * 16;
+      size += WINDOW_BYTES + window.bins() * BIN_BYTES;
     }
     if (baseline != null) {
       size += 8 * 2 + 4 + baseline.byBin().length * 8;
     }
     final ByteBuffer buffer = ByteBuffer.allocate(size);
-    buffer.put(FORMAT).put((byte) state.ordinal()).putDouble(statistic);
+    buffer.put(FORMAT).putInt(basisBytes.length).put(basisBytes);
+    buffer.put((byte) state.ordinal()).putDouble(statistic);
     buffer.putLong(changeStartMillis).putLong(lastStartMillis).putLong(lastEndMillis);
     buffer.putInt(warmup.size());
     for (final WindowEvidence window : warmup) {
@@ -86,19 +102,29 @@ public record DetectorStatus(
     return buffer.array();
   }
 
-  /** Reads the form written by {@link #toBytes()}. */
+  /**
+   * Reads the form written by {@link #toBytes()}.
+   *
+   * @throws IllegalArgumentException for a form this release does not know, or a corrupt one
+   */
   public static DetectorStatus fromBytes(final byte[] bytes) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    final byte format = buffer.get();
+    final byte format = bytes.length == 0 ? 0 : buffer.get();
     if (format != FORMAT) {
       throw new IllegalArgumentException("unknown detector status format " + format);
     }
-    final DetectorState state = DetectorState.values()[buffer.get()];
+    final byte[] basis = new byte[count(buffer, buffer.getInt(), 1)];
+    buffer.get(basis);
+    final int ordinal = buffer.get();
+    if (ordinal < 0 || ordinal >= DetectorState.values().length) {
+      throw new IllegalArgumentException("unknown detector state " + ordinal);
+    }
+    final DetectorState state = DetectorState.values()[ordinal];
     final double statistic = buffer.getDouble();
     final long changeStart = buffer.getLong();
     final long lastStart = buffer.getLong();
     final long lastEnd = buffer.getLong();
-    final int windows = buffer.getInt();
+    final int windows = count(buffer, buffer.getInt(), WINDOW_BYTES);
     final List<WindowEvidence> warmup = new ArrayList<>(windows);
     for (int w = 0; w < windows; w++) {
       final long start = buffer.getLong();
@@ -106,7 +132,7 @@ public record DetectorStatus(
       final long labelled = buffer.getLong();
       final double excess = buffer.getDouble();
       final double nullVariance = buffer.getDouble();
-      final int bins = buffer.getInt();
+      final int bins = count(buffer, buffer.getInt(), BIN_BYTES);
       final long[] binLabelled = new long[bins];
       final double[] binExcess = new double[bins];
       for (int b = 0; b < bins; b++) {
@@ -120,12 +146,28 @@ public record DetectorStatus(
     if (buffer.get() == 1) {
       final double pooled = buffer.getDouble();
       final double dispersion = buffer.getDouble();
-      final double[] byBin = new double[buffer.getInt()];
+      final double[] byBin = new double[count(buffer, buffer.getInt(), Double.BYTES)];
       for (int b = 0; b < byBin.length; b++) {
         byBin[b] = buffer.getDouble();
       }
       baseline = new Baseline(pooled, byBin, dispersion);
     }
-    return new DetectorStatus(state, statistic, warmup, baseline, changeStart, lastStart, lastEnd);
+    return new DetectorStatus(
+        new String(basis, StandardCharsets.UTF_8),
+        state,
+        statistic,
+        warmup,
+        baseline,
+        changeStart,
+        lastStart,
+        lastEnd);
+  }
+
+  /** {@code count}, if that many items of {@code itemBytes} fit in the rest of the buffer. */
+  private static int count(final ByteBuffer buffer, final int count, final int itemBytes) {
+    if (count < 0 || count > buffer.remaining() / itemBytes) {
+      throw new IllegalArgumentException(count + " items announced, too many to fit");
+    }
+    return count;
   }
 }

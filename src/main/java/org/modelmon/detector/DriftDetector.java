@@ -40,8 +40,15 @@ public final class DriftDetector {
     return window.labelled() >= settings.minLabelled() && window.nullVariance() > 0.0;
   }
 
-  /** The status after the final window of {@code evidence}, the next in window order. */
-  public Step next(final DetectorStatus status, final WindowEvidence evidence) {
+  /**
+   * The status after the final window of {@code evidence}, the next in window order. A status
+   * learnt under other settings ({@link DetectorSettings#basis()}: the window size, W, the least
+   * events of a bin changed) starts its warm-up again.
+   */
+  public Step next(final DetectorStatus previous, final WindowEvidence evidence) {
+    final String basis = settings.basis();
+    final DetectorStatus status =
+        previous.basis().equals(basis) ? previous : DetectorStatus.initial(basis);
     if (!isEvidence(evidence)) {
       return new Step(status.seen(evidence), false, Double.NaN);
     }
@@ -51,6 +58,7 @@ public final class DriftDetector {
       if (warmup.size() < settings.warmup()) {
         return new Step(
             new DetectorStatus(
+                basis,
                 DetectorState.WARMUP,
                 0.0,
                 warmup,
@@ -64,6 +72,7 @@ public final class DriftDetector {
       final Baseline baseline = Baseline.learn(warmup, settings.minBin());
       return new Step(
           new DetectorStatus(
+              basis,
               DetectorState.WATCHING,
               0.0,
               List.of(),
@@ -89,6 +98,7 @@ public final class DriftDetector {
     }
     return new Step(
         new DetectorStatus(
+            basis,
             state,
             statistic,
             List.of(),

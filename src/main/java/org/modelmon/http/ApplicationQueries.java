@@ -90,7 +90,10 @@ public final class ApplicationQueries implements ModelQueries {
 
   @Override
   public List<AlarmStatus> alarmsOrThrow() {
-    final List<AlarmStatus> alarms = new ArrayList<>(local.alarmsOrThrow());
+    // By (model, version), this instance's first: during a handover two instances may both
+    // still answer for one.
+    final Map<ModelKey, AlarmStatus> alarms = new LinkedHashMap<>();
+    local.alarmsOrThrow().forEach(alarm -> alarms.put(keyOf(alarm), alarm));
     for (final StreamsMetadata peer : running().metadataForAllStreamsClients()) {
       if (peer.hostInfo().equals(self.get())) {
         continue;
@@ -98,13 +101,18 @@ public final class ApplicationQueries implements ModelQueries {
       final JsonNode list =
           get(peer.hostInfo(), "/api/v1/alarms?" + HttpApi.LOCAL_PARAMETER + "=true");
       try {
-        alarms.addAll(JSON.convertValue(list, new TypeReference<List<AlarmStatus>>() {}));
+        JSON.convertValue(list, new TypeReference<List<AlarmStatus>>() {})
+            .forEach(alarm -> alarms.putIfAbsent(keyOf(alarm), alarm));
       } catch (IllegalArgumentException e) {
         throw new NotReadyException(
             "unreadable answer from " + peer.hostInfo() + ": " + e.getMessage());
       }
     }
-    return alarms;
+    return new ArrayList<>(alarms.values());
+  }
+
+  private static ModelKey keyOf(final AlarmStatus alarm) {
+    return new ModelKey(alarm.model(), alarm.version());
   }
 
   @Override

@@ -43,6 +43,10 @@ final class DriftDetection implements Processor<String, FinalWindow, String, Ala
     }
     final ModelKey key = new ModelKey(window.key().model(), window.key().version());
     final DetectorStatus status = statuses.get(key);
+    if (status != null && window.key().endMillis() <= status.lastEndMillis()) {
+      // Seen already: a window emitted again after a crash under at_least_once.
+      return;
+    }
     final WindowEvidence evidence =
         WindowEvidence.of(window.key().startMillis(), window.key().endMillis(), window.sums());
     final DriftDetector.Step step =

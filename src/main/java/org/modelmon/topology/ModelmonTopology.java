@@ -19,6 +19,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.modelmon.admission.ModelAdmission;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
+import org.modelmon.detector.DetectorSerdes;
 import org.modelmon.detector.DriftDetector;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionParser;
@@ -139,7 +140,7 @@ public final class ModelmonTopology {
         Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(DETECTOR_STORE),
             WindowSerdes.modelKey(),
-            WindowSerdes.detectorStatus()));
+            DetectorSerdes.detectorStatus()));
     final Duration largestWindow =
         config.windows().stream().map(WindowSpec::size).max(Duration::compareTo).orElseThrow();
     final Duration retention =
@@ -208,7 +209,7 @@ public final class ModelmonTopology {
         .process(() -> new DriftDetection(detector), Named.as("detect-drift"), DETECTOR_STORE)
         .to(
             config.alarmsTopic(),
-            Produced.with(Serdes.String(), WindowSerdes.alarmRecord()).withName("alarms-sink"));
+            Produced.with(Serdes.String(), DetectorSerdes.alarmRecord()).withName("alarms-sink"));
     return builder.build();
   }
 

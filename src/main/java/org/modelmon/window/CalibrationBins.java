@@ -16,6 +16,12 @@ final class CalibrationBins {
   /** Bytes of one bin: labelled and correct counts, then two compensated sums. */
   static final int BYTES_PER_BIN = 8 * 2 + 16 * 2;
 
+  /**
+   * The most bins a stored aggregate is believed to have: far above what the configuration allows,
+   * it only keeps a corrupt value from allocating without bound.
+   */
+  private static final int MAX_BINS = 1000;
+
   private final long[] labelled;
   private final long[] correct;
   private final CompensatedSum[] confidence;
@@ -27,17 +33,28 @@ final class CalibrationBins {
    * @param bins B, at least 1
    */
   CalibrationBins(final int bins) {
-    if (bins < 1) {
-      throw new IllegalArgumentException("calibration bins must be at least 1, got " + bins);
-    }
+    this(checked(bins), true);
+  }
+
+  private CalibrationBins(final int bins, final boolean zeroSums) {
     labelled = new long[bins];
     correct = new long[bins];
     confidence = new CompensatedSum[bins];
     excessLogLoss = new CompensatedSum[bins];
-    for (int b = 0; b < bins; b++) {
-      confidence[b] = new CompensatedSum();
-      excessLogLoss[b] = new CompensatedSum();
+    if (zeroSums) {
+      for (int b = 0; b < bins; b++) {
+        confidence[b] = new CompensatedSum();
+        excessLogLoss[b] = new CompensatedSum();
+      }
     }
+  }
+
+  private static int checked(final int bins) {
+    if (bins < 1 || bins > MAX_BINS) {
+      throw new IllegalArgumentException(
+          "calibration bins must be from 1 to " + MAX_BINS + ", got " + bins);
+    }
+    return bins;
   }
 
   /** B. */
@@ -112,9 +129,18 @@ final class CalibrationBins {
     return offset;
   }
 
-  /** Reads {@code bins} bins as {@link #writeTo} wrote them. */
+  /**
+   * Reads {@code bins} bins as {@link #writeTo} wrote them.
+   *
+   * @throws IllegalArgumentException when the count is out of bounds or the buffer too short
+   */
   static CalibrationBins readFrom(final ByteBuffer buffer, final int bins) {
-    final CalibrationBins read = new CalibrationBins(bins);
+    checked(bins);
+    if (buffer.remaining() < bins * BYTES_PER_BIN) {
+      throw new IllegalArgumentException(
+          bins + " calibration bins announced, " + buffer.remaining() + " bytes left");
+    }
+    final CalibrationBins read = new CalibrationBins(bins, false);
     for (int b = 0; b < bins; b++) {
       read.labelled[b] = buffer.getLong();
       read.correct[b] = buffer.getLong();

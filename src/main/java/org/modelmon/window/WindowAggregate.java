@@ -421,15 +421,22 @@ public final class WindowAggregate {
    *
    * @param maxClasses the bound of the aggregate read: of the stored classes, those beyond it
    *     (stored under a larger bound, before the configuration changed) are left out
-   * @param calibrationBins B for an aggregate of format 1, which has no bins; an aggregate of the
-   *     current form keeps the bins it was written with
+   * @param calibrationBins B ({@code modelmon.calibration.bins}): an aggregate stored with another
+   *     number of bins, or with none (format 1), gets B empty ones, its other sums kept
+   * @throws IllegalArgumentException for a form this release does not know, or a corrupt one
    */
   public static WindowAggregate fromBytes(
       final byte[] bytes, final int maxClasses, final int calibrationBins) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
     if (bytes.length > 0 && bytes[0] == FORMAT) {
       buffer.get();
-      return readCurrent(buffer, maxClasses);
+      return readCurrent(buffer, maxClasses, calibrationBins);
+    }
+    if (bytes.length == 0 || bytes[0] != 0) {
+      // Format 1 began with a count below 2^56; anything else is a form this release does not
+      // know (written by a later one) and must not be read as sums.
+      throw new IllegalArgumentException(
+          "unknown window aggregate format " + (bytes.length == 0 ? "(empty)" : bytes[0]));
     }
     final WindowAggregate aggregate = new WindowAggregate(maxClasses, calibrationBins);
     aggregate.count = buffer.getLong();
@@ -443,7 +450,8 @@ public final class WindowAggregate {
     return aggregate;
   }
 
-  private static WindowAggregate readCurrent(final ByteBuffer buffer, final int maxClasses) {
+  private static WindowAggregate readCurrent(
+      final ByteBuffer buffer, final int maxClasses, final int calibrationBins) {
     final long count = buffer.getLong();
     final long referencedCount = buffer.getLong();
     final long maxEventTimeMillis = buffer.getLong();
@@ -457,7 +465,11 @@ public final class WindowAggregate {
     final CompensatedSum excessLogLoss = getSum(buffer);
     final CompensatedSum nullVariance = getSum(buffer);
     final CompensatedSum brierScore = getSum(buffer);
-    final CalibrationBins bins = CalibrationBins.readFrom(buffer, buffer.getInt());
+    final CalibrationBins stored = CalibrationBins.readFrom(buffer, buffer.getInt());
+    // Bins written before modelmon.calibration.bins changed cannot be re-binned: the aggregate
+    // starts the configured bins afresh, so that every aggregate of a window has the same ones.
+    final CalibrationBins bins =
+        stored.size() == calibrationBins ? stored : new CalibrationBins(calibrationBins);
     final WindowAggregate aggregate = new WindowAggregate(maxClasses, bins.size());
     aggregate.count = count;
     aggregate.referencedCount = referencedCount;
@@ -479,8 +491,15 @@ public final class WindowAggregate {
 
   private static void readClasses(final ByteBuffer buffer, final WindowAggregate aggregate) {
     final int classCount = buffer.getInt();
+    if (classCount < 0 || classCount > buffer.remaining() / PER_CLASS_BYTES) {
+      throw new IllegalArgumentException(classCount + " classes announced, too many to fit");
+    }
     for (int c = 0; c < classCount; c++) {
-      final byte[] name = new byte[buffer.getInt()];
+      final int nameBytes = buffer.getInt();
+      if (nameBytes < 0 || nameBytes > buffer.remaining()) {
+        throw new IllegalArgumentException("a class name of " + nameBytes + " bytes announced");
+      }
+      final byte[] name = new byte[nameBytes];
       buffer.get(name);
       final int index = aggregate.track(new String(name, StandardCharsets.UTF_8));
       final long labelCount = buffer.getLong();

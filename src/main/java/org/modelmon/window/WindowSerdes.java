@@ -10,8 +10,6 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
-import org.modelmon.detector.AlarmRecord;
-import org.modelmon.detector.DetectorStatus;
 import org.modelmon.window.WatermarkTracker.PartitionWatermark;
 
 /**
@@ -79,16 +77,6 @@ public final class WindowSerdes {
     return binary(ModelSummary::toBytes, ModelSummary::fromBytes);
   }
 
-  /** Drift detector statuses, in their binary form. */
-  public static Serde<DetectorStatus> detectorStatus() {
-    return binary(DetectorStatus::toBytes, DetectorStatus::fromBytes);
-  }
-
-  /** Alarm records as the JSON of docs/reference.md#alarm-records. */
-  public static Serde<AlarmRecord> alarmRecord() {
-    return binary(WindowSerdes::json, bytes -> fromJson(bytes, AlarmRecord.class));
-  }
-
   /** Window results as the JSON of docs/reference.md#window-records. */
   public static Serde<WindowResult> windowResult() {
     return binary(WindowSerdes::windowResultJson, WindowSerdes::windowResultFromJson);
@@ -104,7 +92,8 @@ public final class WindowSerdes {
     return fromJson(json, WindowResult.class);
   }
 
-  private static byte[] json(final Object value) {
+  /** The JSON of {@code value}, as Jackson writes it with modelmon's one mapper. */
+  public static byte[] json(final Object value) {
     try {
       return JSON.writeValueAsBytes(value);
     } catch (IOException e) {
@@ -112,7 +101,8 @@ public final class WindowSerdes {
     }
   }
 
-  private static <T> T fromJson(final byte[] json, final Class<T> type) {
+  /** Reads JSON written by {@link #json}. */
+  public static <T> T fromJson(final byte[] json, final Class<T> type) {
     try {
       return JSON.readValue(json, type);
     } catch (IOException e) {
@@ -137,7 +127,8 @@ public final class WindowSerdes {
         new String(bytes, 2 + modelLength, bytes.length - 2 - modelLength, StandardCharsets.UTF_8));
   }
 
-  private static <T> Serde<T> binary(
+  /** A serde of {@code write} and {@code read}, null for null both ways. */
+  public static <T> Serde<T> binary(
       final Function<T, byte[]> write, final Function<byte[], T> read) {
     final Serializer<T> serializer = (topic, value) -> value == null ? null : write.apply(value);
     final Deserializer<T> deserializer = (topic, bytes) -> bytes == null ? null : read.apply(bytes);

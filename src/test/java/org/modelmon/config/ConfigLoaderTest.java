@@ -259,7 +259,13 @@ class ConfigLoaderTest {
             "modelmon.detector.window: \"10m\" is not one of modelmon.windows (1m,5m,1h)"
                 + " (set on the command line)");
     assertRejected(flag("modelmon.detector.warmup", "1"))
-        .hasMessageStartingWith("modelmon.detector.warmup: \"1\" is not an integer ≥ 2");
+        .hasMessageStartingWith("modelmon.detector.warmup: \"1\" is not an integer from 2 to");
+    // Its warm-up windows are one changelog record: 512 KiB / (44 + 16·10) bytes at most.
+    assertThat(load(flag("modelmon.detector.warmup", "2570")).detector().warmup()).isEqualTo(2570);
+    assertRejected(flag("modelmon.detector.warmup", "2571"))
+        .hasMessage(
+            "modelmon.detector.warmup: \"2571\" is not an integer from 2 to 2570 (the most the"
+                + " detector keeps with modelmon.calibration.bins=10) (set on the command line)");
     assertRejected(flag("modelmon.detector.min.labelled", "0"))
         .hasMessageStartingWith("modelmon.detector.min.labelled: \"0\" is not an integer ≥ 1");
     assertRejected(flag("modelmon.detector.min.bin", "x"))
@@ -268,11 +274,13 @@ class ConfigLoaderTest {
         .hasMessageStartingWith("modelmon.detector.k: \"-0.5\" is not a number ≥ 0");
     assertRejected(flag("modelmon.detector.h", "0"))
         .hasMessageStartingWith("modelmon.detector.h: \"0\" is not a number > 0");
+    assertRejected(flag("modelmon.detector.h", "1e400"))
+        .hasMessageStartingWith("modelmon.detector.h:");
     assertRejected(flag("modelmon.detector.h", "NaN"))
         .hasMessageStartingWith("modelmon.detector.h:");
     assertRejected(flag("modelmon.calibration.bins", "0"))
-        .hasMessageStartingWith("modelmon.calibration.bins: \"0\" is not an integer from 1 to 100");
-    assertRejected(flag("modelmon.calibration.bins", "101"))
+        .hasMessageStartingWith("modelmon.calibration.bins: \"0\" is not an integer from 1 to 20");
+    assertRejected(flag("modelmon.calibration.bins", "21"))
         .hasMessageStartingWith("modelmon.calibration.bins:");
     assertRejected(flag("modelmon.topic.alarms", "model-window-metrics"))
         .hasMessageStartingWith("modelmon.topic.alarms:");

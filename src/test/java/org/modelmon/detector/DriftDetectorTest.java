@@ -119,6 +119,93 @@ class DriftDetectorTest {
     assertThat(afterCertain.lastStartMillis()).isEqualTo(60_000);
   }
 
+  @Test
+  void shouldStartTheWarmUpAgainWhenTheSettingsItLearntUnderChange() {
+    // Given a detector that finished its warm-up of 2 windows on 1m windows,
+    final DriftDetector oneMinute =
+        new DriftDetector(new DetectorSettings("1m", 1, 2, 1, 0.5, 9));
+    DetectorStatus status = DetectorStatus.INITIAL;
+    for (int w = 0; w < 2; w++) {
+      status = oneMinute.next(status, window(w, 100, 1.0, 30.0)).next();
+    }
+    assertThat(status.state()).isEqualTo(DetectorState.WATCHING);
+
+    // when the detector window becomes 5m, its status (restored from the store) starts over.
+    final DriftDetector fiveMinutes =
+        new DriftDetector(new DetectorSettings("5m", 1, 2, 1, 0.5, 9));
+    final DriftDetector.Step step =
+        fiveMinutes.next(DetectorStatus.fromBytes(status.toBytes()), window(2, 100, 1.0, 30.0));
+
+    assertThat(step.next().state()).isEqualTo(DetectorState.WARMUP);
+    assertThat(step.next().warmup()).hasSize(1);
+    assertThat(step.next().basis()).isEqualTo("5m/2/1");
+    // k and h are not part of what the warm-up learnt: a new h keeps the baseline.
+    assertThat(
+            new DriftDetector(new DetectorSettings("1m", 1, 2, 1, 0.5, 4))
+                .next(status, window(2, 100, 1.0, 30.0))
+                .next()
+                .state())
+        .isEqualTo(DetectorState.WATCHING);
+  }
+
+  @Test
+  void shouldExpectThePooledExcessOfLabelledEventsNoBinHolds() {
+    // Given a baseline of μ = 0.01 per event, every bin at μ_b = 0.05 (bin 0 has 100 events),
+    final DriftDetector detector = new DriftDetector(new DetectorSettings("1m", 1, 2, 1, 0, 9));
+    DetectorStatus status = DetectorStatus.INITIAL;
+    for (int w = 0; w < 2; w++) {
+      // 100 binned events with excess 5, and 400 labelled ones no bin holds with excess 0.
+      status =
+          detector
+              .next(
+                  status,
+                  new WindowEvidence(
+                      60_000L * w, 60_000L * (w + 1), 500, 5.0, 100.0, new long[] {100, 0},
+                      new double[] {5.0, 0.0}))
+              .next();
+    }
+    assertThat(status.baseline().pooled()).isEqualTo(0.01);
+
+    // when a window has 100 binned and 400 unbinned labelled events with the same excess,
+    final DriftDetector.Step step =
+        detector.next(
+            status,
+            new WindowEvidence(
+                120_000, 180_000, 500, 9.0, 100.0, new long[] {100, 0}, new double[] {5.0, 0}));
+
+    // then it expects 100 × 0.05 + 400 × 0.01 = 9: z = 0, not (9 − 5) / √100.
+    assertThat(step.z()).isCloseTo(0.0, within(1e-12));
+  }
+
+  @Test
+  void shouldRefuseACorruptStatus() {
+    final byte[] valid =
+        new DriftDetector(new DetectorSettings("1m", 1, 3, 1, 0.5, 9))
+            .next(DetectorStatus.INITIAL, window(0, 100, 1.0, 30.0))
+            .next()
+            .toBytes();
+    final byte[] unknownFormat = valid.clone();
+    unknownFormat[0] = 9;
+    final byte[] truncated = java.util.Arrays.copyOf(valid, valid.length - 20);
+
+    for (final byte[] bytes : List.of(unknownFormat, truncated, new byte[0])) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> DetectorStatus.fromBytes(bytes))
+          .isInstanceOfAny(
+              IllegalArgumentException.class, java.nio.BufferUnderflowException.class);
+    }
+  }
+
+  /** Window w of 1 minute with {@code labelled} events, all in one of 10 bins. */
+  private static WindowEvidence window(
+      final int w, final long labelled, final double excess, final double nullVariance) {
+    final long[] binLabelled = new long[10];
+    final double[] binExcess = new double[10];
+    binLabelled[7] = labelled;
+    binExcess[7] = excess;
+    return new WindowEvidence(
+        60_000L * w, 60_000L * (w + 1), labelled, excess, nullVariance, binLabelled, binExcess);
+  }
+
   private static void assertClose(final String where, final double actual, final double expected) {
     assertThat(actual)
         .as(where)

@@ -1,14 +1,18 @@
 package org.modelmon.window;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -289,25 +293,45 @@ class WindowAggregateTest {
   }
 
   @Test
-  void shouldKeepTheTotalsButNotTheBinsOfAPartialWrittenWithOtherBins() {
-    // Given a partial written while modelmon.calibration.bins was 4, and a window of 10 bins,
+  void shouldStartTheConfiguredBinsAfreshForAnAggregateWrittenWithOtherBins() {
+    // Given a partial written while modelmon.calibration.bins was 4, read with 10 configured,
     final WindowAggregate partial = new WindowAggregate(10, 4);
     partial.add(prediction(List.of("a", "b"), new double[] {0.9, 0.1}, 0, -Math.log(0.9)));
+    final WindowAggregate read = WindowAggregate.fromBytes(partial.toBytes(), 10, BINS);
+    // then it keeps its totals but has the configured bins, empty: its event cannot be re-binned,
+    assertThat(read.calibrationBins()).isEqualTo(BINS);
+    assertThat(read.labelled()).isEqualTo(1);
+    assertThat(read.confidenceSum()).isEqualTo(0.9);
+    assertThat(read.binLabelled(9)).isZero();
+
+    // and added to a window of 10 bins, every total counts both events, the bins only the one
+    // binned with 10: confidence 0.6 in bin 6.
     final WindowAggregate window = new WindowAggregate(10, BINS);
     window.add(prediction(List.of("a", "b"), new double[] {0.6, 0.4}, 1, -Math.log(0.4)));
-
-    // when the partial is added,
-    window.add(WindowAggregate.fromBytes(partial.toBytes(), 10, BINS));
-
-    // then every total counts both events, the bins only the one they can place: 0.6 in bin 6.
+    window.add(read);
     assertThat(window.labelled()).isEqualTo(2);
     assertThat(window.correct()).isEqualTo(1);
     assertThat(window.confidenceSum()).isEqualTo(1.5);
-    assertThat(window.calibrationBins()).isEqualTo(BINS);
     assertThat(window.binLabelled(6)).isEqualTo(1);
     assertThat(window.binLabelled(9)).isZero();
     // ECE over the binned event only: |0 correct − 0.6| / 1.
     assertThat(window.expectedCalibrationError()).isEqualTo(0.6);
+  }
+
+  @Test
+  void shouldRefuseAFormItDoesNotKnowOrACorruptOne() {
+    final byte[] valid = new WindowAggregate(10, BINS).toBytes();
+    final byte[] later = valid.clone();
+    later[0] = 3; // a format of a later release
+    final byte[] tooManyBins = valid.clone();
+    // the bin count, after the format byte, 5 longs and 8 sums
+    ByteBuffer.wrap(tooManyBins).putInt(1 + 8 * 5 + 16 * 8, Integer.MAX_VALUE);
+    final byte[] truncated = Arrays.copyOf(valid, valid.length - 100);
+
+    for (final byte[] bytes : List.of(later, tooManyBins, truncated, new byte[0])) {
+      assertThatThrownBy(() -> WindowAggregate.fromBytes(bytes, 10, BINS))
+          .isInstanceOfAny(IllegalArgumentException.class, BufferUnderflowException.class);
+    }
   }
 
   @Test
