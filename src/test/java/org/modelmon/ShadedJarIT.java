@@ -52,6 +52,24 @@ class ShadedJarIT {
   }
 
   @Test
+  void shouldLeaveBenchmarkOnlyLibrariesOut() throws IOException {
+    assertThat(JAR).as("run `mvn package` first").isRegularFile();
+    // JMH and MOA (the detector benchmark's peers, from the detector-bench profile) serve
+    // bin/bench only: none of their classes may reach the runnable jar.
+    final List<String> prefixes = List.of("moa/", "com/github/javacliparser/", "org/openjdk/jmh/");
+    final List<String> leaked;
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      leaked =
+          jar.stream()
+              .map(ZipEntry::getName)
+              .filter(name -> prefixes.stream().anyMatch(name::startsWith))
+              .limit(5)
+              .toList();
+    }
+    assertThat(leaked).isEmpty();
+  }
+
+  @Test
   void shouldLoadRocksDbFromTheJarOnThisMachine(@TempDir final Path dir) throws Exception {
     assertThat(JAR).as("run `mvn package` first").isRegularFile();
     // A RocksDB opened by a class compiled here, with only the jar on the classpath besides it:
