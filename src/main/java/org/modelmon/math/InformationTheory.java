@@ -8,8 +8,10 @@ package org.modelmon.math;
  * from the truth to the prediction; summed over events it is the negative log-likelihood, which is
  * why minimising log loss is maximum likelihood.
  *
- * <p>Every q(c) that enters a logarithm is clipped to at least {@code epsilon}; p(c) = 0 terms
- * contribute 0. This class has no state and no dependencies beyond {@link Math}.
+ * <p>Every q(c) that enters the logarithm of a log loss, cross entropy or KL divergence is clipped
+ * to at least {@code epsilon}; the prediction entropy H(q) and null variance V(q) need no clipping
+ * (0 ln 0 = 0). p(c) = 0 terms contribute 0. This class has no state and no dependencies beyond
+ * {@link Math}.
  */
 public final class InformationTheory {
 

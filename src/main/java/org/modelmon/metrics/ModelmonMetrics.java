@@ -174,7 +174,7 @@ public final class ModelmonMetrics {
     }
   }
 
-  /** The label of each bin: its upper edge (b + 1)/B, written as Prometheus' `le` would be. */
+  /** The label of each bin: its upper edge (b + 1)/B, shortest decimal ("0.1" … "1"). */
   private static List<String> binLabels(final int bins) {
     final List<String> labels = new ArrayList<>(bins);
     for (int b = 0; b < bins; b++) {

@@ -38,6 +38,7 @@ public final class WriteFailureHandler implements ProductionExceptionHandler {
   @Override
   public void configure(final Map<String, ?> configs) {
     final Object guarantee = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+    // modelmon always sets the guarantee; exactly-once is its default, so assume it if absent.
     exactlyOnce = guarantee == null || StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee.toString());
   }
 

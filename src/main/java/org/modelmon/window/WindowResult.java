@@ -79,7 +79,7 @@ public record WindowResult(
     Double predictionEntropyMean,
     Double meanConfidence,
     Map<String, Double> meanPrediction,
-    long labelled,
+    Long labelled,
     double logLossSum,
     Double logLossMean,
     double excessLogLossSum,
@@ -108,6 +108,16 @@ public record WindowResult(
    */
   public record CalibrationBin(
       double upper, long labelled, double confidenceSum, long correct, double excessLogLossSum) {}
+
+  /**
+   * A record read back from a store or a peer. One written before calibration (the window
+   * history of an upgraded instance) has no {@code labelled}: every event of it was labelled.
+   */
+  public WindowResult {
+    if (labelled == null) {
+      labelled = predictions;
+    }
+  }
 
   /** Whether the reference-only fields are present. */
   public boolean hasReference() {
