@@ -133,18 +133,35 @@ class StatusPageIT {
       for (final AlarmStatus status : statuses) {
         final Card card = card(dom, status.model(), status.version());
         final boolean alarm = status.state().equals("ALARM");
-        assertThat(detectorBadge(card)).as(card.model()).containsEntry("state", status.state());
+        assertThat(detectorBadge(card))
+            .as(card.model())
+            .containsEntry("state", status.state())
+            .containsEntry("text", badgeText(status));
         assertThat(sectionClasses(card)).as(card.model()).contains(alarm ? "alarm" : "model");
         assertThat(alarmFrom(card))
             .as(card.model())
             .isEqualTo(alarm ? shadedFrom(card, status.changeStartMillis()) : Map.of());
       }
+      final List<AlarmStatus> alarms =
+          statuses.stream().filter(status -> status.state().equals("ALARM")).toList();
       assertThat(alarmLines(dom))
           .containsExactlyElementsOf(
-              statuses.stream()
-                  .filter(status -> status.state().equals("ALARM"))
-                  .map(status -> status.model() + "@" + status.version())
-                  .toList());
+              alarms.stream().map(status -> status.model() + "@" + status.version()).toList());
+      assertThat(text(element(dom, "div", "alarms")))
+          .isEqualTo(
+              String.join(
+                  "",
+                  alarms.stream()
+                      .map(
+                          status ->
+                              "ALARM "
+                                  + (status.model() + " " + status.version()).strip()
+                                  + ": log loss above what the model expects, change from "
+                                  + utc(status.changeStartMillis())
+                                  + " ("
+                                  + versus(status)
+                                  + ", 1m windows)")
+                      .toList()));
 
       // The reliability diagrams: every event of the thirty minutes is in a final 1m window, so
       // pooled over the windows shown the bins are those of all the events sent.
@@ -516,6 +533,35 @@ class StatusPageIT {
     assertThat(text(element(card.html(), "p", "ece-latest", "class")))
         .isEqualTo(js(latest.calibrationError()));
     assertThat(text(element(card.html(), "p", "ece-pooled", "class"))).isEqualTo(js(gaps / events));
+  }
+
+  /** The detector badge the page writes for {@code status}. */
+  private static String badgeText(final AlarmStatus status) {
+    return switch (status.state()) {
+      case "WARMUP" -> "warming up · " + status.warmupWindows() + " windows learnt";
+      case "WATCHING" ->
+          "watching · S " + fixed2(status.statistic()) + " / h " + fixed2(status.threshold());
+      default -> "ALARM · " + versus(status) + " · from " + utc(status.changeStartMillis());
+    };
+  }
+
+  /** S against h, "≥" once S has reached h: in ALARM S may since have fallen below it. */
+  private static String versus(final AlarmStatus status) {
+    return "S "
+        + fixed2(status.statistic())
+        + (status.statistic() >= status.threshold() ? " ≥ " : " < ")
+        + "h "
+        + fixed2(status.threshold());
+  }
+
+  /** A time as the page writes epoch milliseconds. */
+  private static String utc(final long millis) {
+    return Instant.ofEpochMilli(millis).toString().replace("T", " ").replace("Z", "") + " UTC";
+  }
+
+  /** JavaScript's toFixed(2): the double's exact value rounded half up. */
+  private static String fixed2(final double value) {
+    return new BigDecimal(value).setScale(2, RoundingMode.HALF_UP).toPlainString();
   }
 
   /** A number as the page's {@code fmt} writes it: four decimals, tiny ones in e-notation. */
