@@ -611,9 +611,8 @@
         "The drift detector is learning this model version's usual excess log loss from its " +
         "first " + alarm.window + " windows; it watches once the warm-up is over.";
     } else if (alarm.state === "ALARM") {
-      text =
-        "ALARM · " + versus(alarm) +
-        (alarm.changeStartMillis == null ? "" : " · from " + formatMillis(alarm.changeStartMillis));
+      const from = alarm.changeStartMillis;
+      text = "ALARM · " + versus(alarm) + (from == null ? "" : " · from " + formatMillis(from));
       title =
         "The log loss is above what the model expects of itself: the drift detector's CUSUM " +
         "statistic S reached its threshold h. The alarm holds until S is back at 0.";
