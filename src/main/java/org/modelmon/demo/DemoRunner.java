@@ -87,6 +87,8 @@ public final class DemoRunner implements AutoCloseable {
   private final List<SyntheticModel> models;
   private final Deque<Resource> resources = new ArrayDeque<>();
   private final CountDownLatch ended = new CountDownLatch(1);
+  // The summary's rows and the alarm lines come from two threads: a line never splits a table.
+  private final Object printLock = new Object();
   private boolean closed; // guarded by this
   private volatile ModelmonConfig config;
   private volatile ModelmonApplication application;
@@ -151,6 +153,7 @@ public final class DemoRunner implements AutoCloseable {
     }
     printIntroduction(bootstrapServers, app.get().httpPort(), dir);
     step("summary", this::startSummary);
+    step("alarm watch", () -> startAlarmWatch(bootstrapServers));
     step("stream watch", this::watchStream);
   }
 
@@ -447,6 +450,20 @@ public final class DemoRunner implements AutoCloseable {
     };
   }
 
+  /** Prints a line per change of a detector's state, as the alarms topic has it. */
+  private AutoCloseable startAlarmWatch(final String bootstrapServers) {
+    return AlarmWatch.start(
+        bootstrapServers,
+        config.alarmsTopic(),
+        traffic,
+        line -> {
+          synchronized (printLock) {
+            out.println(line);
+            out.flush();
+          }
+        });
+  }
+
   private void printSummary() {
     final ModelmonApplication app = application;
     final TrafficProducer producer = traffic;
@@ -458,15 +475,17 @@ public final class DemoRunner implements AutoCloseable {
           DemoSummary.of(
               app.registry().scrape(name -> name.startsWith("modelmon_")), SUMMARY_WINDOW);
       final Duration elapsed = producer.elapsed();
-      if (producer.drifting() && !driftAnnounced) {
-        driftAnnounced = true;
-        out.println(driftNotice(elapsed));
+      synchronized (printLock) {
+        if (producer.drifting() && !driftAnnounced) {
+          driftAnnounced = true;
+          out.println(driftNotice(elapsed));
+        }
+        if (summaries++ % HEADER_EVERY == 0) {
+          out.println(summary.header());
+        }
+        summary.lines(elapsed).forEach(out::println);
+        out.flush();
       }
-      if (summaries++ % HEADER_EVERY == 0) {
-        out.println(summary.header());
-      }
-      summary.lines(elapsed).forEach(out::println);
-      out.flush();
     } catch (final RuntimeException e) {
       // A summary that fails once must not end the schedule; the next one tries again.
       LOG.atDebug().setCause(e).log("Demo summary failed");

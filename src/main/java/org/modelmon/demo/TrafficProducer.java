@@ -38,6 +38,7 @@ public final class TrafficProducer implements AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final Thread thread;
   private volatile long startNanos;
+  private volatile long startMillis;
   private volatile boolean drifting;
 
   private TrafficProducer(
@@ -96,6 +97,7 @@ public final class TrafficProducer implements AutoCloseable {
     final TrafficProducer traffic =
         new TrafficProducer(producer, topic, generator, ratePerSecond, driftAfter);
     traffic.startNanos = System.nanoTime();
+    traffic.startMillis = System.currentTimeMillis();
     traffic.thread.start();
     return traffic;
   }
@@ -118,6 +120,14 @@ public final class TrafficProducer implements AutoCloseable {
   /** Time since sending started. */
   public Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /**
+   * When sending started, in epoch milliseconds: the wall clock the events' timestamps are read
+   * from, so that an event time minus this is its time into the demo.
+   */
+  public long startMillis() {
+    return startMillis;
   }
 
   private void run() {

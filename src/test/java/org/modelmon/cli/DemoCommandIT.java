@@ -33,13 +33,31 @@ import org.modelmon.testing.PrometheusText;
 /**
  * {@code modelmon demo} as a user runs it, in its own JVM: with its HTTP and broker ports taken it
  * falls back to free ones, shows window results for every model, prints the live summary, lets
- * digits v1 drift while fraud v1 stays level, and on SIGTERM exits 0 leaving no broker process and
- * no data directory behind; its console shows its own lines only, the log goes to a file.
+ * digits v1 drift while fraud v1 stays level, prints a line when each drift detector's warm-up is
+ * over and when digits v1's raises the alarm, within two minutes of the drift and with none for
+ * the other models, and on SIGTERM exits 0 leaving no broker process and no data directory
+ * behind; its console shows its own lines only, the log goes to a file.
+ *
+ * <p>The drift comes after the detectors' warm-up of 12 windows of 10 s, so the first test runs
+ * about four minutes of demo time.
  */
 class DemoCommandIT {
 
-  private static final Duration RESULTS_TIMEOUT = Duration.ofSeconds(100);
-  private static final Duration DRIFT_AFTER = Duration.ofSeconds(15);
+  /** After the warm-up's 12 windows of 10 s, the first one partial, with 15 s to spare. */
+  private static final Duration DRIFT_AFTER = Duration.ofSeconds(135);
+
+  private static final Duration RESULTS_TIMEOUT = DRIFT_AFTER.plusSeconds(85);
+
+  /** The contract: the degrading model's alarm within two minutes of its degradation. */
+  private static final Duration ALARM_WITHIN = Duration.ofMinutes(2);
+
+  /** How long into the demo the test watches the other models stay without alarm. */
+  private static final Duration WATCH_UNTIL = Duration.ofMinutes(4);
+
+  private static final Pattern ALARM_LINE =
+      Pattern.compile("(?m)^\\s*(\\d+):(\\d{2})  (ALARM|WATCHING) (\\S+ v\\d): (.*)$");
+  private static final Pattern SUMMARY_TIME =
+      Pattern.compile("(?m)^\\s*(\\d+):(\\d{2})  dead letters");
   private static final List<String> SERIES = List.of("fraud v1", "fraud v2", "digits v1");
 
   /** Windows with fewer events are too noisy to compare; partial first windows can be tiny. */
@@ -110,7 +128,7 @@ class DemoCommandIT {
               "--rate",
               "300",
               "--duration",
-              "150s",
+              "330s",
               "--drift-after",
               DRIFT_AFTER.toSeconds() + "s",
               "--seed",
@@ -157,12 +175,46 @@ class DemoCommandIT {
 
       final String summary = Files.readString(stdout);
       assertThat(summary)
-          .containsPattern("time\\s+model\\s+version\\s+events\\s+log loss\\s+KL")
-          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+digits\\s+v1\\s+\\d+\\s+\\d+\\.\\d{3}\\s+\\d")
-          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+fraud\\s+v1\\s+\\d+\\s+\\d+\\.\\d{3}\\s+\\d")
-          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+fraud\\s+v2\\s+\\d+\\s+\\d+\\.\\d{3}\\s+\\d")
+          .containsPattern("time\\s+model\\s+version\\s+events\\s+log loss\\s+excess\\s+z\\s+KL")
+          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+digits\\s+v1\\s+\\d+\\s+\\d+\\.\\d{3}\\s+-?\\d")
+          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+fraud\\s+v1\\s+\\d+\\s+\\d+\\.\\d{3}\\s+-?\\d")
+          .containsPattern("(?m)^\\s+\\d+:\\d{2}\\s+fraud\\s+v2\\s+\\d+\\s+\\d+\\.\\d{3}\\s+-?\\d")
           .containsPattern("dead letters: [1-9]\\d* \\(")
           .contains("drift: digits v1");
+
+      // The detectors: a line per change of state, on the demo's clock. Each warm-up is over
+      // before the drift; digits v1's alarm comes within two minutes of the drift, dated from
+      // about when the drift began; fraud v1 and v2 raise none until four minutes in.
+      final List<DetectorLine> changes = awaitAlarmUntil(stdout, stderr, WATCH_UNTIL);
+      assertThat(changes)
+          .as("changes of state")
+          .filteredOn(line -> line.state().equals("WATCHING"))
+          .extracting(DetectorLine::series)
+          .containsExactlyInAnyOrderElementsOf(SERIES);
+      assertThat(changes)
+          .filteredOn(line -> line.state().equals("WATCHING"))
+          .allSatisfy(line -> assertThat(line.text()).startsWith("watching its log loss (warm-up"));
+      assertThat(changes)
+          .filteredOn(line -> line.state().equals("ALARM"))
+          .singleElement()
+          .satisfies(
+              alarm -> {
+                assertThat(alarm.series()).isEqualTo("digits v1");
+                assertThat(alarm.at())
+                    .isGreaterThan(DRIFT_AFTER)
+                    .isLessThanOrEqualTo(DRIFT_AFTER.plus(ALARM_WITHIN));
+                assertThat(alarm.text())
+                    .matches(
+                        "log loss above what the model expects \\(S \\d+\\.\\d ≥ h 9\\.0\\),"
+                            + " change from \\d+:\\d{2}");
+                final Duration changeFrom = clock(alarm.text().replaceAll(".* from ", ""));
+                // The start of the run of S above 0 that led to the alarm: the drift's 10 s
+                // window, or a little earlier when noise had lifted S above 0 just before.
+                assertThat(changeFrom)
+                    .as("the estimated start of the change")
+                    .isBetween(DRIFT_AFTER.minusSeconds(60), DRIFT_AFTER);
+              });
+      System.out.println("DemoCommandIT: detector lines " + changes);
 
       process.destroy(); // SIGTERM
       assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
@@ -269,6 +321,47 @@ class DemoCommandIT {
             + tail(stderr));
   }
 
+  /**
+   * Waits until the summary's clock reaches {@code until}, the demo having printed digits v1's
+   * alarm by then, and returns the lines of the detectors' changes of state.
+   */
+  private List<DetectorLine> awaitAlarmUntil(
+      final Path stdout, final Path stderr, final Duration until)
+      throws IOException, InterruptedException {
+    final long deadline = System.nanoTime() + until.plusSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      assertThat(process.isAlive()).as(tail(stderr)).isTrue();
+      final String out = Files.readString(stdout);
+      Duration last = Duration.ZERO;
+      final Matcher time = SUMMARY_TIME.matcher(out);
+      while (time.find()) {
+        last = clock(time.group(1) + ":" + time.group(2));
+      }
+      if (last.compareTo(until) >= 0) {
+        final List<DetectorLine> lines = new ArrayList<>();
+        final Matcher line = ALARM_LINE.matcher(out);
+        while (line.find()) {
+          lines.add(
+              new DetectorLine(
+                  clock(line.group(1) + ":" + line.group(2)),
+                  line.group(3),
+                  line.group(4),
+                  line.group(5)));
+        }
+        return lines;
+      }
+      Thread.sleep(1_000);
+    }
+    throw new AssertionError(
+        "the summary never reached " + until + "\n" + Files.readString(stdout) + tail(stderr));
+  }
+
+  /** {@code m:ss} as a duration. */
+  private static Duration clock(final String minutesSeconds) {
+    final String[] parts = minutesSeconds.split(":");
+    return Duration.ofSeconds(Long.parseLong(parts[0]) * 60 + Long.parseLong(parts[1]));
+  }
+
   private static boolean hasFullWindowFrom(
       final TreeMap<Double, Window> windows, final double from) {
     return windows != null
@@ -351,6 +444,9 @@ class DemoCommandIT {
 
   /** One final 10s window as the gauges showed it. */
   private record Window(double start, double events, double logLoss) {}
+
+  /** A detector's change of state as the console shows it. */
+  private record DetectorLine(Duration at, String state, String series, String text) {}
 
   /** Mean log loss before and after the drift. */
   private record Level(double before, double after) {}

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.modelmon.TestConfigs;
+import org.modelmon.detector.AlarmStatus;
+import org.modelmon.detector.DetectorSettings;
 import org.modelmon.testing.HeadlessChromium;
 import org.modelmon.topology.TopologyFixture;
 import org.modelmon.window.WindowResult;
@@ -40,7 +42,10 @@ import org.modelmon.window.WindowResult;
  * <p>Two model versions, windows {@code 1m,5m}, grace 10s, 30 minutes of traffic from t0: {@code
  * churn@v3} with the reference p = {stay: 0.7, leave: 0.3}, whose label mix drifts from minute 12
  * and whose predictions turn overconfident from minute 18; {@code team/fraud} without version or
- * reference, which starts missing fraud at minute 20.
+ * reference, which starts missing fraud at minute 20. The drift detector reads the 1m windows,
+ * warm-up 10 windows, threshold h = 4, so that the screenshot shows it watching and, after the
+ * models change, in ALARM. {@link #shouldBannerTheAlarmsAndShowEveryDetectorState} drives it
+ * through every state with windows whose statistic is worked out by hand.
  */
 class StatusPageIT {
 
@@ -56,6 +61,13 @@ class StatusPageIT {
   private static final Duration VIRTUAL_TIME = Duration.ofSeconds(10);
 
   private static final String REFERENCE_CHARTS = "kl, crossEntropy, labelDrift, predictionDrift";
+
+  /** The detector of the thirty minutes: 1m windows, warm-up W = 10, k = 0.5, h = 4. */
+  private static final DetectorSettings TRAFFIC_DETECTOR =
+      new DetectorSettings("1m", 5, 10, 50, 0.5, 4);
+
+  /** The detector of the hand-worked windows: as DriftDetectionTest's, W = 3, k = 0.5, h = 4. */
+  private static final DetectorSettings DETECTOR = new DetectorSettings("1m", 5, 3, 1000, 0.5, 4);
 
   @Test
   void shouldDrawTheHistoryAndLatestWindowsOfEveryModelVersion() throws Exception {
@@ -113,6 +125,43 @@ class StatusPageIT {
       // Accuracy of churn's latest 1m window (minute 29), counted from the events sent.
       assertThat(churn.rows().get("1m").get(4))
           .isEqualTo(js(LAST_MINUTE_CORRECT.get("churn") / (double) EVENTS_PER_MINUTE));
+
+      // The detector's state on each card, as its store holds it; a banner line per ALARM, and
+      // the time charts of a card in ALARM shaded from the change start.
+      final List<AlarmStatus> statuses = served.queries.alarmsOrThrow();
+      assertThat(statuses).hasSize(2);
+      for (final AlarmStatus status : statuses) {
+        final Card card = card(dom, status.model(), status.version());
+        final boolean alarm = status.state().equals("ALARM");
+        assertThat(detectorBadge(card))
+            .as(card.model())
+            .containsEntry("state", status.state())
+            .containsEntry("text", badgeText(status));
+        assertThat(sectionClasses(card)).as(card.model()).contains(alarm ? "alarm" : "model");
+        assertThat(alarmFrom(card))
+            .as(card.model())
+            .isEqualTo(alarm ? shadedFrom(card, status.changeStartMillis()) : Map.of());
+      }
+      final List<AlarmStatus> alarms =
+          statuses.stream().filter(status -> status.state().equals("ALARM")).toList();
+      assertThat(alarmLines(dom))
+          .containsExactlyElementsOf(
+              alarms.stream().map(status -> status.model() + "@" + status.version()).toList());
+      assertThat(text(element(dom, "div", "alarms")))
+          .isEqualTo(
+              String.join(
+                  "",
+                  alarms.stream()
+                      .map(
+                          status ->
+                              "ALARM "
+                                  + (status.model() + " " + status.version()).strip()
+                                  + ": log loss above what the model expects, change from "
+                                  + utc(status.changeStartMillis())
+                                  + " ("
+                                  + versus(status)
+                                  + ", 1m windows)")
+                      .toList()));
 
       // The reliability diagrams: every event of the thirty minutes is in a final 1m window, so
       // pooled over the windows shown the bins are those of all the events sent.
@@ -185,12 +234,124 @@ class StatusPageIT {
     }
   }
 
+  /**
+   * Three model versions whose every event predicts (0.8, 0.2) and whose 1m windows hold 10
+   * events: a window with 2 of them labelled with the second class has excess 0, one with 5 has z
+   * = 2.371708245126284, one with 3 has z = 0.7905694150420945 (as in DriftDetectionTest). Eight
+   * final windows from 13:55: digits v1 learns on 0–2 and drifts (5 of 10) from window 3, so S =
+   * 1.87, 3.74, then 4 = h on window 5, ALARM, the change dated 13:58; fraud v1 stays calibrated
+   * but for its last window, S = 0.7906 − 0.5 = 0.29; fraud v2 starts in window 6 and has learnt
+   * 2 of its 3 warm-up windows.
+   */
+  @Test
+  void shouldBannerTheAlarmsAndShowEveryDetectorState() throws Exception {
+    try (ServedTopology served = serveDetectorWindows()) {
+      final String dom = HeadlessChromium.of(1280, 1600, VIRTUAL_TIME).dumpDom(served.uri("/"));
+
+      assertThat(attributes(firstTag(dom, "body")))
+          .containsEntry("data-state", "ready")
+          .containsEntry("data-alarms", "current");
+      assertThat(text(element(dom, "div", "alarms")))
+          .isEqualTo(
+              "ALARM digits v1: log loss above what the model expects, change from"
+                  + " 2026-11-28 13:58:00 UTC (S 4.00 ≥ h 4.00, 1m windows)");
+      assertThat(alarmLines(dom)).containsExactly("digits@v1");
+
+      final Card digits = card(dom, "digits", "v1");
+      assertThat(detectorBadge(digits))
+          .containsEntry("state", "ALARM")
+          .containsEntry("text", "ALARM · S 4.00 ≥ h 4.00 · from 2026-11-28 13:58:00 UTC");
+      assertThat(sectionClasses(digits)).contains("alarm");
+      assertThat(digits.points()).containsEntry("logLoss", "8");
+      final long changeStart = Instant.parse("2026-11-28T13:58:00Z").toEpochMilli();
+      assertThat(alarmFrom(digits))
+          .containsExactly(
+              entry("logLoss", "" + changeStart),
+              entry("excess", "" + changeStart),
+              entry("calibrationZ", "" + changeStart));
+
+      final Card watching = card(dom, "fraud", "v1");
+      assertThat(detectorBadge(watching))
+          .containsEntry("state", "WATCHING")
+          .containsEntry("text", "watching · S 0.29 / h 4.00");
+      assertThat(sectionClasses(watching)).doesNotContain("alarm");
+      assertThat(alarmFrom(watching)).as("S > 0, but no ALARM: nothing shaded").isEmpty();
+
+      final Card warmingUp = card(dom, "fraud", "v2");
+      assertThat(detectorBadge(warmingUp))
+          .containsEntry("state", "WARMUP")
+          .containsEntry("text", "warming up · 2 windows learnt");
+      assertThat(sectionClasses(warmingUp)).doesNotContain("alarm");
+      assertThat(warmingUp.points()).containsEntry("logLoss", "2");
+      assertThat(alarmFrom(warmingUp)).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldShowNoAlarmBannerWhileNoModelIsInAlarm() throws Exception {
+    try (ServedTopology served = serve(false)) {
+      final String dom = HeadlessChromium.of(1280, 800, VIRTUAL_TIME).dumpDom(served.uri("/"));
+
+      final Matcher banner = Pattern.compile("<div\\b[^>]*\\bid=\"alarms\"[^>]*>").matcher(dom);
+      assertThat(banner.find()).isTrue();
+      assertThat(attributes(banner.group())).containsKey("hidden");
+      assertThat(alarmLines(dom)).isEmpty();
+    }
+  }
+
   // --- the served topology ---
+
+  /** The windows of {@link #shouldBannerTheAlarmsAndShowEveryDetectorState}. */
+  private static ServedTopology serveDetectorWindows() throws IOException {
+    final TopologyFixture fixture =
+        new TopologyFixture(
+            TestConfigs.withDetector(
+                TestConfigs.config("1m,5m", Duration.ofSeconds(10), Duration.ofMinutes(1)),
+                DETECTOR));
+    try {
+      final Instant t0 = NOW.minus(Duration.ofMinutes(15)); // 13:55, aligned to 1m and 5m
+      for (int w = 0; w < 8; w++) {
+        sendDetectorWindow(fixture, "digits", "v1", t0, w, w < 3 ? 2 : 5);
+        sendDetectorWindow(fixture, "fraud", "v1", t0, w, w < 7 ? 2 : 3);
+        if (w >= 6) {
+          sendDetectorWindow(fixture, "fraud", "v2", t0, w, 2);
+        }
+        fixture.advanceWallClock(Duration.ofSeconds(1));
+      }
+      // Takes the watermark past the end of window 7 plus the grace: all eight are final.
+      fixture.send(detectorEvent("digits", "v1", t0.plusSeconds(8 * 60 + 15), false));
+      fixture.advanceWallClock(Duration.ofSeconds(1));
+    } catch (RuntimeException e) {
+      fixture.close();
+      throw e;
+    }
+    return ServedTopology.serve(fixture, WINDOWS, NOW);
+  }
+
+  /** Window w's 10 events of {@code model@version}, {@code secondClass} of them labelled "b". */
+  private static void sendDetectorWindow(
+      final TopologyFixture fixture,
+      final String model,
+      final String version,
+      final Instant t0,
+      final int w,
+      final int secondClass) {
+    for (int i = 0; i < 10; i++) {
+      fixture.send(detectorEvent(model, version, t0.plusSeconds(60L * w + 1 + i), i < secondClass));
+    }
+  }
+
+  private static String detectorEvent(
+      final String model, final String version, final Instant time, final boolean second) {
+    return TopologyFixture.event(model, version, time, binary("a", 0.8, "b"), second ? "b" : "a");
+  }
 
   private static ServedTopology serve(final boolean withTraffic) throws IOException {
     final TopologyFixture fixture =
         new TopologyFixture(
-            TestConfigs.config("1m,5m", Duration.ofSeconds(10), Duration.ofMinutes(1)));
+            TestConfigs.withDetector(
+                TestConfigs.config("1m,5m", Duration.ofSeconds(10), Duration.ofMinutes(1)),
+                TRAFFIC_DETECTOR));
     try {
       if (withTraffic) {
         sendTraffic(fixture);
@@ -374,6 +535,35 @@ class StatusPageIT {
     assertThat(text(element(card.html(), "p", "ece-pooled", "class"))).isEqualTo(js(gaps / events));
   }
 
+  /** The detector badge the page writes for {@code status}. */
+  private static String badgeText(final AlarmStatus status) {
+    return switch (status.state()) {
+      case "WARMUP" -> "warming up · " + status.warmupWindows() + " windows learnt";
+      case "WATCHING" ->
+          "watching · S " + fixed2(status.statistic()) + " / h " + fixed2(status.threshold());
+      default -> "ALARM · " + versus(status) + " · from " + utc(status.changeStartMillis());
+    };
+  }
+
+  /** S against h, "≥" once S has reached h: in ALARM S may since have fallen below it. */
+  private static String versus(final AlarmStatus status) {
+    return "S "
+        + fixed2(status.statistic())
+        + (status.statistic() >= status.threshold() ? " ≥ " : " < ")
+        + "h "
+        + fixed2(status.threshold());
+  }
+
+  /** A time as the page writes epoch milliseconds. */
+  private static String utc(final long millis) {
+    return Instant.ofEpochMilli(millis).toString().replace("T", " ").replace("Z", "") + " UTC";
+  }
+
+  /** JavaScript's toFixed(2): the double's exact value rounded half up. */
+  private static String fixed2(final double value) {
+    return new BigDecimal(value).setScale(2, RoundingMode.HALF_UP).toPlainString();
+  }
+
   /** A number as the page's {@code fmt} writes it: four decimals, tiny ones in e-notation. */
   private static String js(final Double value) {
     if (value == null) {
@@ -441,6 +631,53 @@ class StatusPageIT {
       }
     }
     throw new AssertionError("no card for " + model + "@" + version + " in the page:\n" + dom);
+  }
+
+  /** The card's detector badge: its data-state as "state", its text as "text". */
+  private static Map<String, String> detectorBadge(final Card card) {
+    final Matcher badge =
+        Pattern.compile("(<span\\b[^>]*\\bclass=\"detector\"[^>]*>)(.*?)</span>", Pattern.DOTALL)
+            .matcher(card.html());
+    assertThat(badge.find()).as(card.model() + "'s detector badge").isTrue();
+    return Map.of(
+        "state", attributes(badge.group(1)).get("data-state"), "text", text(badge.group(2)));
+  }
+
+  private static List<String> sectionClasses(final Card card) {
+    return List.of(attributes(firstTag(card.html(), "section")).get("class").split(" "));
+  }
+
+  /** The card's time charts shaded from a change start, by chart: when each was shaded from. */
+  private static Map<String, String> alarmFrom(final Card card) {
+    final Map<String, String> shaded = new LinkedHashMap<>();
+    final Matcher chart = CHART.matcher(card.html());
+    while (chart.find()) {
+      final Map<String, String> chartAttributes = attributes(chart.group());
+      if (chartAttributes.containsKey("data-alarm-from")) {
+        shaded.put(chartAttributes.get("data-chart"), chartAttributes.get("data-alarm-from"));
+      }
+    }
+    return shaded;
+  }
+
+  /** What {@link #alarmFrom} reads of a card in ALARM: each time chart shaded from the start. */
+  private static Map<String, String> shadedFrom(final Card card, final long changeStartMillis) {
+    final Map<String, String> shaded = new LinkedHashMap<>();
+    card.points().keySet().stream()
+        .filter(chart -> !chart.equals("reliability"))
+        .forEach(chart -> shaded.put(chart, String.valueOf(changeStartMillis)));
+    return shaded;
+  }
+
+  /** The alarm banner's lines, as model@version. */
+  private static List<String> alarmLines(final String dom) {
+    final List<String> lines = new ArrayList<>();
+    final Matcher line = Pattern.compile("<p\\b[^>]*\\bclass=\"alarm-line\"[^>]*>").matcher(dom);
+    while (line.find()) {
+      final Map<String, String> lineAttributes = attributes(line.group());
+      lines.add(lineAttributes.get("data-model") + "@" + lineAttributes.get("data-version"));
+    }
+    return lines;
   }
 
   private static String firstTag(final String dom, final String name) {

@@ -112,6 +112,9 @@
     total: 0,
     size: readHashSize(),
     refreshes: 0,
+    // "model\u0000version" -> the drift detector's status, as GET /api/v1/alarms last answered;
+    // kept through answers that are errors, as the windows are.
+    alarms: new Map(),
   };
 
   class ApiError extends Error {
@@ -194,6 +197,26 @@
     series.fetched = true;
   }
 
+  /**
+   * Reads the detectors' states. An error (not ready yet, a peer unreachable) keeps the states last
+   * received rather than failing the refresh: the windows may still be current.
+   */
+  async function loadAlarms() {
+    let alarms;
+    try {
+      alarms = await getJson("api/v1/alarms");
+    } catch (e) {
+      document.body.dataset.alarms = "stale";
+      return;
+    }
+    if (!Array.isArray(alarms)) {
+      document.body.dataset.alarms = "stale";
+      return;
+    }
+    state.alarms = new Map(alarms.map((a) => [a.model + "\u0000" + a.version, a]));
+    document.body.dataset.alarms = "current";
+  }
+
   function syncModels(models) {
     const seen = new Set();
     state.order = [];
@@ -231,7 +254,9 @@
         syncModels(models);
         const full = state.refreshes % FULL_FETCH_EVERY === 0;
         await Promise.all(
-          shownSeries().map((series) => loadWindows(series, full || !series.fetched))
+          shownSeries()
+            .map((series) => loadWindows(series, full || !series.fetched))
+            .concat([loadAlarms()])
         );
         render();
         setBanner(null);
@@ -269,6 +294,7 @@
   // --- rendering ---
 
   function render() {
+    renderAlarmBanner();
     const shown = shownSeries();
     const sizes = windowSizes(shown);
     updateSizeSelector(sizes);
@@ -363,6 +389,7 @@
 
   function createCard(series) {
     const summary = el("span", { className: "summary muted" });
+    const detector = el("span", { className: "detector" });
     const tbody = el("tbody");
     const table = el(
       "table",
@@ -389,6 +416,7 @@
         { className: "model-head" },
         el("h2", {}, series.model),
         el("span", { className: "version" }, series.version === "" ? "no version" : series.version),
+        detector,
         summary
       ),
       table,
@@ -396,7 +424,17 @@
     );
     root.dataset.model = series.model;
     root.dataset.version = series.version;
-    return { root, summary, tbody, body, charts: [], layout: null };
+    return {
+      root,
+      summary,
+      detector,
+      tbody,
+      body,
+      charts: [],
+      layout: null,
+      // Where the time charts shade the change from: the change start while in ALARM, else null.
+      alarmFromMillis: null,
+    };
   }
 
   function destroyCard(series) {
@@ -412,6 +450,7 @@
   function updateCard(series, sizes) {
     const card = series.card;
     const item = series.summary;
+    updateDetector(card, state.alarms.get(series.model + "\u0000" + series.version));
     card.summary.textContent =
       Number(item.predictions).toLocaleString("en-US") +
       " predictions · last event " +
@@ -505,7 +544,7 @@
           target
         )
       );
-      const plot = makePlot(def, target, chartData(def, windows));
+      const plot = makePlot(def, target, chartData(def, windows), card);
       if (plot) {
         card.charts.push({ def, target, plot });
       }
@@ -527,6 +566,103 @@
         )
       );
     }
+  }
+
+  // --- the drift detector ---
+
+  /**
+   * The banner of the model versions in ALARM: which, since when the change is estimated to have
+   * started, and the statistic against its threshold. Hidden while none is.
+   */
+  function renderAlarmBanner() {
+    const banner = document.getElementById("alarms");
+    const inAlarm = [...state.alarms.values()].filter((a) => a.state === "ALARM");
+    banner.hidden = inAlarm.length === 0;
+    banner.replaceChildren(
+      ...inAlarm.map((a) => {
+        const line = el(
+          "p",
+          { className: "alarm-line" },
+          el("strong", {}, "ALARM"),
+          " " + displayName(a.model, a.version) + ": log loss above what the model expects",
+          a.changeStartMillis == null ? "" : ", change from " + formatMillis(a.changeStartMillis),
+          " (" + versus(a) + ", " + a.window + " windows)"
+        );
+        line.dataset.model = a.model;
+        line.dataset.version = a.version;
+        return line;
+      })
+    );
+  }
+
+  /** The card's detector badge and ALARM highlight, and where its charts shade the change. */
+  function updateDetector(card, alarm) {
+    const badge = card.detector;
+    let text;
+    let title;
+    if (!alarm) {
+      text = "detector: no window yet";
+      title = "The drift detector has not seen a final window of this model version yet.";
+    } else if (alarm.state === "WARMUP") {
+      // The warm-up's length (modelmon.detector.warmup) is not in the API: the count only.
+      const learnt = alarm.warmupWindows == null ? 0 : alarm.warmupWindows;
+      text = "warming up · " + learnt + (learnt === 1 ? " window" : " windows") + " learnt";
+      title =
+        "The drift detector is learning this model version's usual excess log loss from its " +
+        "first " + alarm.window + " windows; it watches once the warm-up is over.";
+    } else if (alarm.state === "ALARM") {
+      const from = alarm.changeStartMillis;
+      text = "ALARM · " + versus(alarm) + (from == null ? "" : " · from " + formatMillis(from));
+      title =
+        "The log loss is above what the model expects of itself: the drift detector's CUSUM " +
+        "statistic S reached its threshold h. The alarm holds until S is back at 0.";
+    } else {
+      text = "watching · S " + stat(alarm.statistic) + " / h " + stat(alarm.threshold);
+      title =
+        "The drift detector's CUSUM statistic S over " + alarm.window + " windows; ALARM when it " +
+        "reaches h." +
+        (alarm.baselineExcessLogLoss == null
+          ? ""
+          : " Baseline excess log loss " + fmt(alarm.baselineExcessLogLoss) + " nats.");
+    }
+    badge.textContent = text;
+    badge.title = title;
+    badge.dataset.state = alarm ? alarm.state : "NONE";
+    const inAlarm = Boolean(alarm) && alarm.state === "ALARM";
+    card.root.classList.toggle("alarm", inAlarm);
+    card.alarmFromMillis =
+      inAlarm && Number.isFinite(alarm.changeStartMillis) ? alarm.changeStartMillis : null;
+  }
+
+  /**
+   * Shades a time chart from the change start to its right edge, with a line at the start: drawn
+   * under the guides and series. The chart's element records the start it shaded, for whoever
+   * reads the DOM (a test).
+   */
+  function drawAlarm(u, target, fromMillis) {
+    const xs = u.data[0];
+    if (fromMillis === null || xs.length === 0 || fromMillis / 1000 > u.scales.x.max) {
+      delete target.dataset.alarmFrom;
+      return;
+    }
+    const left = u.bbox.left;
+    const right = u.bbox.left + u.bbox.width;
+    const x = Math.max(left, Math.round(u.valToPos(fromMillis / 1000, "x", true)));
+    const ctx = u.ctx;
+    ctx.save();
+    ctx.fillStyle = "rgba(220, 38, 38, 0.08)";
+    ctx.fillRect(x, u.bbox.top, right - x, u.bbox.height);
+    if (x > left) {
+      ctx.strokeStyle = "#dc2626";
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([6, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x + 0.5, u.bbox.top);
+      ctx.lineTo(x + 0.5, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+    }
+    ctx.restore();
+    target.dataset.alarmFrom = String(fromMillis);
   }
 
   // --- the reliability diagram ---
@@ -787,7 +923,7 @@
     return data;
   }
 
-  function makePlot(def, target, data) {
+  function makePlot(def, target, data, card) {
     if (typeof uPlot === "undefined") {
       target.textContent = "The charting library did not load.";
       return null;
@@ -834,7 +970,12 @@
       bands: def.bands || [],
       hooks: {
         // After the grid, before the series: the guides stay under the lines.
-        drawAxes: [(u) => drawGuides(u, def.guides || [])],
+        drawAxes: [
+          (u) => {
+            drawAlarm(u, target, card.alarmFromMillis);
+            drawGuides(u, def.guides || []);
+          },
+        ],
         draw: [
           (u) => {
             // Set once uPlot has drawn, so that a test (or a person) can tell drawn charts apart.
@@ -955,6 +1096,31 @@
     }
     const magnitude = Math.abs(v);
     return magnitude !== 0 && magnitude < 0.0001 ? v.toExponential(2) : v.toFixed(4);
+  }
+
+  /** Epoch milliseconds as formatTime writes an API time, to the second unless there are millis. */
+  function formatMillis(millis) {
+    return formatTime(new Date(millis).toISOString().replace(".000Z", "Z")) + " UTC";
+  }
+
+  /**
+   * S against h: "≥" when S is at h; in ALARM S may have fallen below h since, as the alarm holds
+   * until S is back at 0.
+   */
+  function versus(alarm) {
+    return (
+      "S " + stat(alarm.statistic) + (alarm.statistic >= alarm.threshold ? " ≥ " : " < ") + "h " +
+      stat(alarm.threshold)
+    );
+  }
+
+  /** A detector statistic or threshold: two decimals. */
+  function stat(v) {
+    return Number.isFinite(v) ? v.toFixed(2) : "—";
+  }
+
+  function displayName(model, version) {
+    return version === "" ? model : model + " " + version;
   }
 
   function formatTime(iso) {
