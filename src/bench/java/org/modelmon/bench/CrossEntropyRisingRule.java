@@ -2,15 +2,15 @@ package org.modelmon.bench;
 
 /**
  * The arithmetic of the {@code ModelCrossEntropyRising} alert of
- * deploy/prometheus/modelmon-rules.yml (as on main at 4310506), evaluated once per 1-minute
- * window on exact window sums instead of Prometheus's extrapolated {@code rate()}s:
+ * deploy/prometheus/modelmon-rules.yml (as on main at 4310506), evaluated once per 1-minute window
+ * on exact window sums instead of Prometheus's extrapolated {@code rate()}s:
  *
  * <ul>
  *   <li>mean5m, mean1h: Σℓ / Σn over the last 5 and 60 windows;
- *   <li>rise_threshold: rise factor (1.5) × the 1d mean of a day ago, i.e. Σℓ / Σn over the
- *       windows [t − 2d, t − 1d), which exists once a day of history lies behind t − 1d's
- *       evaluation (Prometheus's {@code rate(...[1d])} is defined as soon as there are two samples;
- *       here at least an hour of windows is asked for);
+ *   <li>rise_threshold: rise factor (1.5) × the 1d mean of a day ago, i.e. Σℓ / Σn over the windows
+ *       [t − 2d, t − 1d), which exists once a day of history lies behind t − 1d's evaluation
+ *       (Prometheus's {@code rate(...[1d])} is defined as soon as there are two samples; here at
+ *       least an hour of windows is asked for);
  *   <li>condition: mean5m &gt; threshold and mean1h &gt; threshold and Σn over 5m ≥ 100;
  *   <li>{@code for: 10m}: firing from the 11th consecutive evaluation with the condition true.
  * </ul>
@@ -30,6 +30,7 @@ final class CrossEntropyRisingRule implements WindowMonitor {
 
   /** Prefix sums: entry i holds the sums over windows [0, i). */
   private final double[] lossPrefix;
+
   private final long[] countPrefix;
   private int pendingFor = -1;
 

@@ -29,8 +29,7 @@ import picocli.CommandLine.Option;
  *
  * <p>The detector only ever sees window sums, so the benchmark draws events cheaply ({@link
  * DriftTraffic}) and feeds the sums straight to {@link DriftDetector}; {@link
- * DetectorTopologyCheck} shows on one series that the real topology raises exactly the same
- * alarms.
+ * DetectorTopologyCheck} shows on one series that the real topology raises exactly the same alarms.
  */
 @Command(
     name = "bin/bench detector",
@@ -59,7 +58,9 @@ public final class DetectorBench implements Callable<Integer> {
   @Option(names = "--warmup", description = "warm-up windows (default ${DEFAULT-VALUE})")
   int warmup = 60;
 
-  @Option(names = "--min-bin", description = "least warm-up events of a bin (default ${DEFAULT-VALUE})")
+  @Option(
+      names = "--min-bin",
+      description = "least warm-up events of a bin (default ${DEFAULT-VALUE})")
   long minBin = 50;
 
   @Option(
@@ -149,7 +150,14 @@ public final class DetectorBench implements Callable<Integer> {
         Locale.ROOT,
         "bin/bench detector: k=%s h=%s warmup=%d minBin=%d minLabelled=%d, %d seeds, %d days,"
             + " rates %s, MOA %s%n",
-        k, h, warmup, minBin, minLabelled, seeds, days, rates,
+        k,
+        h,
+        warmup,
+        minBin,
+        minLabelled,
+        seeds,
+        days,
+        rates,
         MoaChangeDetector.available() ? "on the classpath" : "MISSING (peers skipped)");
     final Pattern filter = Pattern.compile(only);
     final List<Scenario> scenarios = new ArrayList<>();
@@ -192,7 +200,8 @@ public final class DetectorBench implements Callable<Integer> {
         for (int seed = 1; seed <= seeds; seed++) {
           final long runSeed = scenario.name().hashCode() * 1_000_003L + seed;
           runs.add(
-              pool.submit(() -> run(scenario, pools.get(scenario.temperature()), settings, runSeed, days)));
+              pool.submit(
+                  () -> run(scenario, pools.get(scenario.temperature()), settings, runSeed, days)));
         }
         futures.put(scenario, runs);
       }
@@ -214,8 +223,7 @@ public final class DetectorBench implements Callable<Integer> {
         return 1;
       }
     }
-    System.out.printf(
-        Locale.ROOT, "%nwall time: %.1f min%n", (System.nanoTime() - started) / 60e9);
+    System.out.printf(Locale.ROOT, "%nwall time: %.1f min%n", (System.nanoTime() - started) / 60e9);
     return 0;
   }
 
@@ -236,7 +244,8 @@ public final class DetectorBench implements Callable<Integer> {
     final double rotated = traffic.meanLogLoss(EASY_SHARE, DriftTraffic.Labels.ROTATED);
     return switch (scenario.change()) {
       case STEP ->
-          new WindowMix(easy, DriftTraffic.Labels.ROTATED, scenario.rise() * base / (rotated - base));
+          new WindowMix(
+              easy, DriftTraffic.Labels.ROTATED, scenario.rise() * base / (rotated - base));
       case SLOW ->
           new WindowMix(
               easy,
@@ -320,8 +329,7 @@ public final class DetectorBench implements Callable<Integer> {
     for (int m = 0; m < monitors.size(); m++) {
       outcomes.put(monitors.get(m).name(), new Outcome(falseAlarms[m], delay[m]));
     }
-    final double rise =
-        stable ? 0 : (lossAfter / countAfter) / (lossBefore / countBefore) - 1;
+    final double rise = stable ? 0 : (lossAfter / countAfter) / (lossBefore / countBefore) - 1;
     return new Run(outcomes, rise, (System.nanoTime() - started) / 1e9);
   }
 
@@ -356,7 +364,8 @@ public final class DetectorBench implements Callable<Integer> {
     }
 
     @Override
-    public boolean step(final int index, final long startMillis, final DriftTraffic.WindowSums sums) {
+    public boolean step(
+        final int index, final long startMillis, final DriftTraffic.WindowSums sums) {
       final double[] binExcess = new double[DriftTraffic.BINS];
       for (int b = 0; b < binExcess.length; b++) {
         binExcess[b] = sums.binExcess[b].value();

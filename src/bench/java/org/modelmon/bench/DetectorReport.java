@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.modelmon.bench.DetectorBench.Change;
-import org.modelmon.bench.DetectorBench.Outcome;
 import org.modelmon.bench.DetectorBench.Run;
 import org.modelmon.bench.DetectorBench.Scenario;
 import org.modelmon.detector.DetectorSettings;
@@ -21,7 +20,9 @@ final class DetectorReport {
   static final double MAX_FALSE_ALARMS = 1.0;
   static final double MAX_MEDIAN_DELAY = 20;
 
-  /** A peer raising at least this many alarms per 30 days of stable traffic "alarms all the time". */
+  /**
+   * A peer raising at least this many alarms per 30 days of stable traffic "alarms all the time".
+   */
   static final double ALL_THE_TIME = 30;
 
   private final Map<Scenario, List<Run>> results;
@@ -101,8 +102,13 @@ final class DetectorReport {
   }
 
   private void printTargets(final PrintStream out) {
-    out.printf(Locale.ROOT, "%n### Targets (k=%s, h=%s, warmup=%d, minBin=%d)%n%n",
-        settings.k(), settings.h(), settings.warmup(), settings.minBin());
+    out.printf(
+        Locale.ROOT,
+        "%n### Targets (k=%s, h=%s, warmup=%d, minBin=%d)%n%n",
+        settings.k(),
+        settings.h(),
+        settings.warmup(),
+        settings.minBin());
     // 1. False alarms in every stable scenario.
     final List<String> failing = new ArrayList<>();
     boolean anyStable = false;
@@ -124,7 +130,8 @@ final class DetectorReport {
       final Scenario s = entry.getKey();
       if (s.change() == Change.STEP && s.rise() == 0.25 && s.rate() == 100) {
         final double median = Stats.median(delays(entry.getValue(), DETECTOR));
-        step = (median <= MAX_MEDIAN_DELAY ? "MET" : "NOT MET") + " (median " + number(median) + ")";
+        step =
+            (median <= MAX_MEDIAN_DELAY ? "MET" : "NOT MET") + " (median " + number(median) + ")";
       }
     }
     out.println("- +25 % step at 100/min found within 20 windows (median): " + step);
@@ -162,7 +169,8 @@ final class DetectorReport {
         if (s.change() == Change.NONE) {
           final double rate = falseAlarmsPer30Days(entry.getValue(), peer);
           if (rate >= ALL_THE_TIME) {
-            notes.add(peer + " alarms all the time on " + s.name() + " (" + number(rate) + "/30 d)");
+            notes.add(
+                peer + " alarms all the time on " + s.name() + " (" + number(rate) + "/30 d)");
           }
         } else if (s.change() != Change.HARDER_INPUTS
             && Arrays.stream(delays(entry.getValue(), peer)).allMatch(Double::isInfinite)) {
@@ -182,7 +190,12 @@ final class DetectorReport {
                   .filter(Double::isFinite)
                   .count();
           out.print(
-              " " + monitors.get(m) + " " + fired + "/" + entry.getValue().size()
+              " "
+                  + monitors.get(m)
+                  + " "
+                  + fired
+                  + "/"
+                  + entry.getValue().size()
                   + (m + 1 < monitors.size() ? "," : ""));
         }
         out.println(" runs");
@@ -229,7 +242,10 @@ final class DetectorReport {
     Arrays.sort(sorted);
     final double p90 = sorted[(int) Math.ceil(0.9 * sorted.length) - 1];
     final long misses = Arrays.stream(delays).filter(Double::isInfinite).count();
-    return number(Stats.median(delays)) + " / " + number(p90) + (misses > 0 ? " (" + misses + ")" : "");
+    return number(Stats.median(delays))
+        + " / "
+        + number(p90)
+        + (misses > 0 ? " (" + misses + ")" : "");
   }
 
   private static String number(final double value) {

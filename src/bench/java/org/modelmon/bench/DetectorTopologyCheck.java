@@ -25,9 +25,9 @@ import org.modelmon.topology.TopologyFixture;
  * benchmark does. The alarm records of both must be the same: same windows, same states, same
  * statistic to the bit.
  *
- * <p>The series: a calibrated model at 100 labelled events per minute; a +25 % step of the mean
- * log loss (concept drift) from window {@value #ONSET} to window {@value #RECOVERY}, then the old
- * world again, so that the alarm is raised and cleared.
+ * <p>The series: a calibrated model at 100 labelled events per minute; a +25 % step of the mean log
+ * loss (concept drift) from window {@value #ONSET} to window {@value #RECOVERY}, then the old world
+ * again, so that the alarm is raised and cleared.
  */
 final class DetectorTopologyCheck {
 
@@ -112,7 +112,12 @@ final class DetectorTopologyCheck {
         "%n### End to end: the real topology (TopologyTestDriver) against the direct feed%n%n"
             + "Series: calibrated, %d/min, +25 %% step from window %d to %d, %d windows, %d events"
             + " as JSON; %.1f s.%n%n",
-        RATE, ONSET, RECOVERY, WINDOWS, events, (System.nanoTime() - started) / 1e9);
+        RATE,
+        ONSET,
+        RECOVERY,
+        WINDOWS,
+        events,
+        (System.nanoTime() - started) / 1e9);
     out.println("| source | alarm records (window index: state, S) |");
     out.println("|---|---|");
     out.println("| direct feed | " + describe(directAlarms, origin) + " |");

@@ -6,9 +6,9 @@ import org.modelmon.math.InformationTheory;
 
 /**
  * Synthetic labelled traffic of one model for {@link DetectorBench}: a fixed pool of input types,
- * each with its true label distribution p and the model's prediction q, from which events are
- * drawn cheaply (pick a type, draw a label; every per-event quantity the windows add up is
- * precomputed per type with the production formulas of {@link InformationTheory}).
+ * each with its true label distribution p and the model's prediction q, from which events are drawn
+ * cheaply (pick a type, draw a label; every per-event quantity the windows add up is precomputed
+ * per type with the production formulas of {@link InformationTheory}).
  *
  * <p>Two groups of {@value #TYPES_PER_GROUP} types: easy inputs (sharp p, mostly class 0) and hard
  * ones (flat p, leaning to class 2). The share of easy inputs is the knob of the daily cycle and of
@@ -28,8 +28,10 @@ final class DriftTraffic {
 
   final double temperature;
   final String[] classNames = {"c0", "c1", "c2", "c3"};
+
   /** q per type, normalised so that the parser's division by the sum leaves it unchanged. */
   final double[][] prediction;
+
   private final double[][] cdf;
   private final double[][] cdfRotated;
   private final double[][] cdfPriorShift;
@@ -147,8 +149,7 @@ final class DriftTraffic {
       final EventSink sink) {
     for (int i = 0; i < events; i++) {
       final int type =
-          (random.nextDouble() < easyShare ? 0 : TYPES_PER_GROUP)
-              + random.nextInt(TYPES_PER_GROUP);
+          (random.nextDouble() < easyShare ? 0 : TYPES_PER_GROUP) + random.nextInt(TYPES_PER_GROUP);
       final double[] cumulative =
           switch (labels) {
             case TRUE -> cdf[type];
@@ -169,7 +170,9 @@ final class DriftTraffic {
     }
   }
 
-  /** A Poisson draw with mean {@code mean} (product method when small, normal approximation else). */
+  /**
+   * A Poisson draw with mean {@code mean} (product method when small, normal approximation else).
+   */
   static int poisson(final SplittableRandom random, final double mean) {
     if (mean < 50) {
       final double limit = Math.exp(-mean);
@@ -270,7 +273,8 @@ final class DriftTraffic {
       }
     }
 
-    void add(final double eventLogLoss, final double eventExcess, final double variance, final int b) {
+    void add(
+        final double eventLogLoss, final double eventExcess, final double variance, final int b) {
       labelled++;
       logLoss += eventLogLoss;
       excess.add(eventExcess);

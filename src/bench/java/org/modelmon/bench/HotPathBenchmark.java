@@ -157,8 +157,7 @@ public class HotPathBenchmark {
       events[i] = eventJson(model, names, i, random);
       // Every event must be valid and scored against the reference, or the figures mean nothing.
       final PredictionEvent event = parser.parse(events[i], EVENT_TIME_ORIGIN, NOW, references);
-      final ScoredPrediction scored =
-          setUpScorer.score(event, event.reference());
+      final ScoredPrediction scored = setUpScorer.score(event, event.reference());
       if (!scored.referenced()) {
         throw new IllegalStateException("benchmark event not scored against the reference");
       }
@@ -216,8 +215,7 @@ public class HotPathBenchmark {
   public void fullPath(final Blackhole blackhole) {
     final byte[] value = events[next++ & (EVENTS - 1)];
     final PredictionEvent event = parser.parse(value, EVENT_TIME_ORIGIN, NOW, references);
-    final ScoredPrediction scored =
-        scorer.score(event, event.reference());
+    final ScoredPrediction scored = scorer.score(event, event.reference());
     countAndAggregate(event.model(), event.version(), scored, blackhole);
   }
 
@@ -232,8 +230,7 @@ public class HotPathBenchmark {
     metrics.forModel(key).scored(scored, label);
     // As PartialAggregator: add to the bucket's partial and write it to the store, whose
     // metered layer serialises key and value on every put.
-    final long bucketStart =
-        Math.floorDiv(scored.eventTimeMillis(), BUCKET_MILLIS) * BUCKET_MILLIS;
+    final long bucketStart = Math.floorDiv(scored.eventTimeMillis(), BUCKET_MILLIS) * BUCKET_MILLIS;
     final OpenWindowKey bucket =
         new OpenWindowKey(bucketStart + BUCKET_MILLIS, BUCKET_MILLIS, model, version);
     aggregate.add(scored);
@@ -287,8 +284,11 @@ public class HotPathBenchmark {
     final double[] q = softmax(names.size(), random, 2.0);
     final long eventTime = EVENT_TIME_ORIGIN + random.nextLong(300_000L);
     final StringBuilder json = new StringBuilder(64 + names.size() * 32);
-    json.append("{\"model\":\"").append(model).append("\",\"version\":\"v3\",\"id\":\"req-")
-        .append(81 + i * 7919).append("\",\"timestamp\":");
+    json.append("{\"model\":\"")
+        .append(model)
+        .append("\",\"version\":\"v3\",\"id\":\"req-")
+        .append(81 + i * 7919)
+        .append("\",\"timestamp\":");
     if (timestamp.equals("millis")) {
       json.append(eventTime);
     } else {
@@ -335,7 +335,11 @@ public class HotPathBenchmark {
         benchmark.timestamp = form;
         benchmark.setUp();
         System.out.printf(
-            Locale.ROOT, "K=%d %s, %d bytes: %s%n", k, form, benchmark.events[0].length,
+            Locale.ROOT,
+            "K=%d %s, %d bytes: %s%n",
+            k,
+            form,
+            benchmark.events[0].length,
             new String(benchmark.events[0], StandardCharsets.UTF_8));
       }
     }

@@ -25,13 +25,13 @@ import org.slf4j.LoggerFactory;
  * Reads the alarms topic on a thread of its own and prints an {@link AlarmLine} per change of a
  * detector's state, until {@link #close()}.
  *
- * <p>The topic rather than the application's state: each record is the change itself, so a line
- * per record is a line per change, none missed however briefly a state lasts and none printed
- * twice, with the change start and baseline the record carries. The consumer reads committed
- * records only: the application writes them in exactly-once transactions, and a record of an
- * aborted transaction is a change that did not happen. It uses no consumer group (nothing to
- * commit or rebalance); the records already on the topic when it starts (a demo restarted on a
- * kept data directory) are read to learn each detector's last state, and not printed.
+ * <p>The topic rather than the application's state: each record is the change itself, so a line per
+ * record is a line per change, none missed however briefly a state lasts and none printed twice,
+ * with the change start and baseline the record carries. The consumer reads committed records only:
+ * the application writes them in exactly-once transactions, and a record of an aborted transaction
+ * is a change that did not happen. It uses no consumer group (nothing to commit or rebalance); the
+ * records already on the topic when it starts (a demo restarted on a kept data directory) are read
+ * to learn each detector's last state, and not printed.
  */
 final class AlarmWatch implements AutoCloseable {
 
@@ -141,8 +141,7 @@ final class AlarmWatch implements AutoCloseable {
     }
     final DetectorState previous = states.put(change.topicKey(), state);
     if (news) {
-      print.accept(
-          AlarmLine.format(change, previous, traffic.elapsed(), traffic.startMillis()));
+      print.accept(AlarmLine.format(change, previous, traffic.elapsed(), traffic.startMillis()));
     }
   }
 

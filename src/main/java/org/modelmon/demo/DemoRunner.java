@@ -68,10 +68,11 @@ public final class DemoRunner implements AutoCloseable {
 
   /**
    * Evidence windows of 10 s the drift detector learns each model's baseline from: 2 minutes, so
-   * that it watches well before the drift, 4 minutes in by default (the default of 60 windows is
-   * an hour of 1-minute windows in production).
+   * that it watches well before the drift, 4 minutes in by default (the default of 60 windows is an
+   * hour of 1-minute windows in production).
    */
   static final String DETECTOR_WARMUP = "12";
+
   static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(5);
   static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -249,8 +250,8 @@ public final class DemoRunner implements AutoCloseable {
   }
 
   /**
-   * Publishes the references to an existing cluster, then produces traffic until closed. A
-   * cluster that cannot be reached is an error here: there is nothing else to show.
+   * Publishes the references to an existing cluster, then produces traffic until closed. A cluster
+   * that cannot be reached is an error here: there is nothing else to show.
    */
   private void startTrafficOnly(final String bootstrapServers) {
     config =

@@ -61,7 +61,9 @@ public record Baseline(double pooled, double[] byBin, double dispersion) {
       expected += window.binLabelled()[b] * byBin[b];
       binned += window.binLabelled()[b];
     }
-    return binned == window.labelled() ? expected : expected + (window.labelled() - binned) * pooled;
+    return binned == window.labelled()
+        ? expected
+        : expected + (window.labelled() - binned) * pooled;
   }
 
   /** The standardised excess z_w = (E_w − e_w) / √(φ·V_w) of an evidence window. */

@@ -20,8 +20,8 @@ public record DetectorSettings(
   }
 
   /**
-   * The settings a warm-up and its baseline depend on — the window size, W and the least events
-   * of a bin — as one text: a detector status learnt under other ones starts over.
+   * The settings a warm-up and its baseline depend on — the window size, W and the least events of
+   * a bin — as one text: a detector status learnt under other ones starts over.
    */
   public String basis() {
     return window + "/" + warmup + "/" + minBin;

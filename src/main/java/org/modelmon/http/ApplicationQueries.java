@@ -21,15 +21,15 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
-import org.modelmon.topology.ModelmonTopology;
 import org.modelmon.detector.AlarmStatus;
+import org.modelmon.topology.ModelmonTopology;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
 
 /**
- * The API's queries over the whole application: what this instance holds, plus what its peers
- * hold, fetched from the instance that owns each (model, version) through Kafka Streams'
+ * The API's queries over the whole application: what this instance holds, plus what its peers hold,
+ * fetched from the instance that owns each (model, version) through Kafka Streams'
  * interactive-query metadata ({@code application.server}).
  */
 public final class ApplicationQueries implements ModelQueries {
@@ -78,11 +78,13 @@ public final class ApplicationQueries implements ModelQueries {
       if (peer.hostInfo().equals(self.get())) {
         continue;
       }
-      final JsonNode list = get(peer.hostInfo(), "/api/v1/models?" + HttpApi.LOCAL_PARAMETER + "=true");
+      final JsonNode list =
+          get(peer.hostInfo(), "/api/v1/models?" + HttpApi.LOCAL_PARAMETER + "=true");
       for (final JsonNode item : list) {
         models.put(
             new ModelKey(item.get("model").asText(), item.get("version").asText()),
-            new ModelSummary(item.get("lastEventMillis").asLong(), item.get("predictions").asLong()));
+            new ModelSummary(
+                item.get("lastEventMillis").asLong(), item.get("predictions").asLong()));
       }
     }
     return models;
@@ -117,20 +119,38 @@ public final class ApplicationQueries implements ModelQueries {
 
   @Override
   public List<WindowResult> windows(
-      final ModelKey key, final String window, final Instant from, final Instant to, final int limit) {
+      final ModelKey key,
+      final String window,
+      final Instant from,
+      final Instant to,
+      final int limit) {
     final Owner owner = ownerOf(key);
     if (owner instanceof Owner.Local) {
       return local.windows(key, window, from, to, limit);
     }
     if (owner instanceof Owner.Remote remote) {
       final String path =
-          "/api/v1/models/" + encode(key.model()) + "/windows?version=" + encode(key.version())
-              + "&window=" + encode(window) + "&from=" + from.toEpochMilli() + "&to="
-              + to.toEpochMilli() + "&limit=" + limit + "&" + HttpApi.LOCAL_PARAMETER + "=true";
+          "/api/v1/models/"
+              + encode(key.model())
+              + "/windows?version="
+              + encode(key.version())
+              + "&window="
+              + encode(window)
+              + "&from="
+              + from.toEpochMilli()
+              + "&to="
+              + to.toEpochMilli()
+              + "&limit="
+              + limit
+              + "&"
+              + HttpApi.LOCAL_PARAMETER
+              + "=true";
       try {
-        return JSON.convertValue(get(remote.host(), path), new TypeReference<List<WindowResult>>() {});
+        return JSON.convertValue(
+            get(remote.host(), path), new TypeReference<List<WindowResult>>() {});
       } catch (IllegalArgumentException e) {
-        throw new NotReadyException("unreadable answer from " + remote.host() + ": " + e.getMessage());
+        throw new NotReadyException(
+            "unreadable answer from " + remote.host() + ": " + e.getMessage());
       }
     }
     throw new NotReadyException(((Owner.Unavailable) owner).reason());
@@ -171,7 +191,11 @@ public final class ApplicationQueries implements ModelQueries {
       final JsonNode body = JSON.readTree(response.body());
       if (response.statusCode() != 200) {
         throw new NotReadyException(
-            "instance " + host + " answered " + response.statusCode() + ": "
+            "instance "
+                + host
+                + " answered "
+                + response.statusCode()
+                + ": "
                 + (body.has("error") ? body.get("error").asText() : ""));
       }
       return body;

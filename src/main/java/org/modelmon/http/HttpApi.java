@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import org.modelmon.metrics.HealthGauges;
 import org.modelmon.detector.AlarmStatus;
+import org.modelmon.metrics.HealthGauges;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
@@ -63,10 +63,11 @@ public final class HttpApi implements AutoCloseable {
   private static final String ALARMS_PATH = "/api/v1/alarms";
 
   /**
-   * Query parameter a peer instance sets when it forwards a query here: answer from this
-   * instance's own state stores only.
+   * Query parameter a peer instance sets when it forwards a query here: answer from this instance's
+   * own state stores only.
    */
   public static final String LOCAL_PARAMETER = "local";
+
   private static final Comparator<WindowResult> WINDOW_ORDER =
       Comparator.comparingLong(WindowResult::startMillis)
           .thenComparingLong(WindowResult::endMillis)
@@ -114,8 +115,8 @@ public final class HttpApi implements AutoCloseable {
    * @param registry what {@code /metrics} exports; {@code modelmon_ready} and {@code
    *     modelmon_broker_reachable} are registered in it here, from the same answers
    * @param streamState the Kafka Streams state name; ready needs {@code RUNNING}
-   * @param brokerReachable whether the Kafka cluster answers; ready needs it too, since the
-   *     stream stays {@code RUNNING} through a broker outage
+   * @param brokerReachable whether the Kafka cluster answers; ready needs it too, since the stream
+   *     stays {@code RUNNING} through a broker outage
    * @param queries what the API answers from
    * @param windowLabels the configured windows, as labelled
    */
@@ -186,8 +187,7 @@ public final class HttpApi implements AutoCloseable {
       try {
         if (!"GET".equals(exchange.getRequestMethod())
             && !"HEAD".equals(exchange.getRequestMethod())) {
-          throw new ApiException(
-              405, "method not allowed: " + quote(exchange.getRequestMethod()));
+          throw new ApiException(405, "method not allowed: " + quote(exchange.getRequestMethod()));
         }
         answer = route.answer(exchange);
       } catch (ApiException e) {
@@ -195,7 +195,9 @@ public final class HttpApi implements AutoCloseable {
       } catch (NotReadyException e) {
         answer = error(503, e.getMessage());
       } catch (RuntimeException e) {
-        LOG.atError().setCause(e).addKeyValue("path", quote(exchange.getRequestURI().getPath()))
+        LOG.atError()
+            .setCause(e)
+            .addKeyValue("path", quote(exchange.getRequestURI().getPath()))
             .log("HTTP request failed");
         answer = error(500, "internal error");
       }
@@ -212,8 +214,8 @@ public final class HttpApi implements AutoCloseable {
   }
 
   /**
-   * {@code text} as quoted in an error: at most {@link #MAX_QUOTED} characters of it, never half
-   * of a surrogate pair.
+   * {@code text} as quoted in an error: at most {@link #MAX_QUOTED} characters of it, never half of
+   * a surrogate pair.
    */
   static String quote(final String text) {
     if (text.length() <= MAX_QUOTED) {
@@ -358,7 +360,8 @@ public final class HttpApi implements AutoCloseable {
     if (series.isEmpty()) {
       throw new ApiException(
           404,
-          "unknown model " + quote(model)
+          "unknown model "
+              + quote(model)
               + query.present("version").map(v -> " version " + quote(v)).orElse(""));
     }
     final List<WindowResult> results = new ArrayList<>();
@@ -471,12 +474,15 @@ public final class HttpApi implements AutoCloseable {
       } catch (NumberFormatException | ArithmeticException e) {
         throw new ApiException(
             400,
-            name + " is out of range: epoch milliseconds from 0 to " + Long.MAX_VALUE + " or an"
-                + " ISO-8601 instant within ±292 million years, got " + quote(text));
+            name
+                + " is out of range: epoch milliseconds from 0 to "
+                + Long.MAX_VALUE
+                + " or an"
+                + " ISO-8601 instant within ±292 million years, got "
+                + quote(text));
       } catch (DateTimeParseException e) {
         throw new ApiException(
-            400,
-            name + " must be epoch milliseconds or an ISO-8601 instant, got " + quote(text));
+            400, name + " must be epoch milliseconds or an ISO-8601 instant, got " + quote(text));
       }
     }
   }

@@ -19,8 +19,8 @@ public interface ModelQueries {
   Map<ModelKey, ModelSummary> modelsOrThrow();
 
   /**
-   * Final windows of one (model, version, window) series whose start lies in [{@code from},
-   * {@code to}], oldest first, at most {@code limit} of them.
+   * Final windows of one (model, version, window) series whose start lies in [{@code from}, {@code
+   * to}], oldest first, at most {@code limit} of them.
    *
    * @throws NotReadyException while the state cannot be queried
    */
@@ -35,8 +35,8 @@ public interface ModelQueries {
   List<AlarmStatus> alarmsOrThrow();
 
   /**
-   * The same queries answered from this instance's state stores alone: what a peer asks for
-   * when it forwards a query here ({@code local=true}), so that forwarding never loops.
+   * The same queries answered from this instance's state stores alone: what a peer asks for when it
+   * forwards a query here ({@code local=true}), so that forwarding never loops.
    */
   default ModelQueries local() {
     return this;

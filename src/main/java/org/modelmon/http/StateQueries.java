@@ -109,7 +109,11 @@ public final class StateQueries implements LocalModelState, ModelQueries {
 
   @Override
   public List<WindowResult> windows(
-      final ModelKey key, final String window, final Instant from, final Instant to, final int limit) {
+      final ModelKey key,
+      final String window,
+      final Instant from,
+      final Instant to,
+      final int limit) {
     try {
       final ReadOnlyWindowStore<String, WindowResult> store =
           store(ModelmonTopology.WINDOW_HISTORY_STORE, QueryableStoreTypes.windowStore());

@@ -110,8 +110,8 @@ public record WindowResult(
       double upper, long labelled, double confidenceSum, long correct, double excessLogLossSum) {}
 
   /**
-   * A record read back from a store or a peer. One written before calibration (the window
-   * history of an upgraded instance) has no {@code labelled}: every event of it was labelled.
+   * A record read back from a store or a peer. One written before calibration (the window history
+   * of an upgraded instance) has no {@code labelled}: every event of it was labelled.
    */
   public WindowResult {
     if (labelled == null) {

@@ -49,8 +49,7 @@ class AlarmLineTest {
   void shouldSayTheAlarmIsOverWhenTheStatisticIsBackAtZero() {
     final AlarmRecord over = change("digits", "v1", "WATCHING", 0.0, 0.0012, null);
 
-    assertThat(
-            AlarmLine.format(over, DetectorState.ALARM, Duration.ofMinutes(61), TRAFFIC_START))
+    assertThat(AlarmLine.format(over, DetectorState.ALARM, Duration.ofMinutes(61), TRAFFIC_START))
         .isEqualTo(
             "1:01:00  WATCHING digits v1: log loss back to what the model expects (S 0.0),"
                 + " alarm over");

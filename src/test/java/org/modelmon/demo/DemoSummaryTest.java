@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
@@ -112,7 +112,18 @@ class DemoSummaryTest {
   private static ScoredPrediction referenced(
       final double logLoss, final double klDivergence, final double crossEntropy) {
     return new ScoredPrediction(
-        0L, List.of("0", "1"), new double[] {0.5, 0.5}, 0, logLoss, true, klDivergence,
-        crossEntropy, Math.log(2), 0.0, 0.5, 0.5, true);
+        0L,
+        List.of("0", "1"),
+        new double[] {0.5, 0.5},
+        0,
+        logLoss,
+        true,
+        klDivergence,
+        crossEntropy,
+        Math.log(2),
+        0.0,
+        0.5,
+        0.5,
+        true);
   }
 }

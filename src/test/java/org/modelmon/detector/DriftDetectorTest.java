@@ -122,8 +122,7 @@ class DriftDetectorTest {
   @Test
   void shouldStartTheWarmUpAgainWhenTheSettingsItLearntUnderChange() {
     // Given a detector that finished its warm-up of 2 windows on 1m windows,
-    final DriftDetector oneMinute =
-        new DriftDetector(new DetectorSettings("1m", 1, 2, 1, 0.5, 9));
+    final DriftDetector oneMinute = new DriftDetector(new DetectorSettings("1m", 1, 2, 1, 0.5, 9));
     DetectorStatus status = DetectorStatus.INITIAL;
     for (int w = 0; w < 2; w++) {
       status = oneMinute.next(status, window(w, 100, 1.0, 30.0)).next();
@@ -160,7 +159,12 @@ class DriftDetectorTest {
               .next(
                   status,
                   new WindowEvidence(
-                      60_000L * w, 60_000L * (w + 1), 500, 5.0, 100.0, new long[] {100, 0},
+                      60_000L * w,
+                      60_000L * (w + 1),
+                      500,
+                      5.0,
+                      100.0,
+                      new long[] {100, 0},
                       new double[] {5.0, 0.0}))
               .next();
     }
@@ -190,8 +194,7 @@ class DriftDetectorTest {
 
     for (final byte[] bytes : List.of(unknownFormat, truncated, new byte[0])) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> DetectorStatus.fromBytes(bytes))
-          .isInstanceOfAny(
-              IllegalArgumentException.class, java.nio.BufferUnderflowException.class);
+          .isInstanceOfAny(IllegalArgumentException.class, java.nio.BufferUnderflowException.class);
     }
   }
 

@@ -25,8 +25,8 @@ import org.modelmon.window.WindowResult;
 
 /**
  * The test-side twin of {@link StateQueries}: reads the stores of a {@link TopologyTestDriver}
- * where a live instance reads its own through interactive queries, and can be told to be not
- * ready, as during a rebalance.
+ * where a live instance reads its own through interactive queries, and can be told to be not ready,
+ * as during a rebalance.
  *
  * <p>The HTTP server calls it from its own threads while the test thread waits for the answer, so
  * the driver is never written to while it is read.

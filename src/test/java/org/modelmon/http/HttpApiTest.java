@@ -36,15 +36,15 @@ import org.modelmon.window.WindowResult;
 
 /**
  * {@link HttpApi} on a real port, answering from the stores of the real topology in a {@link
- * org.apache.kafka.streams.TopologyTestDriver}: {@code /metrics} as a scraper parses it, the
- * health checks, the {@code /api/v1} queries and the status page's files (what the page draws
- * from them is {@code StatusPageIT}'s part).
+ * org.apache.kafka.streams.TopologyTestDriver}: {@code /metrics} as a scraper parses it, the health
+ * checks, the {@code /api/v1} queries and the status page's files (what the page draws from them is
+ * {@code StatusPageIT}'s part).
  *
- * <p>Three models, windows {@code 1m,5m}, grace 10s: {@code churn@v3} with the model-wide
- * reference p = {stay: 0.7, leave: 0.3}, and {@code fraud:eu.v2@1.0} and {@code team/fraud} (no
- * version) without one. Log losses by hand: −ln 0.8 = 0.2231435513142097, −ln 0.6 =
- * 0.5108256237659907, −ln 0.5 = 0.6931471805599453, −ln 0.9 = 0.10536051565782628, −ln 0.25 =
- * 1.3862943611198906; H(p) = −0.7 ln 0.7 − 0.3 ln 0.3 = 0.6108643020548935.
+ * <p>Three models, windows {@code 1m,5m}, grace 10s: {@code churn@v3} with the model-wide reference
+ * p = {stay: 0.7, leave: 0.3}, and {@code fraud:eu.v2@1.0} and {@code team/fraud} (no version)
+ * without one. Log losses by hand: −ln 0.8 = 0.2231435513142097, −ln 0.6 = 0.5108256237659907, −ln
+ * 0.5 = 0.6931471805599453, −ln 0.9 = 0.10536051565782628, −ln 0.25 = 1.3862943611198906; H(p) =
+ * −0.7 ln 0.7 − 0.3 ln 0.3 = 0.6108643020548935.
  */
 class HttpApiTest {
 
@@ -61,19 +61,50 @@ class HttpApiTest {
   /** The window record of docs/reference.md#window-records, field by field in order. */
   private static final List<String> WINDOW_RECORD_FIELDS =
       List.of(
-          "model", "version", "window", "start", "end", "startMillis", "endMillis",
-          "predictions", "referencedPredictions", "klDivergenceSum", "klDivergenceMean",
-          "referenceCrossEntropySum", "referenceCrossEntropyMean", "referenceEntropy",
-          "predictionDrift", "predictionEntropySum", "predictionEntropyMean", "meanConfidence",
-          "meanPrediction", "labelled", "logLossSum", "logLossMean", "excessLogLossSum",
-          "excessLogLossMean", "calibrationZ", "brierScoreSum", "brierScoreMean", "correct",
-          "accuracy", "calibrationError", "calibrationBins", "labelDrift", "labelCounts",
+          "model",
+          "version",
+          "window",
+          "start",
+          "end",
+          "startMillis",
+          "endMillis",
+          "predictions",
+          "referencedPredictions",
+          "klDivergenceSum",
+          "klDivergenceMean",
+          "referenceCrossEntropySum",
+          "referenceCrossEntropyMean",
+          "referenceEntropy",
+          "predictionDrift",
+          "predictionEntropySum",
+          "predictionEntropyMean",
+          "meanConfidence",
+          "meanPrediction",
+          "labelled",
+          "logLossSum",
+          "logLossMean",
+          "excessLogLossSum",
+          "excessLogLossMean",
+          "calibrationZ",
+          "brierScoreSum",
+          "brierScoreMean",
+          "correct",
+          "accuracy",
+          "calibrationError",
+          "calibrationBins",
+          "labelDrift",
+          "labelCounts",
           "classLogLoss");
 
   private static final List<String> REFERENCE_ONLY_FIELDS =
       List.of(
-          "klDivergenceSum", "klDivergenceMean", "referenceCrossEntropySum",
-          "referenceCrossEntropyMean", "referenceEntropy", "labelDrift", "predictionDrift");
+          "klDivergenceSum",
+          "klDivergenceMean",
+          "referenceCrossEntropySum",
+          "referenceCrossEntropyMean",
+          "referenceEntropy",
+          "labelDrift",
+          "predictionDrift");
 
   private static final List<String> REFERENCE_ONLY_GAUGES =
       List.of(
@@ -104,7 +135,9 @@ class HttpApiTest {
     fixture.send(fraud(T0.plusSeconds(20), 0.75, "fraud")); // the same windows
     // Class names with a quote and a backslash, escaped in metric labels.
     fixture.send(
-        "{\"model\": \"team/fraud\", \"timestamp\": \"" + T0.plusSeconds(30) + "\", "
+        "{\"model\": \"team/fraud\", \"timestamp\": \""
+            + T0.plusSeconds(30)
+            + "\", "
             + "\"probabilities\": {\"a\\\"b\": 0.5, \"c\\\\d\": 0.5}, \"label\": \"a\\\"b\"}");
     fixture.send("{\"model\": "); // MALFORMED_JSON
     flush();
@@ -137,7 +170,10 @@ class HttpApiTest {
         Locale.ROOT,
         "{\"model\": \"churn\", \"version\": \"v3\", \"timestamp\": \"%s\", "
             + "\"probabilities\": {\"stay\": %s, \"leave\": %s}, \"label\": \"%s\"}",
-        time, stay, Math.round((1 - stay) * 1e9) / 1e9, label);
+        time,
+        stay,
+        Math.round((1 - stay) * 1e9) / 1e9,
+        label);
   }
 
   private static String fraud(final Instant time, final double ok, final String label) {
@@ -145,7 +181,10 @@ class HttpApiTest {
         Locale.ROOT,
         "{\"model\": \"fraud:eu.v2\", \"version\": \"1.0\", \"timestamp\": \"%s\", "
             + "\"probabilities\": {\"ok\": %s, \"fraud\": %s}, \"label\": \"%s\"}",
-        time, ok, Math.round((1 - ok) * 1e9) / 1e9, label);
+        time,
+        ok,
+        Math.round((1 - ok) * 1e9) / 1e9,
+        label);
   }
 
   // --- HTTP helpers ---
@@ -299,13 +338,25 @@ class HttpApiTest {
     assertThat(
             metrics.value(
                 WindowMetricsCollector.WINDOW_CLASS_LOG_LOSS,
-                "model", TEAM, "version", "", "window", "1m", "class", "a\"b"))
+                "model",
+                TEAM,
+                "version",
+                "",
+                "window",
+                "1m",
+                "class",
+                "a\"b"))
         .hasValueSatisfying(v -> assertThat(v).isCloseTo(0.6931471805599453, within(EXACT)));
     // By hand for churn's latest 5m window [t0, t0+5m): −ln 0.8 − ln 0.6 − ln 0.5.
     assertThat(
             metrics.value(
                 WindowMetricsCollector.WINDOW_LOG_LOSS_SUM,
-                "model", CHURN, "version", "v3", "window", "5m"))
+                "model",
+                CHURN,
+                "version",
+                "v3",
+                "window",
+                "5m"))
         .hasValueSatisfying(v -> assertThat(v).isCloseTo(1.4271163556401458, within(EXACT)));
   }
 
@@ -342,8 +393,7 @@ class HttpApiTest {
                 ModelmonMetrics.LABELS, "model", CHURN, "version", "v3", "class", "leave"))
         .hasValue(1.0);
     assertThat(
-            metrics.value(
-                ModelmonMetrics.REFERENCED_PREDICTIONS, "model", CHURN, "version", "v3"))
+            metrics.value(ModelmonMetrics.REFERENCED_PREDICTIONS, "model", CHURN, "version", "v3"))
         .hasValue(5.0);
     assertThat(metrics.value(ModelmonMetrics.LATE_EVENTS, "model", CHURN, "version", "v3"))
         .hasValue(1.0);
@@ -368,8 +418,7 @@ class HttpApiTest {
         .hasValueSatisfying(v -> assertThat(v).isCloseTo(0.6931471805599453, within(EXACT)));
     assertThat(metrics.value(ModelmonMetrics.LABELS, "model", TEAM, "version", "", "class", "a\"b"))
         .hasValue(1.0);
-    assertThat(
-            metrics.value(ModelmonMetrics.LABELS, "model", TEAM, "version", "", "class", "c\\d"))
+    assertThat(metrics.value(ModelmonMetrics.LABELS, "model", TEAM, "version", "", "class", "c\\d"))
         .isEmpty();
 
     for (final InvalidReason reason : InvalidReason.values()) {
@@ -415,8 +464,9 @@ class HttpApiTest {
     assertThat(labelled.values().stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(2.0);
     assertThat(confidence).containsEntry("1", 0.9).containsEntry("0.8", 0.75);
     assertThat(correct).containsEntry("1", 1.0).containsEntry("0.8", 0.0);
-    assertThat(metrics.samples("modelmon_calibration_labelled_total").stream()
-            .filter(s -> s.labels().get("model").equals(FRAUD)))
+    assertThat(
+            metrics.samples("modelmon_calibration_labelled_total").stream()
+                .filter(s -> s.labels().get("model").equals(FRAUD)))
         .hasSize(10);
   }
 
@@ -431,7 +481,13 @@ class HttpApiTest {
         .hasValue(0.7);
     assertThat(
             metrics.value(
-                "modelmon_reference_probability", "model", CHURN, "version", "v3", "class", "leave"))
+                "modelmon_reference_probability",
+                "model",
+                CHURN,
+                "version",
+                "v3",
+                "class",
+                "leave"))
         .hasValue(0.3);
     assertThat(metrics.samples("modelmon_reference_probability")).hasSize(2);
   }
@@ -584,9 +640,7 @@ class HttpApiTest {
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(json(response))
-        .isEqualTo(
-            JSON.readTree(
-                "{\"status\": \"" + state + "\", \"broker\": \"unreachable\"}"));
+        .isEqualTo(JSON.readTree("{\"status\": \"" + state + "\", \"broker\": \"unreachable\"}"));
   }
 
   @Test
@@ -652,8 +706,7 @@ class HttpApiTest {
       if (!result.model().equals(CHURN)) {
         expectedFields.removeAll(REFERENCE_ONLY_FIELDS);
       }
-      final JsonNode expected =
-          WindowRecords.fixtures().get("httpApiTest").get(result.topicKey());
+      final JsonNode expected = WindowRecords.fixtures().get("httpApiTest").get(result.topicKey());
       if (!expected.has("calibrationZ")) {
         expectedFields.remove("calibrationZ"); // ΣV(q) = 0: every prediction 50/50
       }
@@ -712,8 +765,7 @@ class HttpApiTest {
     // The earliest by start across both window sizes, not the first ones of the 1m series.
     assertThat(windows("/api/v1/models/churn/windows?limit=2"))
         .containsExactly("churn@v3@1m@+0s", "churn@v3@5m@+0s");
-    assertThat(windows("/api/v1/models/churn/windows?limit=1"))
-        .containsExactly("churn@v3@1m@+0s");
+    assertThat(windows("/api/v1/models/churn/windows?limit=1")).containsExactly("churn@v3@1m@+0s");
   }
 
   @Test
@@ -748,8 +800,16 @@ class HttpApiTest {
       for (final JsonNode alarm : alarms) {
         assertThat(fieldNames(alarm))
             .containsExactly(
-                "model", "version", "state", "window", "statistic", "threshold",
-                "warmupWindows", "lastWindowStart", "lastWindowEnd", "lastWindowStartMillis",
+                "model",
+                "version",
+                "state",
+                "window",
+                "statistic",
+                "threshold",
+                "warmupWindows",
+                "lastWindowStart",
+                "lastWindowEnd",
+                "lastWindowStartMillis",
                 "lastWindowEndMillis");
         assertThat(alarm.get("state").asText()).isEqualTo("WARMUP");
         assertThat(alarm.get("window").asText()).isEqualTo("1m");

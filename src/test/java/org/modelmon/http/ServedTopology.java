@@ -44,8 +44,7 @@ final class ServedTopology implements AutoCloseable {
     this.queries =
         new DriverStateQueries(
             fixture.driver,
-            new ReferenceParser(
-                fixture.config.probabilityTolerance(), fixture.config.maxClasses()),
+            new ReferenceParser(fixture.config.probabilityTolerance(), fixture.config.maxClasses()),
             fixture.config.detector());
     WindowMetricsCollector.register(
         fixture.registry,

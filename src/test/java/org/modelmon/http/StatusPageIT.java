@@ -235,13 +235,13 @@ class StatusPageIT {
   }
 
   /**
-   * Three model versions whose every event predicts (0.8, 0.2) and whose 1m windows hold 10
-   * events: a window with 2 of them labelled with the second class has excess 0, one with 5 has z
-   * = 2.371708245126284, one with 3 has z = 0.7905694150420945 (as in DriftDetectionTest). Eight
+   * Three model versions whose every event predicts (0.8, 0.2) and whose 1m windows hold 10 events:
+   * a window with 2 of them labelled with the second class has excess 0, one with 5 has z =
+   * 2.371708245126284, one with 3 has z = 0.7905694150420945 (as in DriftDetectionTest). Eight
    * final windows from 13:55: digits v1 learns on 0–2 and drifts (5 of 10) from window 3, so S =
    * 1.87, 3.74, then 4 = h on window 5, ALARM, the change dated 13:58; fraud v1 stays calibrated
-   * but for its last window, S = 0.7906 − 0.5 = 0.29; fraud v2 starts in window 6 and has learnt
-   * 2 of its 3 warm-up windows.
+   * but for its last window, S = 0.7906 − 0.5 = 0.29; fraud v2 starts in window 6 and has learnt 2
+   * of its 3 warm-up windows.
    */
   @Test
   void shouldBannerTheAlarmsAndShowEveryDetectorState() throws Exception {
