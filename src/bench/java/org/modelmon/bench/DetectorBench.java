@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
+import org.modelmon.config.ModelmonConfig;
 import org.modelmon.detector.DetectorSettings;
 import org.modelmon.detector.DetectorState;
 import org.modelmon.detector.DetectorStatus;
@@ -49,24 +50,27 @@ public final class DetectorBench implements Callable<Integer> {
       description = "labelled events per minute (default 20,100,2000)")
   List<Integer> rates = List.of(20, 100, 2000);
 
+  /** modelmon's own defaults: the benchmark measures what users get unless told otherwise. */
+  private static final DetectorSettings DEFAULTS = ModelmonConfig.defaults().detector();
+
   @Option(names = "--k", description = "CUSUM allowance (default ${DEFAULT-VALUE})")
-  double k = 0.5;
+  double k = DEFAULTS.k();
 
   @Option(names = "--h", description = "CUSUM threshold (default ${DEFAULT-VALUE})")
-  double h = 9;
+  double h = DEFAULTS.h();
 
   @Option(names = "--warmup", description = "warm-up windows (default ${DEFAULT-VALUE})")
-  int warmup = 60;
+  int warmup = DEFAULTS.warmup();
 
   @Option(
       names = "--min-bin",
       description = "least warm-up events of a bin (default ${DEFAULT-VALUE})")
-  long minBin = 50;
+  long minBin = DEFAULTS.minBin();
 
   @Option(
       names = "--min-labelled",
       description = "least labelled events of an evidence window (default ${DEFAULT-VALUE})")
-  long minLabelled = 20;
+  long minLabelled = DEFAULTS.minLabelled();
 
   @Option(names = "--threads", description = "simulation threads (default ${DEFAULT-VALUE})")
   int threads = 2;

@@ -20,7 +20,7 @@ final class AlarmLine {
   private AlarmLine() {}
 
   /**
-   * The line, e.g. {@code " 4:37 ALARM digits v1: log loss above what the model expects (S 9.0 ≥ h
+   * The line, e.g. {@code " 4:37 ALARM digits v1: log loss above what the model expects (S 12.0 ≥ h
    * 9.0), change from 4:05"}.
    *
    * @param change the record of the change

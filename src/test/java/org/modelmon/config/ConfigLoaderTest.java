@@ -49,7 +49,7 @@ class ConfigLoaderTest {
     assertThat(config.calibrationBins()).isEqualTo(10);
     assertThat(config.alarmsTopic()).isEqualTo("model-drift-alarms");
     // The detector reads the smallest window, whatever the order windows are listed in.
-    assertThat(config.detector()).isEqualTo(new DetectorSettings("1m", 20, 60, 50, 0.5, 9));
+    assertThat(config.detector()).isEqualTo(new DetectorSettings("1m", 20, 60, 50, 1, 12));
     assertThat(config.httpHost()).isEqualTo("0.0.0.0");
     assertThat(config.httpPort()).isEqualTo(8080);
     assertThat(config.kafka()).isEmpty();
