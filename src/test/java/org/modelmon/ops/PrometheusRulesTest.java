@@ -26,6 +26,12 @@ import org.junit.jupiter.api.Test;
 class PrometheusRulesTest {
 
   static final Path RULE_TESTS = PrometheusRuleGenerator.RULE_TESTS;
+  /**
+   * Unit tests that need more than a week of history, at a coarser evaluation interval so that
+   * they run in seconds; they check records and ALERTS, so carry no runbook links.
+   */
+  static final Path WEEKLY_RULE_TESTS =
+      Path.of("deploy/prometheus/modelmon-rules.weekly.test.yml");
   static final Path RUNBOOK = Path.of("docs/runbook.md");
 
   /** The severities of the rules, which deploy/alertmanager routes (AlertmanagerConfigTest). */
@@ -50,10 +56,11 @@ class PrometheusRulesTest {
 
   @Test
   void shouldPassPromtoolUnitTests() throws Exception {
-    final Promtool.Result result = Promtool.run("test", "rules", RULE_TESTS.toString());
+    final Promtool.Result result =
+        Promtool.run("test", "rules", RULE_TESTS.toString(), WEEKLY_RULE_TESTS.toString());
 
     assertThat(result.exitCode())
-        .as("promtool test rules %s:%n%s", RULE_TESTS, result.output())
+        .as("promtool test rules %s %s:%n%s", RULE_TESTS, WEEKLY_RULE_TESTS, result.output())
         .isZero();
   }
 
@@ -179,12 +186,14 @@ class PrometheusRulesTest {
         .path("groups")) {
       groups.add(group.path("name").asText());
     }
-    final List<String> order = new ArrayList<>();
-    PrometheusRuleGenerator.readYaml(RULE_TESTS)
-        .path("group_eval_order")
-        .forEach(group -> order.add(group.asText()));
+    for (final Path tests : List.of(RULE_TESTS, WEEKLY_RULE_TESTS)) {
+      final List<String> order = new ArrayList<>();
+      PrometheusRuleGenerator.readYaml(tests)
+          .path("group_eval_order")
+          .forEach(group -> order.add(group.asText()));
 
-    assertThat(order).as("group_eval_order of %s", RULE_TESTS).containsExactlyElementsOf(groups);
+      assertThat(order).as("group_eval_order of %s", tests).containsExactlyElementsOf(groups);
+    }
   }
 
   /** One alerting rule: an alert may have a rule per severity, under one name. */
