@@ -176,11 +176,7 @@ public final class InformationTheory {
 
   /** Confidence max_c q(c): the probability of the predicted (top) class. */
   public static double confidence(final double[] q) {
-    double max = q[0];
-    for (int c = 1; c < q.length; c++) {
-      max = Math.max(max, q[c]);
-    }
-    return max;
+    return q[topClass(q)];
   }
 
   /**
@@ -188,13 +184,21 @@ public final class InformationTheory {
    * order, so that a tie goes to the class listed first.
    */
   public static boolean isCorrect(final double[] q, final int label) {
+    return topClass(q) == label;
+  }
+
+  /**
+   * The predicted class: the index of the first class of largest q, so that a tie goes to the
+   * class listed first. Its q is the confidence; the prediction is correct when it is the label.
+   */
+  public static int topClass(final double[] q) {
     int top = 0;
     for (int c = 1; c < q.length; c++) {
       if (q[c] > q[top]) {
         top = c;
       }
     }
-    return top == label;
+    return top;
   }
 
   /**
@@ -211,7 +215,8 @@ public final class InformationTheory {
 
   /** The top-label confidence bin of {@code confidence}: min(⌊confidence·B⌋, B − 1). */
   public static int calibrationBin(final double confidence, final int bins) {
-    return Math.min((int) Math.floor(confidence * bins), bins - 1);
+    // A cast floors a non-negative number, as Math.floor would.
+    return Math.min((int) (confidence * bins), bins - 1);
   }
 
   /**

@@ -50,8 +50,9 @@ public final class PredictionScorer {
     final double logLoss =
         q[label] >= epsilon ? 0.0 - logs[label] : InformationTheory.logLoss(q[label], epsilon);
     final double brierScore = InformationTheory.brierScore(q, label);
-    final double confidence = InformationTheory.confidence(q);
-    final boolean correct = InformationTheory.isCorrect(q, label);
+    final int top = InformationTheory.topClass(q);
+    final double confidence = q[top];
+    final boolean correct = top == label;
     if (reference == null) {
       return new ScoredPrediction(
           event.eventTimeMillis(),

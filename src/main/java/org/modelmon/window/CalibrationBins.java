@@ -121,6 +121,12 @@ final class CalibrationBins {
   int writeTo(final byte[] bytes, final int at) {
     int offset = at;
     for (int b = 0; b < labelled.length; b++) {
+      if (labelled[b] == 0) {
+        // An empty bin's numbers are all 0, as the zeroed layout already holds them: most bins
+        // of a partial are empty, and the partials store serialises the aggregate per event.
+        offset += BYTES_PER_BIN;
+        continue;
+      }
       offset = WindowAggregate.putLong(bytes, offset, labelled[b]);
       offset = WindowAggregate.putLong(bytes, offset, correct[b]);
       offset = WindowAggregate.putSum(bytes, offset, confidence[b]);
