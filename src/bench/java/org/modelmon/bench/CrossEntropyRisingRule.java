@@ -11,10 +11,10 @@ package org.modelmon.bench;
  *       whichever exist (a week-old one only after a week of history);
  *   <li>fast pair: mean1h &gt; 1.5 × baseline1h and mean5m &gt; 1.5 × baseline1h, on Σn ≥ 100 in
  *       the hour;
- *   <li>slow pair: mean6h &gt; 1.2 × baseline6h and mean1h &gt; 1.2 × baseline6h, on Σn ≥ 100 in
- *       6 hours;
- *   <li>{@code for: 15m}: firing from the 16th consecutive evaluation with either pair true;
- *       {@code keep_firing_for: 30m}: still firing for 30 evaluations after it stops being true.
+ *   <li>slow pair: mean6h &gt; 1.2 × baseline6h and mean1h &gt; 1.2 × baseline6h, on Σn ≥ 100 in 6
+ *       hours;
+ *   <li>{@code for: 15m}: firing from the 16th consecutive evaluation with either pair true; {@code
+ *       keep_firing_for: 30m}: still firing for 30 evaluations after it stops being true.
  * </ul>
  *
  * <p>Kept apart and small so that it can be replaced when the rule changes: only {@link #step}

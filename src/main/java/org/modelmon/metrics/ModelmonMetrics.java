@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.modelmon.event.InvalidReason;
-import org.modelmon.math.InformationTheory;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ScoredPrediction;
 
@@ -210,6 +209,11 @@ public final class ModelmonMetrics {
         .register(registry);
   }
 
+  /** An empty tally with this registry's number of calibration bins. */
+  public ScoreTally newTally() {
+    return new ScoreTally(binLabels.size());
+  }
+
   /** The counters of one (model, version). */
   public ModelCounters forModel(final ModelKey key) {
     return byModel.computeIfAbsent(key, ModelCounters::new);
@@ -283,40 +287,50 @@ public final class ModelmonMetrics {
     }
 
     /**
-     * Counts one scored prediction with its label: on the prediction side, and on the outcome side
-     * with its calibration.
+     * Counts one scored prediction with its label at once: on the prediction side, and on the
+     * outcome side with its calibration. Stream tasks count through a {@link ScoreCounting}
+     * instead, in batches.
      *
      * @param scored the scores
      * @param label the true label's class name
      */
     public void scored(final ScoredPrediction scored, final String label) {
-      predictionCount.inc();
-      predictionEntropySum.inc(scored.predictionEntropy());
-      if (scored.referenced()) {
+      final ScoreTally tally = newTally();
+      tally.add(scored);
+      add(tally);
+      countLabel(label);
+    }
+
+    /** Adds a batch of scored predictions: every counter but the per-class label counts. */
+    public void add(final ScoreTally tally) {
+      predictionCount.inc(tally.predictions);
+      predictionEntropySum.inc(tally.predictionEntropy);
+      if (tally.referenced > 0) {
         ReferenceCounters counters = referenceCounters;
         if (counters == null) {
           counters = referenceCountersOf(key);
           referenceCounters = counters;
         }
-        counters.predictions().inc();
-        counters.klDivergence().inc(scored.klDivergence());
-        counters.crossEntropy().inc(scored.referenceCrossEntropy());
+        counters.predictions().inc(tally.referenced);
+        counters.klDivergence().inc(tally.klDivergence);
+        counters.crossEntropy().inc(tally.referenceCrossEntropy);
       }
-      labelledCount.inc();
-      logLossSum.inc(scored.logLoss());
-      labelledPredictionEntropySum.inc(scored.predictionEntropy());
-      brierScoreSum.inc(scored.brierScore());
-      final int bin = InformationTheory.calibrationBin(scored.confidence(), binLabelled.length);
-      binLabelled[bin].inc();
-      binConfidence[bin].inc(scored.confidence());
-      if (scored.correct()) {
-        correctCount.inc();
-        binCorrect[bin].inc();
+      labelledCount.inc(tally.labelled);
+      logLossSum.inc(tally.logLoss);
+      labelledPredictionEntropySum.inc(tally.predictionEntropy);
+      brierScoreSum.inc(tally.brierScore);
+      correctCount.inc(tally.correct);
+      for (int b = 0; b < binLabelled.length; b++) {
+        if (tally.binLabelled[b] > 0) {
+          binLabelled[b].inc(tally.binLabelled[b]);
+          binConfidence[b].inc(tally.binConfidence[b]);
+          binCorrect[b].inc(tally.binCorrect[b]);
+        }
       }
-      countLabel(label);
     }
 
-    private void countLabel(final String label) {
+    /** Counts one true label of class {@code label}, within the per-class series cap. */
+    void countLabel(final String label) {
       CounterDataPoint counter = labelCounts.get(label);
       if (counter == null) {
         if (labelCounts.size() >= maxClassSeries) {

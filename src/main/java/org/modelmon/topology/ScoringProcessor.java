@@ -1,5 +1,6 @@
 package org.modelmon.topology;
 
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -10,6 +11,7 @@ import org.modelmon.event.InvalidReason;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
 import org.modelmon.metrics.ModelmonMetrics;
+import org.modelmon.metrics.ScoreCounting;
 import org.modelmon.reference.ReferenceCache;
 import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
@@ -30,8 +32,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
   private final ReferenceParser referenceParser;
   private final ReferenceGeneration referenceGeneration;
   private final ModelAdmission admission;
-  private final ModelmonMetrics metrics;
   private final PredictionScorer scorer;
+  private final ScoreCounting counting;
   private ProcessorContext<ModelKey, ScoredPrediction> context;
   private ReferenceCache references;
 
@@ -46,8 +48,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
     this.referenceParser = referenceParser;
     this.referenceGeneration = referenceGeneration;
     this.admission = admission;
-    this.metrics = metrics;
     this.scorer = new PredictionScorer(epsilon);
+    this.counting = new ScoreCounting(metrics);
   }
 
   @Override
@@ -56,6 +58,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
     final ReadOnlyKeyValueStore<String, byte[]> store =
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
     this.references = new ReferenceCache(store, referenceParser, referenceGeneration);
+    context.schedule(
+        ModelmonTopology.FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> counting.flush());
   }
 
   @Override
@@ -68,11 +72,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
           InvalidReason.TOO_MANY_MODELS, "model limit reached; not admitting " + key);
     }
     final ScoredPrediction scored = scorer.score(event, event.reference());
-    metrics.forModel(key).scored(scored, event.label());
+    counting.count(key, scored, event.label());
     // Stamped no later than the input record, which the broker accepted: an event time ahead of
     // the clock (within modelmon.max.future.skew) may be further ahead than the broker accepts for
     // the records written on its behalf (partials changelog, aggregation topic).
     context.forward(
         new Record<>(key, scored, Math.min(event.eventTimeMillis(), record.timestamp())));
+  }
+
+  @Override
+  public void close() {
+    // What the last second scored, before the task goes (rebalance, shutdown).
+    counting.flush();
   }
 }

@@ -17,6 +17,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -298,29 +299,36 @@ class PromQlReferencesTest {
    */
   static Set<String> exportedMetricNames() throws IOException, ReflectiveOperationException {
     final String directory = METRICS_PACKAGE.replace('.', '/');
-    final URL url = PromQlReferencesTest.class.getClassLoader().getResource(directory);
-    assertThat(url).as("classes of %s", METRICS_PACKAGE).isNotNull();
-    final Path classes;
-    try {
-      classes = Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new IOException(e);
-    }
+    // Every directory of the package on the class path: the test classes have one too.
+    final List<URL> urls =
+        Collections.list(PromQlReferencesTest.class.getClassLoader().getResources(directory));
+    assertThat(urls).as("classes of %s", METRICS_PACKAGE).isNotEmpty();
     final Set<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(classes, "*.class")) {
-      for (final Path file : files) {
-        final String simpleName = file.getFileName().toString().replaceFirst("\\.class$", "");
-        final Class<?> type =
-            Class.forName(METRICS_PACKAGE + "." + simpleName, true,
-                PromQlReferencesTest.class.getClassLoader());
-        for (final Field field : type.getDeclaredFields()) {
-          final int modifiers = field.getModifiers();
-          if (field.getType() == String.class && Modifier.isStatic(modifiers)
-              && Modifier.isFinal(modifiers)) {
-            field.setAccessible(true);
-            final Object value = field.get(null);
-            if (value instanceof String name && name.matches("modelmon_[a-z0-9_]+")) {
-              names.add(name);
+    for (final URL url : urls) {
+      final Path classes;
+      try {
+        classes = Path.of(url.toURI());
+      } catch (URISyntaxException e) {
+        throw new IOException(e);
+      }
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(classes, "*.class")) {
+        for (final Path file : files) {
+          final String simpleName = file.getFileName().toString().replaceFirst("\\.class$", "");
+          final Class<?> type =
+              Class.forName(
+                  METRICS_PACKAGE + "." + simpleName,
+                  true,
+                  PromQlReferencesTest.class.getClassLoader());
+          for (final Field field : type.getDeclaredFields()) {
+            final int modifiers = field.getModifiers();
+            if (field.getType() == String.class
+                && Modifier.isStatic(modifiers)
+                && Modifier.isFinal(modifiers)) {
+              field.setAccessible(true);
+              final Object value = field.get(null);
+              if (value instanceof String name && name.matches("modelmon_[a-z0-9_]+")) {
+                names.add(name);
+              }
             }
           }
         }

@@ -83,6 +83,7 @@ class HostileInputProperties {
   }
 
   private double total(final String counter) {
+    fixture.awaitCounters();
     double sum = 0;
     for (final MetricSnapshot snapshot : fixture.registry.scrape()) {
       if (snapshot.getMetadata().getPrometheusName().equals(counter)

@@ -417,6 +417,7 @@ class ModelmonTopologyTest {
     start("1m");
     fixture.publishReference("churn", REFERENCE);
     fixture.send(event("v3", T0.plusSeconds(1), 0.8, "stay"));
+    fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v3"))
         .isCloseTo(0.02816755759528336, within(EXACT));
 
@@ -427,6 +428,7 @@ class ModelmonTopologyTest {
             + " 0.5}}");
     fixture.send(event("v3", T0.plusSeconds(2), 0.8, "stay"));
     fixture.send(event("v2", T0.plusSeconds(2), 0.8, "stay"));
+    fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v3"))
         .isCloseTo(0.02816755759528336 + 0.22314355131420976, within(EXACT));
     assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "v2"))
@@ -444,8 +446,9 @@ class ModelmonTopologyTest {
   void shouldExportNoReferenceSeriesForAModelWithoutReference() {
     start("1m");
     fixture.send(event("v1", T0.plusSeconds(1), 0.8, "stay"));
-    assertThat(fixture.hasCounter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v1"))
-        .isTrue();
+    fixture.awaitCounters();
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v1"))
+        .isEqualTo(1.0);
     // Reference quantities are absent, never 0, for a model without reference.
     for (final String name :
         List.of(
@@ -463,6 +466,7 @@ class ModelmonTopologyTest {
     fixture.publishReference("churn", "{\"model\": \"churn\", \"distribution\": {\"stay\": 0.9}}");
     assertThat(fixture.counter(ModelmonMetrics.INVALID_REFERENCES)).isEqualTo(1.0);
     fixture.send(event("", T0.plusSeconds(1), 0.8, "stay")); // previous reference still in force
+    fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", ""))
         .isCloseTo(0.02816755759528336, within(EXACT));
 
@@ -513,6 +517,7 @@ class ModelmonTopologyTest {
         .isEqualTo(1.0);
     assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", "MISSING_FIELD"))
         .isEqualTo(1.0);
+    fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
         .as("the valid event after them is scored")
         .isEqualTo(1.0);
@@ -534,6 +539,7 @@ class ModelmonTopologyTest {
         .isEqualTo(secondModel);
     assertThat(header(deadLetters.get(0), DeadLetterHandler.REASON_HEADER))
         .isEqualTo("TOO_MANY_MODELS");
+    fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v1"))
         .isEqualTo(2.0);
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", "v2"))
@@ -602,6 +608,7 @@ class ModelmonTopologyTest {
           .as(reason.name())
           .isEqualTo(1.0);
     }
+    fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "m", "version", ""))
         .as("nothing invalid is scored")
         .isEqualTo(1.0);

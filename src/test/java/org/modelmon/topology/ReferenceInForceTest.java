@@ -71,6 +71,7 @@ class ReferenceInForceTest {
   }
 
   private double kl() {
+    fixture.awaitCounters();
     return fixture.counter(ModelmonMetrics.KL_DIVERGENCE, "model", "churn", "version", "");
   }
 
@@ -164,6 +165,7 @@ class ReferenceInForceTest {
 
     fixture.send(event(T0.plusSeconds(10), 0.8, "stay")); // R1 has no "maybe": valid
     fixture.send(event(T0.plusSeconds(40), 0.8, "stay")); // lacks "maybe": CLASS_MISMATCH
+    fixture.awaitCounters();
 
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
         .isEqualTo(1.0);

@@ -154,6 +154,14 @@ public final class TopologyFixture implements AutoCloseable {
     references.pipeInput(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8), from);
   }
 
+  /**
+   * Lets the second pass in which the scoring tasks add what they scored to the process counters,
+   * as they do once a second: before reading a counter of scored events.
+   */
+  public void awaitCounters() {
+    advanceWallClock(Duration.ofSeconds(1));
+  }
+
   /** Lets wall-clock time pass, firing the flush and finality punctuations. */
   public void advanceWallClock(final Duration duration) {
     // One second at a time, as the punctuations would fire in a live run.
