@@ -205,7 +205,7 @@ class DemoCommandIT {
                     .isLessThanOrEqualTo(DRIFT_AFTER.plus(ALARM_WITHIN));
                 assertThat(alarm.text())
                     .matches(
-                        "log loss above what the model expects \\(S \\d+\\.\\d ≥ h 9\\.0\\),"
+                        "log loss above what the model expects \\(S 12\\.0 ≥ h 12\\.0\\),"
                             + " change from \\d+:\\d{2}");
                 final Duration changeFrom = clock(alarm.text().replaceAll(".* from ", ""));
                 // The start of the run of S above 0 that led to the alarm: the drift's 10 s
