@@ -3,6 +3,7 @@ package org.modelmon.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -11,10 +12,15 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +35,9 @@ import org.modelmon.testing.PrometheusText;
  * {@code modelmon.max.models} bounds the whole application, not each instance, and the admitted
  * set survives a restart: two instances whose partitions see the models in different orders admit
  * one set of three between them, every event of an admitted model is windowed, every event of
- * any other is dead-lettered, and after a restart the same three are admitted.
+ * any other is dead-lettered, and after a restart the same three are admitted. Both instances hold
+ * predictions partitions before the events are produced, and each scores and refuses some of
+ * them, so the cap is shown to hold across instances, not within one.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class ModelCapIT {
@@ -103,12 +111,29 @@ class ModelCapIT {
     final long start = Math.floorDiv(System.currentTimeMillis() - 3_600_000L, 60_000L) * 60_000L;
     final Random random = new Random(5);
     final List<List<ExpectedWindows.Event>> first = events(random, start, models);
-    produce(first);
 
-    // Two instances share the partitions: each scores models the other has not seen yet.
+    // Two instances share the partitions: each scores models the other has not seen yet. Both
+    // hold predictions partitions and are running before any event is produced, so neither can
+    // have processed everything alone before the other joined.
     final ModelmonApplication one = cluster.startInstance();
     final ModelmonApplication two = cluster.startInstance();
+    awaitPredictionsSpreadOver(2);
+    awaitReady(one);
+    awaitReady(two);
+    produce(first);
     awaitScoredOrRefused(List.of(one, two), count(first));
+    for (final ModelmonApplication instance : List.of(one, two)) {
+      final PrometheusText scrape = cluster.scrape(instance);
+      assertThat(
+              scrape.samples("modelmon_predictions_total").stream()
+                  .mapToDouble(PrometheusText.Sample::value)
+                  .sum())
+          .as("events this instance scored (admitted)")
+          .isPositive();
+      assertThat(scrape.value("modelmon_invalid_events_total", "reason", "TOO_MANY_MODELS"))
+          .as("events this instance refused")
+          .hasValueSatisfying(refused -> assertThat(refused).isPositive());
+    }
 
     final Set<String> admitted = new TreeSet<>();
     for (final ModelmonApplication instance : List.of(one, two)) {
@@ -189,6 +214,58 @@ class ModelCapIT {
       }
     }
     return new TreeSet<>(first);
+  }
+
+  /**
+   * Waits until the application's consumer group is stable with {@code members} members (one
+   * stream thread per instance) and each of them holds at least one predictions partition.
+   */
+  private void awaitPredictionsSpreadOver(final int members) throws Exception {
+    final String predictions = cluster.topic("predictions");
+    final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    String last = "not described yet";
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      while (System.nanoTime() < deadline) {
+        final ConsumerGroupDescription group =
+            admin
+                .describeConsumerGroups(List.of(cluster.applicationId()))
+                .all()
+                .get()
+                .get(cluster.applicationId());
+        final List<Set<Integer>> held = new ArrayList<>();
+        for (final MemberDescription member : group.members()) {
+          final Set<Integer> partitions = new TreeSet<>();
+          for (final TopicPartition partition : member.assignment().topicPartitions()) {
+            if (partition.topic().equals(predictions)) {
+              partitions.add(partition.partition());
+            }
+          }
+          held.add(partitions);
+        }
+        last = group.groupState() + " " + held;
+        if (group.groupState() == GroupState.STABLE
+            && held.size() == members
+            && held.stream().noneMatch(Set::isEmpty)) {
+          return;
+        }
+        Thread.sleep(250);
+      }
+    }
+    throw new AssertionError(
+        "predictions partitions not spread over " + members + " members: " + last);
+  }
+
+  /** Waits until {@code /health/ready} answers 200: the instance's stream is RUNNING. */
+  private void awaitReady(final ModelmonApplication instance) throws Exception {
+    final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    HttpResponse<String> response = cluster.get(instance, "/health/ready");
+    while (response.statusCode() != 200 && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      response = cluster.get(instance, "/health/ready");
+    }
+    assertThat(response.statusCode()).as("ready: %s", response.body()).isEqualTo(200);
   }
 
   /** Waits until the instances' counters account for {@code events} more events. */
