@@ -14,7 +14,10 @@ import org.modelmon.config.ModelmonConfig;
  */
 public record ParserLimits(int maxClasses, double probabilityTolerance, long maxFutureSkewMillis) {
 
-  /** The contract's defaults: 1000 classes, tolerance 1e-3, one hour of future skew. */
+  /**
+   * The defaults of docs/reference.md#configuration: 1000 classes, tolerance 1e-3, one hour of
+   * future skew.
+   */
   public static final ParserLimits DEFAULTS = new ParserLimits(1000, 1e-3, 3_600_000L);
 
   public ParserLimits {

@@ -35,12 +35,13 @@ import org.modelmon.reference.ReferenceLookup;
  *
  * <p>This is the per-event hot path, so it reads the bytes with Jackson's streaming parser (no tree
  * model) in two steps: a strict scan that only records what each known field held, then the rules
- * in the contract's order. The scan always reads the whole value, because a JSON error anywhere
- * ({@link InvalidReason#MALFORMED_JSON}) outranks every field rule. {@link
- * InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model registry and
- * comes last.
+ * in the order of docs/reference.md#dead-letters-and-reason-codes. The scan always reads the whole
+ * value, because a JSON error anywhere ({@link InvalidReason#MALFORMED_JSON}) outranks every field
+ * rule. {@link InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model
+ * registry and comes last.
  *
- * <p>Where the contract is silent this parser decides:
+ * <p>Where the rules of docs/reference.md#prediction-events leave a point open, this parser
+ * decides:
  *
  * <ul>
  *   <li>{@code probabilities} and {@code score} together, {@code classes} with the object form, and
@@ -49,7 +50,8 @@ import org.modelmon.reference.ReferenceLookup;
  *   <li>A number is an integer (for {@code label} and {@code timestamp}) when its value is
  *       integral, as JSON Schema's {@code integer}: {@code 2.0} and {@code 2e0} are the integer 2.
  *   <li>An empty {@code probabilities} sums to 0 and so fails {@link
- *       InvalidReason#PROBABILITY_SUM}, which the contract checks before the class count.
+ *       InvalidReason#PROBABILITY_SUM}, which comes before the class count in the order of
+ *       docs/reference.md#dead-letters-and-reason-codes.
  *   <li>The event time must be ≥ 0 and at most the future skew ahead of {@code nowMillis} whether
  *       it comes from {@code timestamp} or from the record, since either would move windows.
  *   <li>RFC 3339 date-times may use a lower-case {@code t} and {@code z} (RFC 3339 section 5.6); a
@@ -390,7 +392,7 @@ public final class PredictionParser {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Step 2: the rules, in the contract's order.
+  // Step 2: the rules, in the order of docs/reference.md#dead-letters-and-reason-codes.
 
   private PredictionEvent validate(
       final Raw raw,

@@ -35,10 +35,10 @@ public final class Names {
    * Whether {@code name} is a class name: 1–128 code points, no control character (Unicode category
    * Cc) and no unpaired surrogate.
    *
-   * <p>The contract names only control characters; unpaired surrogates (possible through JSON
-   * {@code \ud800} escapes) are refused too because class names are written back out as UTF-8
-   * metric labels and JSON keys, where an unpaired surrogate cannot be encoded and would turn into
-   * {@code ?}, merging distinct classes.
+   * <p>docs/reference.md#prediction-events names only control characters; unpaired surrogates
+   * (possible through JSON {@code \ud800} escapes) are refused too because class names are written
+   * back out as UTF-8 metric labels and JSON keys, where an unpaired surrogate cannot be encoded
+   * and would turn into {@code ?}, merging distinct classes.
    */
   public static boolean isClassName(final String name) {
     return isText(name, MAX_CLASS_NAME_LENGTH);

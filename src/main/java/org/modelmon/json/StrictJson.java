@@ -67,9 +67,9 @@ public final class StrictJson {
    * Why {@code value} cannot be strict UTF-8 JSON before any parsing, or {@code null} when it may
    * be.
    *
-   * <p>Jackson would auto-detect UTF-16/32 and skip a UTF-8 BOM, both of which the contract
-   * forbids, so they are refused here: any 0x00 byte (every UTF-16/32 text of JSON has one, and
-   * UTF-8 JSON never does), a UTF-8 BOM, or a UTF-16 BOM.
+   * <p>Jackson would auto-detect UTF-16/32 and skip a UTF-8 BOM, both of which
+   * docs/reference.md#prediction-events forbids, so they are refused here: any 0x00 byte (every
+   * UTF-16/32 text of JSON has one, and UTF-8 JSON never does), a UTF-8 BOM, or a UTF-16 BOM.
    */
   public static String encodingProblem(final byte[] value) {
     if (value == null) {

@@ -20,9 +20,9 @@ import org.modelmon.math.CompensatedSum;
  * so that compaction keeps exactly one reference per (model, version). A null value is a tombstone,
  * which the caller handles before calling {@link #parse}.
  *
- * <p>Where the contract is silent: model, version and class names follow the same rules as in
- * prediction events, and a reference may list at most {@code maxClasses} classes, because an event
- * with more could never be valid and so could never be compared with it.
+ * <p>As docs/reference.md#references states: model, version and class names follow the same rules
+ * as in prediction events, and a reference may list at most {@code maxClasses} classes, because an
+ * event with more could never be valid and so could never be compared with it.
  *
  * <p>Instances are immutable and thread-safe.
  */

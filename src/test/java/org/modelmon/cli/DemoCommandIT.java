@@ -48,7 +48,7 @@ class DemoCommandIT {
 
   private static final Duration RESULTS_TIMEOUT = DRIFT_AFTER.plusSeconds(85);
 
-  /** The contract: the degrading model's alarm within two minutes of its degradation. */
+  /** What the demo must show: the degrading model's alarm within two minutes of its drift. */
   private static final Duration ALARM_WITHIN = Duration.ofMinutes(2);
 
   /** How long into the demo the test watches the other models stay without alarm. */

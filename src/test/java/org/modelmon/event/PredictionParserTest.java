@@ -33,6 +33,7 @@ class PredictionParserTest {
 
   // --- the forms ----------------------------------------------------------------------------
 
+  /** The example event of docs/reference.md#prediction-events. */
   @Test
   void shouldParseTheContractExampleInObjectForm() {
     final PredictionEvent event =

@@ -34,7 +34,7 @@ import org.modelmon.window.ModelKey;
 import org.modelmon.window.WindowResult;
 
 /**
- * {@link HttpApi} under hostile requests (issue 4): malformed and overlong paths, path tricks,
+ * {@link HttpApi} under hostile requests: malformed and overlong paths, path tricks,
  * odd characters, malformed, duplicated and out-of-range parameters, unknown models and huge time
  * ranges. Every answer is a 4xx — never a 500, never a stack trace — with a small body, and a
  * window query never scans more than its limit.

@@ -273,7 +273,7 @@ class HttpApiTest {
       assertGauge(metrics, WindowMetricsCollector.WINDOW_LOG_LOSS, labels, expected, "logLossMean");
       assertGauge(
           metrics, WindowMetricsCollector.WINDOW_LOG_LOSS_SUM, labels, expected, "logLossSum");
-      // The calibration gauges, the contract's names written out.
+      // The calibration gauges, the names of docs/reference.md#gauges written out.
       final Map<String, String> calibrationGauges = new LinkedHashMap<>();
       calibrationGauges.put("modelmon_window_referenced_predictions", "referencedPredictions");
       calibrationGauges.put("modelmon_window_labelled_predictions", "labelled");

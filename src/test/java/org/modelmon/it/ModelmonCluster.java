@@ -167,7 +167,7 @@ final class ModelmonCluster implements AutoCloseable {
         new ByteArraySerializer());
   }
 
-  /** Sends an event, in the contract form its model uses, to one partition of predictions. */
+  /** Sends an event, in the event form its model uses, to one partition of predictions. */
   void send(
       final KafkaProducer<byte[], byte[]> producer,
       final int partition,
@@ -279,7 +279,7 @@ final class ModelmonCluster implements AutoCloseable {
   }
 
   /**
-   * {@code count} events of eight models (three contract forms, one with a reference) spread
+   * {@code count} events of eight models (three event forms, one with a reference) spread
    * evenly over [from, to), each up to 2 s later than its place: out of order, within any grace of
    * 5 s or more.
    */

@@ -27,10 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class InformationTheoryTest {
 
-  /** The contract's default {@code modelmon.epsilon}. */
+  /** The default {@code modelmon.epsilon} (docs/reference.md#configuration). */
   private static final double EPSILON = 1e-15;
 
-  /** The contract's agreement with scikit-learn and SciPy. */
+  /** The agreement with scikit-learn and SciPy that docs/reference.md#the-math states. */
   private static final double RELATIVE = 1e-9;
 
   private static final double LN_2 = 0.6931471805599453;
