@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +48,28 @@ class MarkdownLinksTest {
         if (text.contains(name)) {
           found.add(REPOSITORY.relativize(file) + " mentions " + name);
         }
+      }
+    }
+
+    assertThat(found).isEmpty();
+  }
+
+  @Test
+  void shouldNotCiteAContractOrAnIssueTrackerUsersNeverSee() throws IOException {
+    // Docs, dashboards, manifests and comments speak for themselves or point to docs/reference.md;
+    // a contract or a numbered issue would be a document a user of the repository cannot read.
+    // The pattern is spelled with character classes so that this file does not match itself.
+    final Pattern outside =
+        Pattern.compile("(?i)\\bthe [c]ontract\\b|\\b[c]ontract's\\b|\\b[i]ssues? #?\\d+\\b");
+    final List<String> found = new ArrayList<>();
+    for (final Path file : MarkdownLinks.repositoryFiles(REPOSITORY)) {
+      final String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+      if (text.indexOf('\0') >= 0) {
+        continue; // binary: an image
+      }
+      final Matcher match = outside.matcher(text);
+      while (match.find()) {
+        found.add(REPOSITORY.relativize(file) + " says \"" + match.group() + "\"");
       }
     }
 
