@@ -1,8 +1,12 @@
 package org.modelmon.ops;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The metric names a PromQL expression selects, found by a small lexer rather than by regular
@@ -27,9 +31,43 @@ final class PromQl {
 
   private PromQl() {}
 
+  /**
+   * One vector selector of an expression: the metric name and the label matchers in its braces
+   * as written (empty without braces).
+   */
+  record Selector(String metric, String matchers) {
+
+    private static final Pattern MATCHER =
+        Pattern.compile(
+            "\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"((?:[^\"\\\\]|\\\\.)*)\"\\s*,?");
+
+    /** Whether one of the matchers is exactly {@code label op "value"}. */
+    boolean has(final String label, final String op, final String value) {
+      final Matcher matcher = MATCHER.matcher(matchers);
+      while (matcher.lookingAt()) {
+        if (matcher.group(1).equals(label)
+            && matcher.group(2).equals(op)
+            && matcher.group(3).equals(value)) {
+          return true;
+        }
+        matcher.region(matcher.end(), matchers.length());
+      }
+      return false;
+    }
+  }
+
   /** The metric names {@code expression} selects, in order of appearance. */
   static Set<String> metricNames(final String expression) {
     final Set<String> names = new LinkedHashSet<>();
+    for (final Selector selector : selectors(expression)) {
+      names.add(selector.metric());
+    }
+    return names;
+  }
+
+  /** The vector selectors of {@code expression} that name a metric, in order of appearance. */
+  static List<Selector> selectors(final String expression) {
+    final List<Selector> selectors = new ArrayList<>();
     final String text = expression;
     int i = 0;
     while (i < text.length()) {
@@ -58,14 +96,20 @@ final class PromQl {
           continue;
         }
         if (!called && !KEYWORDS.contains(keyword)) {
-          names.add(word);
+          if (next < text.length() && text.charAt(next) == '{') {
+            final int close = closing(text, next, '{', '}');
+            selectors.add(new Selector(word, text.substring(next + 1, close - 1)));
+            i = close;
+            continue;
+          }
+          selectors.add(new Selector(word, ""));
         }
         i = end;
       } else {
         i++;
       }
     }
-    return names;
+    return selectors;
   }
 
   private static boolean isIdentifierStart(final char c) {
