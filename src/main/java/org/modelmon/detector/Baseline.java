@@ -7,10 +7,10 @@ import java.util.List;
  * confidence level, and how much more its windows scatter than their null variance says.
  *
  * <p>The excess is learnt per unit of null variance, not per event. A model over-confident by a
- * temperature T, with true label distribution p ∝ q^(1/T), has E[ℓ − H(q)] ≈ (1 − 1/T)·V(q) to first
- * order: its excess grows with the spread of −ln q, which two predictions of the same top-label
- * confidence need not share. A rate per event would take a change of the input mix within a
- * confidence bin for drift; a rate per unit of V(q) follows it.
+ * temperature T, with true label distribution p ∝ q^(1/T), has E[ℓ − H(q)] ≈ (1 − 1/T)·V(q) to
+ * first order: its excess grows with the spread of −ln q, which two predictions of the same
+ * top-label confidence need not share. A rate per event would take a change of the input mix within
+ * a confidence bin for drift; a rate per unit of V(q) follows it.
  *
  * @param meanExcess μ = Σ_w E_w / Σ_w n_w over the warm-up, nats per labelled event
  * @param meanExcessByBin μ_b = Σ_w E_{w,b} / Σ_w n_{w,b} where the bin had at least {@code
@@ -55,7 +55,8 @@ public record Baseline(
     for (int b = 0; b < bins; b++) {
       final boolean enough = binLabelled[b] >= minBin;
       meanByBin[b] = enough ? binExcess[b] / binLabelled[b] : mean;
-      perVarianceByBin[b] = enough && binVariance[b] > 0 ? binExcess[b] / binVariance[b] : perVariance;
+      perVarianceByBin[b] =
+          enough && binVariance[b] > 0 ? binExcess[b] / binVariance[b] : perVariance;
     }
     final Baseline undispersed = new Baseline(mean, meanByBin, perVariance, perVarianceByBin, 1.0);
     double scatter = 0;

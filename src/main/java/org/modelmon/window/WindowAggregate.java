@@ -52,8 +52,8 @@ public final class WindowAggregate {
 
   /**
    * First byte of the binary form. Format 2 had no ΣV(q) per bin; the form before it (format 1)
-   * began with the big-endian count, whose first byte is 0 for any count below 2^56, so none can
-   * be confused.
+   * began with the big-endian count, whose first byte is 0 for any count below 2^56, so none can be
+   * confused.
    */
   private static final byte FORMAT = 3;
 
@@ -428,8 +428,8 @@ public final class WindowAggregate {
   /**
    * Reads the form written by {@link #toBytes()}, or an earlier one that state and the aggregation
    * topic may still hold after an upgrade: format 2, whose bins have no ΣV(q) (unknown, NaN, where
-   * a bin holds events), or the form before calibration (format 1), whose events count as
-   * labelled, with no calibration sums.
+   * a bin holds events), or the form before calibration (format 1), whose events count as labelled,
+   * with no calibration sums.
    *
    * @param maxClasses the bound of the aggregate read: of the stored classes, those beyond it
    *     (stored under a larger bound, before the configuration changed) are left out
