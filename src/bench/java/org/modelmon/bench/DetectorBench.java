@@ -371,8 +371,10 @@ public final class DetectorBench implements Callable<Integer> {
     public boolean step(
         final int index, final long startMillis, final DriftTraffic.WindowSums sums) {
       final double[] binExcess = new double[DriftTraffic.BINS];
+      final double[] binNullVariance = new double[DriftTraffic.BINS];
       for (int b = 0; b < binExcess.length; b++) {
         binExcess[b] = sums.binExcess[b].value();
+        binNullVariance[b] = sums.binNullVariance[b].value();
       }
       final WindowEvidence evidence =
           new WindowEvidence(
@@ -382,7 +384,8 @@ public final class DetectorBench implements Callable<Integer> {
               sums.excess.value(),
               sums.nullVariance.value(),
               sums.binLabelled.clone(),
-              binExcess);
+              binExcess,
+              binNullVariance);
       final DriftDetector.Step step = detector.next(status, evidence);
       status = step.next();
       if (step.changed()) {

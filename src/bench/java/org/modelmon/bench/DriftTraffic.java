@@ -266,10 +266,12 @@ final class DriftTraffic {
     final CompensatedSum nullVariance = new CompensatedSum();
     final long[] binLabelled = new long[BINS];
     final CompensatedSum[] binExcess = new CompensatedSum[BINS];
+    final CompensatedSum[] binNullVariance = new CompensatedSum[BINS];
 
     WindowSums() {
       for (int b = 0; b < BINS; b++) {
         binExcess[b] = new CompensatedSum();
+        binNullVariance[b] = new CompensatedSum();
       }
     }
 
@@ -281,6 +283,7 @@ final class DriftTraffic {
       nullVariance.add(variance);
       binLabelled[b]++;
       binExcess[b].add(eventExcess);
+      binNullVariance[b].add(variance);
     }
   }
 }

@@ -17,9 +17,12 @@ import org.modelmon.window.ModelKey;
  * @param excessLogLossMean the window's mean excess log loss E_w / n_w
  * @param statistic S after the window (0 when the warm-up ends)
  * @param threshold h
- * @param baselineExcessLogLoss μ, the pooled baseline
- * @param baselineExcessLogLossByBin the B values μ_b used (μ where a bin had too few events)
+ * @param baselineExcessLogLoss μ, the pooled baseline excess per labelled event
+ * @param baselineExcessLogLossByBin the B values μ_b (μ where a bin had too few events)
  * @param dispersion φ
+ * @param baselineExcessPerNullVariance β, the pooled baseline excess per unit of null variance
+ * @param baselineExcessPerNullVarianceByBin the B values β_b that score the windows (β where a bin
+ *     had too few events or no null variance)
  * @param changeStartMillis the start of the first window of the current run of S above 0, the
  *     estimated start of the change; {@code null}, and left out, while S = 0
  */
@@ -39,6 +42,8 @@ import org.modelmon.window.ModelKey;
   "baselineExcessLogLoss",
   "baselineExcessLogLossByBin",
   "dispersion",
+  "baselineExcessPerNullVariance",
+  "baselineExcessPerNullVarianceByBin",
   "changeStartMillis"
 })
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -58,6 +63,8 @@ public record AlarmRecord(
     double baselineExcessLogLoss,
     List<Double> baselineExcessLogLossByBin,
     double dispersion,
+    double baselineExcessPerNullVariance,
+    List<Double> baselineExcessPerNullVarianceByBin,
     Long changeStartMillis) {
 
   /** The record of the change {@code step} made on the window of {@code evidence}. */
@@ -67,10 +74,6 @@ public record AlarmRecord(
       final WindowEvidence evidence,
       final DetectorStatus status) {
     final Baseline baseline = status.baseline();
-    final List<Double> byBin = new ArrayList<>(baseline.byBin().length);
-    for (final double mean : baseline.byBin()) {
-      byBin.add(mean);
-    }
     return new AlarmRecord(
         key.model(),
         key.version(),
@@ -84,10 +87,20 @@ public record AlarmRecord(
         evidence.excess() / evidence.labelled(),
         status.statistic(),
         settings.h(),
-        baseline.pooled(),
-        List.copyOf(byBin),
+        baseline.meanExcess(),
+        boxed(baseline.meanExcessByBin()),
         baseline.dispersion(),
+        baseline.excessPerVariance(),
+        boxed(baseline.excessPerVarianceByBin()),
         status.changeStartMillis() == DetectorStatus.NONE ? null : status.changeStartMillis());
+  }
+
+  private static List<Double> boxed(final double[] values) {
+    final List<Double> boxed = new ArrayList<>(values.length);
+    for (final double value : values) {
+      boxed.add(value);
+    }
+    return List.copyOf(boxed);
   }
 
   /** The key of this record on the alarms topic: {@code model@version}. */

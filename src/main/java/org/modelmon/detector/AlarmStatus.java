@@ -65,7 +65,7 @@ public record AlarmStatus(
         settings.window(),
         status.statistic(),
         settings.h(),
-        baseline == null ? null : baseline.pooled(),
+        baseline == null ? null : baseline.meanExcess(),
         baseline == null ? null : baseline.dispersion(),
         baseline == null ? status.warmup().size() : null,
         status.changeStartMillis() == DetectorStatus.NONE ? null : status.changeStartMillis(),

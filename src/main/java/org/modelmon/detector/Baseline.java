@@ -3,67 +3,92 @@ package org.modelmon.detector;
 import java.util.List;
 
 /**
- * What a (model, version) learnt in its warm-up: the excess log loss per labelled event it normally
- * has at each confidence level, and how much more its windows scatter than their null variance
- * says.
+ * What a (model, version) learnt in its warm-up: the excess log loss it normally has at each
+ * confidence level, and how much more its windows scatter than their null variance says.
  *
- * @param pooled μ = Σ_w E_w / Σ_w n_w over the warm-up
- * @param byBin μ_b per confidence bin: Σ_w E_{w,b} / Σ_w n_{w,b} where the bin had at least {@code
- *     modelmon.detector.min.bin} warm-up events, else the pooled μ
+ * <p>The excess is learnt per unit of null variance, not per event. A model over-confident by a
+ * temperature T, with true label distribution p ∝ q^(1/T), has E[ℓ − H(q)] ≈ (1 − 1/T)·V(q) to
+ * first order: its excess grows with the spread of −ln q, which two predictions of the same
+ * top-label confidence need not share. A rate per event would take a change of the input mix within
+ * a confidence bin for drift; a rate per unit of V(q) follows it.
+ *
+ * @param meanExcess μ = Σ_w E_w / Σ_w n_w over the warm-up, nats per labelled event
+ * @param meanExcessByBin μ_b = Σ_w E_{w,b} / Σ_w n_{w,b} where the bin had at least {@code
+ *     modelmon.detector.min.bin} warm-up events, else μ: reported, not used to score
+ * @param excessPerVariance β = Σ_w E_w / Σ_w V_w over the warm-up
+ * @param excessPerVarianceByBin β_b = Σ_w E_{w,b} / Σ_w V_{w,b} where the bin had at least {@code
+ *     modelmon.detector.min.bin} warm-up events and null variance above 0, else β
  * @param dispersion φ = max(1, Σ_w (E_w − e_w)² / V_w / (W − 1)) over the warm-up windows
  */
-public record Baseline(double pooled, double[] byBin, double dispersion) {
+public record Baseline(
+    double meanExcess,
+    double[] meanExcessByBin,
+    double excessPerVariance,
+    double[] excessPerVarianceByBin,
+    double dispersion) {
 
   /** Learns the baseline from the warm-up's evidence windows, at least 2 of them. */
   static Baseline learn(final List<WindowEvidence> warmup, final long minBin) {
     final int bins = warmup.get(warmup.size() - 1).bins();
     double excess = 0;
+    double variance = 0;
     long labelled = 0;
     final double[] binExcess = new double[bins];
+    final double[] binVariance = new double[bins];
     final long[] binLabelled = new long[bins];
     for (final WindowEvidence window : warmup) {
       excess += window.excess();
+      variance += window.nullVariance();
       labelled += window.labelled();
       if (window.bins() == bins) {
         for (int b = 0; b < bins; b++) {
           binExcess[b] += window.binExcess()[b];
+          binVariance[b] += window.binNullVariance()[b];
           binLabelled[b] += window.binLabelled()[b];
         }
       }
     }
-    final double pooled = excess / labelled;
-    final double[] byBin = new double[bins];
+    final double mean = excess / labelled;
+    final double perVariance = excess / variance;
+    final double[] meanByBin = new double[bins];
+    final double[] perVarianceByBin = new double[bins];
     for (int b = 0; b < bins; b++) {
-      byBin[b] = binLabelled[b] >= minBin ? binExcess[b] / binLabelled[b] : pooled;
+      final boolean enough = binLabelled[b] >= minBin;
+      meanByBin[b] = enough ? binExcess[b] / binLabelled[b] : mean;
+      perVarianceByBin[b] =
+          enough && binVariance[b] > 0 ? binExcess[b] / binVariance[b] : perVariance;
     }
-    final Baseline undispersed = new Baseline(pooled, byBin, 1.0);
+    final Baseline undispersed = new Baseline(mean, meanByBin, perVariance, perVarianceByBin, 1.0);
     double scatter = 0;
     for (final WindowEvidence window : warmup) {
       final double deviation = window.excess() - undispersed.expectedExcess(window);
       scatter += deviation * deviation / window.nullVariance();
     }
-    return new Baseline(pooled, byBin, Math.max(1.0, scatter / (warmup.size() - 1)));
+    return new Baseline(
+        mean,
+        meanByBin,
+        perVariance,
+        perVarianceByBin,
+        Math.max(1.0, scatter / (warmup.size() - 1)));
   }
 
   /**
-   * e_w = Σ_b n_{w,b}·μ_b, the excess the window's mix of confident and unsure predictions makes
-   * expected. Labelled events no bin holds — in a window open when {@code
-   * modelmon.calibration.bins} changed, whose bins start afresh — count at the pooled μ, as do all
-   * of a window whose bins do not match the baseline's.
+   * e_w = Σ_b β_b·V_{w,b}, the excess the window's predictions make expected. Null variance no bin
+   * holds — of events in a window open when {@code modelmon.calibration.bins} changed, whose bins
+   * start afresh — counts at the pooled β, as does all of a window whose bins do not match the
+   * baseline's.
    */
   double expectedExcess(final WindowEvidence window) {
-    if (window.bins() != byBin.length) {
-      return window.labelled() * pooled;
+    if (window.bins() != excessPerVarianceByBin.length) {
+      return window.nullVariance() * excessPerVariance;
     }
     double expected = 0;
-    long binned = 0;
-    for (int b = 0; b < byBin.length; b++) {
-      expected += window.binLabelled()[b] * byBin[b];
-      binned += window.binLabelled()[b];
+    double binned = 0;
+    for (int b = 0; b < excessPerVarianceByBin.length; b++) {
+      expected += window.binNullVariance()[b] * excessPerVarianceByBin[b];
+      binned += window.binNullVariance()[b];
     }
-    return binned == window.labelled()
-        ? expected
-        : expected + (window.labelled() - binned) * pooled;
+    return expected + (window.nullVariance() - binned) * excessPerVariance;
   }
 
   /** The standardised excess z_w = (E_w − e_w) / √(φ·V_w) of an evidence window. */

@@ -28,13 +28,16 @@ public record DetectorStatus(
     long lastStartMillis,
     long lastEndMillis) {
 
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
+
+  /** The form whose bins and baseline had no null variance: read only to start a new warm-up. */
+  private static final byte FORMAT_PER_EVENT = 1;
 
   /** Bytes of a warm-up window before its bins: start, end, labelled, E, V and the bin count. */
   private static final int WINDOW_BYTES = 8 * 5 + 4;
 
-  /** Bytes of one bin of a warm-up window: its count and excess. */
-  private static final int BIN_BYTES = 8 + 8;
+  /** Bytes of one bin of a warm-up window: its count, excess and null variance. */
+  private static final int BIN_BYTES = 8 * 3;
 
   /** No such time. */
   public static final long NONE = Long.MIN_VALUE;
@@ -67,8 +70,9 @@ public record DetectorStatus(
   /**
    * The binary form of the detector store: a format byte, the basis (length and UTF-8 bytes), the
    * state's ordinal, S, the change start, the last window's start and end, the warm-up windows
-   * (count, then each: start, end, labelled, E, V, B, then per bin its count and excess), then a
-   * flag for the baseline and, if set, μ, φ, B and the B values μ_b.
+   * (count, then each: start, end, labelled, E, V, B, then per bin its count, excess and null
+   * variance), then a flag for the baseline and, if set, μ, β, φ, B, the B values μ_b and the B
+   * values β_b.
    */
   public byte[] toBytes() {
     final byte[] basisBytes = basis.getBytes(StandardCharsets.UTF_8);
@@ -77,7 +81,7 @@ public record DetectorStatus(
       size += WINDOW_BYTES + window.bins() * BIN_BYTES;
     }
     if (baseline != null) {
-      size += 8 * 2 + 4 + baseline.byBin().length * 8;
+      size += 8 * 3 + 4 + baseline.meanExcessByBin().length * 8 * 2;
     }
     final ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.put(FORMAT).putInt(basisBytes.length).put(basisBytes);
@@ -89,28 +93,34 @@ public record DetectorStatus(
       buffer.putDouble(window.excess()).putDouble(window.nullVariance()).putInt(window.bins());
       for (int b = 0; b < window.bins(); b++) {
         buffer.putLong(window.binLabelled()[b]).putDouble(window.binExcess()[b]);
+        buffer.putDouble(window.binNullVariance()[b]);
       }
     }
     buffer.put((byte) (baseline == null ? 0 : 1));
     if (baseline != null) {
-      buffer.putDouble(baseline.pooled()).putDouble(baseline.dispersion());
-      buffer.putInt(baseline.byBin().length);
-      for (final double mean : baseline.byBin()) {
+      buffer.putDouble(baseline.meanExcess()).putDouble(baseline.excessPerVariance());
+      buffer.putDouble(baseline.dispersion()).putInt(baseline.meanExcessByBin().length);
+      for (final double mean : baseline.meanExcessByBin()) {
         buffer.putDouble(mean);
+      }
+      for (final double perVariance : baseline.excessPerVarianceByBin()) {
+        buffer.putDouble(perVariance);
       }
     }
     return buffer.array();
   }
 
   /**
-   * Reads the form written by {@link #toBytes()}.
+   * Reads the form written by {@link #toBytes()}. Of the form before it, whose baseline was per
+   * event (format 1), only the last window seen is kept: the status starts its warm-up again at the
+   * next window, as under changed settings.
    *
    * @throws IllegalArgumentException for a form this release does not know, or a corrupt one
    */
   public static DetectorStatus fromBytes(final byte[] bytes) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
     final byte format = bytes.length == 0 ? 0 : buffer.get();
-    if (format != FORMAT) {
+    if (format != FORMAT && format != FORMAT_PER_EVENT) {
       throw new IllegalArgumentException("unknown detector status format " + format);
     }
     final byte[] basis = new byte[count(buffer, buffer.getInt(), 1)];
@@ -124,6 +134,10 @@ public record DetectorStatus(
     final long changeStart = buffer.getLong();
     final long lastStart = buffer.getLong();
     final long lastEnd = buffer.getLong();
+    if (format == FORMAT_PER_EVENT) {
+      return new DetectorStatus(
+          "", DetectorState.WARMUP, 0.0, List.of(), null, NONE, lastStart, lastEnd);
+    }
     final int windows = count(buffer, buffer.getInt(), WINDOW_BYTES);
     final List<WindowEvidence> warmup = new ArrayList<>(windows);
     for (int w = 0; w < windows; w++) {
@@ -135,22 +149,33 @@ public record DetectorStatus(
       final int bins = count(buffer, buffer.getInt(), BIN_BYTES);
       final long[] binLabelled = new long[bins];
       final double[] binExcess = new double[bins];
+      final double[] binNullVariance = new double[bins];
       for (int b = 0; b < bins; b++) {
         binLabelled[b] = buffer.getLong();
         binExcess[b] = buffer.getDouble();
+        binNullVariance[b] = buffer.getDouble();
       }
       warmup.add(
-          new WindowEvidence(start, end, labelled, excess, nullVariance, binLabelled, binExcess));
+          new WindowEvidence(
+              start, end, labelled, excess, nullVariance, binLabelled, binExcess, binNullVariance));
     }
     Baseline baseline = null;
     if (buffer.get() == 1) {
-      final double pooled = buffer.getDouble();
+      final double meanExcess = buffer.getDouble();
+      final double excessPerVariance = buffer.getDouble();
       final double dispersion = buffer.getDouble();
-      final double[] byBin = new double[count(buffer, buffer.getInt(), Double.BYTES)];
-      for (int b = 0; b < byBin.length; b++) {
-        byBin[b] = buffer.getDouble();
+      final int bins = count(buffer, buffer.getInt(), 2 * Double.BYTES);
+      final double[] meanExcessByBin = new double[bins];
+      final double[] excessPerVarianceByBin = new double[bins];
+      for (int b = 0; b < bins; b++) {
+        meanExcessByBin[b] = buffer.getDouble();
       }
-      baseline = new Baseline(pooled, byBin, dispersion);
+      for (int b = 0; b < bins; b++) {
+        excessPerVarianceByBin[b] = buffer.getDouble();
+      }
+      baseline =
+          new Baseline(
+              meanExcess, meanExcessByBin, excessPerVariance, excessPerVarianceByBin, dispersion);
     }
     return new DetectorStatus(
         new String(basis, StandardCharsets.UTF_8),

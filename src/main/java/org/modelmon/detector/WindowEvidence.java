@@ -12,6 +12,7 @@ import org.modelmon.window.WindowAggregate;
  * @param nullVariance V_w = ΣV(q)
  * @param binLabelled n_{w,b} per confidence bin
  * @param binExcess E_{w,b} per confidence bin
+ * @param binNullVariance V_{w,b} per confidence bin
  */
 public record WindowEvidence(
     long startMillis,
@@ -20,19 +21,29 @@ public record WindowEvidence(
     double excess,
     double nullVariance,
     long[] binLabelled,
-    double[] binExcess) {
+    double[] binExcess,
+    double[] binNullVariance) {
+
+  private static final long[] NO_COUNTS = {};
+  private static final double[] NO_SUMS = {};
 
   /**
    * The evidence of a final window [{@code startMillis}, {@code endMillis}) with sums {@code sums}.
+   * A window holding events summed before the bins kept ΣV(q) (an upgrade in its lifetime) comes
+   * without bins, which the baseline scores at its pooled rate.
    */
   public static WindowEvidence of(
       final long startMillis, final long endMillis, final WindowAggregate sums) {
     final int size = sums.calibrationBins();
     final long[] binLabelled = new long[size];
     final double[] binExcess = new double[size];
+    final double[] binNullVariance = new double[size];
+    boolean binsKnown = true;
     for (int b = 0; b < size; b++) {
       binLabelled[b] = sums.binLabelled(b);
       binExcess[b] = sums.binExcessLogLossSum(b);
+      binNullVariance[b] = sums.binNullVarianceSum(b);
+      binsKnown &= !Double.isNaN(binNullVariance[b]);
     }
     return new WindowEvidence(
         startMillis,
@@ -40,11 +51,12 @@ public record WindowEvidence(
         sums.labelled(),
         sums.excessLogLossSum(),
         sums.nullVarianceSum(),
-        binLabelled,
-        binExcess);
+        binsKnown ? binLabelled : NO_COUNTS,
+        binsKnown ? binExcess : NO_SUMS,
+        binsKnown ? binNullVariance : NO_SUMS);
   }
 
-  /** B, the number of confidence bins. */
+  /** B, the number of confidence bins; 0 for a window without them. */
   public int bins() {
     return binLabelled.length;
   }

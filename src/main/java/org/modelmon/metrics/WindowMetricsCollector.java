@@ -207,7 +207,7 @@ public final class WindowMetricsCollector implements MultiCollector {
       point(gauges, DRIFT_THRESHOLD, labels, driftThreshold);
       point(gauges, DRIFT_ALARM, labels, status.state() == DetectorState.ALARM ? 1 : 0);
       if (status.baseline() != null) {
-        point(gauges, DRIFT_BASELINE, labels, status.baseline().pooled());
+        point(gauges, DRIFT_BASELINE, labels, status.baseline().meanExcess());
       }
     }
     final List<io.prometheus.metrics.model.snapshots.MetricSnapshot> snapshots = new ArrayList<>();

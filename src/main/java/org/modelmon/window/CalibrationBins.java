@@ -6,15 +6,18 @@ import org.modelmon.math.InformationTheory;
 
 /**
  * Additive per-bin sums of top-label confidence, the stuff of a reliability diagram and of the
- * expected calibration error: per bin b = min(⌊confidence·B⌋, B − 1) the labelled events, Σ
- * confidence, the correct ones and Σ(ℓ − H(q)).
+ * expected calibration error, and of the drift detector's baseline: per bin b = min(⌊confidence·B⌋,
+ * B − 1) the labelled events, Σ confidence, the correct ones, Σ(ℓ − H(q)) and ΣV(q).
  *
  * <p>Mutable and confined to the stream thread that owns its {@link WindowAggregate}.
  */
 final class CalibrationBins {
 
-  /** Bytes of one bin: labelled and correct counts, then two compensated sums. */
-  static final int BYTES_PER_BIN = 8 * 2 + 16 * 2;
+  /** Bytes of one bin: labelled and correct counts, then three compensated sums. */
+  static final int BYTES_PER_BIN = 8 * 2 + 16 * 3;
+
+  /** Bytes of one bin in the form before ΣV(q) per bin (window aggregate format 2). */
+  static final int LEGACY_BYTES_PER_BIN = 8 * 2 + 16 * 2;
 
   /**
    * The most bins a stored aggregate is believed to have: far above what the configuration allows,
@@ -26,6 +29,7 @@ final class CalibrationBins {
   private final long[] correct;
   private final CompensatedSum[] confidence;
   private final CompensatedSum[] excessLogLoss;
+  private final CompensatedSum[] nullVariance;
 
   /**
    * Empty bins.
@@ -41,10 +45,12 @@ final class CalibrationBins {
     correct = new long[bins];
     confidence = new CompensatedSum[bins];
     excessLogLoss = new CompensatedSum[bins];
+    nullVariance = new CompensatedSum[bins];
     if (zeroSums) {
       for (int b = 0; b < bins; b++) {
         confidence[b] = new CompensatedSum();
         excessLogLoss[b] = new CompensatedSum();
+        nullVariance[b] = new CompensatedSum();
       }
     }
   }
@@ -62,8 +68,12 @@ final class CalibrationBins {
     return labelled.length;
   }
 
-  /** Adds one labelled event. */
-  void add(final double eventConfidence, final boolean eventCorrect, final double excess) {
+  /** Adds one labelled event with its confidence, correctness, ℓ − H(q) and V(q). */
+  void add(
+      final double eventConfidence,
+      final boolean eventCorrect,
+      final double excess,
+      final double variance) {
     final int b = InformationTheory.calibrationBin(eventConfidence, labelled.length);
     labelled[b]++;
     if (eventCorrect) {
@@ -71,6 +81,7 @@ final class CalibrationBins {
     }
     confidence[b].add(eventConfidence);
     excessLogLoss[b].add(excess);
+    nullVariance[b].add(variance);
   }
 
   /**
@@ -88,6 +99,7 @@ final class CalibrationBins {
       correct[b] += other.correct[b];
       confidence[b].add(other.confidence[b]);
       excessLogLoss[b].add(other.excessLogLoss[b]);
+      nullVariance[b].add(other.nullVariance[b]);
     }
     return true;
   }
@@ -106,6 +118,11 @@ final class CalibrationBins {
 
   double excessLogLossSum(final int bin) {
     return excessLogLoss[bin].value();
+  }
+
+  /** ΣV(q) in the bin; NaN when events of the bin were added before this sum was kept. */
+  double nullVarianceSum(final int bin) {
+    return nullVariance[bin].value();
   }
 
   /** The expected calibration error over these bins, NaN when they are all empty. */
@@ -131,18 +148,22 @@ final class CalibrationBins {
       offset = WindowAggregate.putLong(bytes, offset, correct[b]);
       offset = WindowAggregate.putSum(bytes, offset, confidence[b]);
       offset = WindowAggregate.putSum(bytes, offset, excessLogLoss[b]);
+      offset = WindowAggregate.putSum(bytes, offset, nullVariance[b]);
     }
     return offset;
   }
 
   /**
-   * Reads {@code bins} bins as {@link #writeTo} wrote them.
+   * Reads {@code bins} bins as {@link #writeTo} wrote them, or in the form before ΣV(q) per bin
+   * ({@code legacy}). A legacy bin that holds events gets ΣV(q) = NaN, unknown, which every later
+   * sum of the window keeps: the drift detector then scores the window without its bins, rather
+   * than with a variance of 0 that was never measured.
    *
    * @throws IllegalArgumentException when the count is out of bounds or the buffer too short
    */
-  static CalibrationBins readFrom(final ByteBuffer buffer, final int bins) {
+  static CalibrationBins readFrom(final ByteBuffer buffer, final int bins, final boolean legacy) {
     checked(bins);
-    if (buffer.remaining() < bins * BYTES_PER_BIN) {
+    if (buffer.remaining() < bins * (legacy ? LEGACY_BYTES_PER_BIN : BYTES_PER_BIN)) {
       throw new IllegalArgumentException(
           bins + " calibration bins announced, " + buffer.remaining() + " bytes left");
     }
@@ -152,6 +173,10 @@ final class CalibrationBins {
       read.correct[b] = buffer.getLong();
       read.confidence[b] = WindowAggregate.getSum(buffer);
       read.excessLogLoss[b] = WindowAggregate.getSum(buffer);
+      read.nullVariance[b] =
+          !legacy
+              ? WindowAggregate.getSum(buffer)
+              : read.labelled[b] == 0 ? new CompensatedSum() : CompensatedSum.of(Double.NaN, 0.0);
     }
     return read;
   }

@@ -51,10 +51,13 @@ public final class WindowAggregate {
   private static final int UNTRACKED = -1;
 
   /**
-   * First byte of the binary form. The form before it (format 1) began with the big-endian count,
-   * whose first byte is 0 for any count below 2^56, so the two cannot be confused.
+   * First byte of the binary form. Format 2 had no ΣV(q) per bin; the form before it (format 1)
+   * began with the big-endian count, whose first byte is 0 for any count below 2^56, so none can be
+   * confused.
    */
-  private static final byte FORMAT = 2;
+  private static final byte FORMAT = 3;
+
+  private static final byte FORMAT_WITHOUT_BIN_VARIANCE = 2;
 
   /** Bytes before the bins: format, 5 longs, 8 sums, the bin count. */
   private static final int HEADER_BYTES = 1 + 8 * 5 + 16 * 8 + 4;
@@ -136,7 +139,7 @@ public final class WindowAggregate {
     if (prediction.correct()) {
       correct++;
     }
-    bins.add(prediction.confidence(), prediction.correct(), excess);
+    bins.add(prediction.confidence(), prediction.correct(), excess, prediction.nullVariance());
     final List<String> eventClasses = prediction.classes();
     final double[] q = prediction.probabilities();
     final boolean sameOrder = sameClasses(eventClasses);
@@ -315,6 +318,14 @@ public final class WindowAggregate {
     return bins.excessLogLossSum(bin);
   }
 
+  /**
+   * ΣV(q) in confidence bin {@code bin}; NaN when the window holds events summed before this
+   * release kept it (window aggregate format 2).
+   */
+  public double binNullVarianceSum(final int bin) {
+    return bins.nullVarianceSum(bin);
+  }
+
   /** The expected calibration error over the bins; NaN when they are empty. */
   public double expectedCalibrationError() {
     return bins.expectedCalibrationError();
@@ -415,8 +426,9 @@ public final class WindowAggregate {
   }
 
   /**
-   * Reads the form written by {@link #toBytes()}, or the form before calibration (format 1), which
-   * state and the aggregation topic may still hold after an upgrade: its events count as labelled,
+   * Reads the form written by {@link #toBytes()}, or an earlier one that state and the aggregation
+   * topic may still hold after an upgrade: format 2, whose bins have no ΣV(q) (unknown, NaN, where
+   * a bin holds events), or the form before calibration (format 1), whose events count as labelled,
    * with no calibration sums.
    *
    * @param maxClasses the bound of the aggregate read: of the stored classes, those beyond it
@@ -428,9 +440,8 @@ public final class WindowAggregate {
   public static WindowAggregate fromBytes(
       final byte[] bytes, final int maxClasses, final int calibrationBins) {
     final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    if (bytes.length > 0 && bytes[0] == FORMAT) {
-      buffer.get();
-      return readCurrent(buffer, maxClasses, calibrationBins);
+    if (bytes.length > 0 && (bytes[0] == FORMAT || bytes[0] == FORMAT_WITHOUT_BIN_VARIANCE)) {
+      return readCalibrated(buffer, maxClasses, calibrationBins, buffer.get() != FORMAT);
     }
     if (bytes.length == 0 || bytes[0] != 0) {
       // Format 1 began with a count below 2^56; anything else is a form this release does not
@@ -450,8 +461,11 @@ public final class WindowAggregate {
     return aggregate;
   }
 
-  private static WindowAggregate readCurrent(
-      final ByteBuffer buffer, final int maxClasses, final int calibrationBins) {
+  private static WindowAggregate readCalibrated(
+      final ByteBuffer buffer,
+      final int maxClasses,
+      final int calibrationBins,
+      final boolean withoutBinVariance) {
     final long count = buffer.getLong();
     final long referencedCount = buffer.getLong();
     final long maxEventTimeMillis = buffer.getLong();
@@ -465,7 +479,8 @@ public final class WindowAggregate {
     final CompensatedSum excessLogLoss = getSum(buffer);
     final CompensatedSum nullVariance = getSum(buffer);
     final CompensatedSum brierScore = getSum(buffer);
-    final CalibrationBins stored = CalibrationBins.readFrom(buffer, buffer.getInt());
+    final CalibrationBins stored =
+        CalibrationBins.readFrom(buffer, buffer.getInt(), withoutBinVariance);
     // Bins written before modelmon.calibration.bins changed cannot be re-binned: the aggregate
     // starts the configured bins afresh, so that every aggregate of a window has the same ones.
     final CalibrationBins bins =

@@ -93,6 +93,8 @@ class AlarmLineTest {
         baseline,
         List.of(baseline),
         1.0,
+        baseline,
+        List.of(baseline),
         changeStart);
   }
 }

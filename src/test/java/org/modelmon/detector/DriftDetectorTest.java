@@ -23,8 +23,9 @@ import org.modelmon.window.ModelKey;
  * generate_detector_fixtures.py}), window by window: which windows are skipped, the state, the
  * statistic S, the standardised excess z and every alarm record, over scenarios that cover the
  * warm-up, skipped windows (too few labelled, ΣV = 0) during and after it, the cap at h, the return
- * to WATCHING, per-bin baselines falling back to the pooled one, dispersion above and at 1, and
- * other settings.
+ * to WATCHING, per-bin baselines (excess per unit of null variance) falling back to the pooled one,
+ * also for a bin of certain events (ΣV = 0), a change of input mix within the confidence bins that
+ * must not raise an alarm, dispersion above and at 1, and other settings.
  *
  * <p>Each step continues from the status read back from its binary form, as a restarted task
  * continues from its store: so a restart in every state, at every window, gives the same run.
@@ -106,9 +107,11 @@ class DriftDetectorTest {
   void shouldLeaveEverythingButTheLastWindowAsItWasOnASkippedWindow() {
     final DriftDetector detector = new DriftDetector(new DetectorSettings("1m", 20, 2, 1, 0.5, 9));
     final WindowEvidence tooFew =
-        new WindowEvidence(0, 60_000, 19, 5.0, 10.0, new long[] {19}, new double[] {5.0});
+        new WindowEvidence(
+            0, 60_000, 19, 5.0, 10.0, new long[] {19}, new double[] {5.0}, new double[] {10.0});
     final WindowEvidence certain =
-        new WindowEvidence(60_000, 120_000, 50, 0.0, 0.0, new long[] {50}, new double[] {0.0});
+        new WindowEvidence(
+            60_000, 120_000, 50, 0.0, 0.0, new long[] {50}, new double[] {0.0}, new double[] {0.0});
 
     final DetectorStatus afterTooFew = detector.next(DetectorStatus.INITIAL, tooFew).next();
     final DetectorStatus afterCertain = detector.next(afterTooFew, certain).next();
@@ -148,12 +151,13 @@ class DriftDetectorTest {
   }
 
   @Test
-  void shouldExpectThePooledExcessOfLabelledEventsNoBinHolds() {
-    // Given a baseline of μ = 0.01 per event, every bin at μ_b = 0.05 (bin 0 has 100 events),
+  void shouldExpectThePooledExcessPerNullVarianceOfTheVarianceNoBinHolds() {
+    // Given a warm-up of 2 windows, each with 500 labelled events, excess 5 and null variance 100
+    // of which bin 0 holds 100 events, excess 5 and null variance 20 (the rest no bin holds):
+    // β = 10 / 200 = 0.05, β_0 = 10 / 40 = 0.25, bin 1 (empty) falls back to β,
     final DriftDetector detector = new DriftDetector(new DetectorSettings("1m", 1, 2, 1, 0, 9));
     DetectorStatus status = DetectorStatus.INITIAL;
     for (int w = 0; w < 2; w++) {
-      // 100 binned events with excess 5, and 400 labelled ones no bin holds with excess 0.
       status =
           detector
               .next(
@@ -165,19 +169,30 @@ class DriftDetectorTest {
                       5.0,
                       100.0,
                       new long[] {100, 0},
-                      new double[] {5.0, 0.0}))
+                      new double[] {5.0, 0.0},
+                      new double[] {20.0, 0.0}))
               .next();
     }
-    assertThat(status.baseline().pooled()).isEqualTo(0.01);
+    assertThat(status.baseline().meanExcess()).isEqualTo(0.01);
+    assertThat(status.baseline().meanExcessByBin()).containsExactly(0.05, 0.01);
+    assertThat(status.baseline().excessPerVariance()).isEqualTo(0.05);
+    assertThat(status.baseline().excessPerVarianceByBin()).containsExactly(0.25, 0.05);
 
-    // when a window has 100 binned and 400 unbinned labelled events with the same excess,
+    // when a window has null variance 20 in bin 0 and 80 that no bin holds,
     final DriftDetector.Step step =
         detector.next(
             status,
             new WindowEvidence(
-                120_000, 180_000, 500, 9.0, 100.0, new long[] {100, 0}, new double[] {5.0, 0}));
+                120_000,
+                180_000,
+                500,
+                9.0,
+                100.0,
+                new long[] {100, 0},
+                new double[] {5.0, 0},
+                new double[] {20.0, 0}));
 
-    // then it expects 100 × 0.05 + 400 × 0.01 = 9: z = 0, not (9 − 5) / √100.
+    // then it expects 20 × 0.25 + 80 × 0.05 = 9: z = 0, not (9 − 5) / √100.
     assertThat(step.z()).isCloseTo(0.0, within(1e-12));
   }
 
@@ -203,10 +218,19 @@ class DriftDetectorTest {
       final int w, final long labelled, final double excess, final double nullVariance) {
     final long[] binLabelled = new long[10];
     final double[] binExcess = new double[10];
+    final double[] binNullVariance = new double[10];
     binLabelled[7] = labelled;
     binExcess[7] = excess;
+    binNullVariance[7] = nullVariance;
     return new WindowEvidence(
-        60_000L * w, 60_000L * (w + 1), labelled, excess, nullVariance, binLabelled, binExcess);
+        60_000L * w,
+        60_000L * (w + 1),
+        labelled,
+        excess,
+        nullVariance,
+        binLabelled,
+        binExcess,
+        binNullVariance);
   }
 
   private static void assertClose(final String where, final double actual, final double expected) {
@@ -224,11 +248,16 @@ class DriftDetectorTest {
   private static WindowEvidence evidence(final JsonNode window) {
     final JsonNode binLabelled = window.get("binLabelled");
     final JsonNode binExcess = window.get("binExcessLogLossSum");
+    final JsonNode binNullVariance = window.get("binNullVarianceSum");
+    assertThat(binExcess.size()).isEqualTo(binLabelled.size());
+    assertThat(binNullVariance.size()).isEqualTo(binLabelled.size());
     final long[] labelled = new long[binLabelled.size()];
     final double[] excess = new double[binExcess.size()];
+    final double[] nullVariance = new double[binNullVariance.size()];
     for (int b = 0; b < labelled.length; b++) {
       labelled[b] = binLabelled.get(b).asLong();
       excess[b] = binExcess.get(b).asDouble();
+      nullVariance[b] = binNullVariance.get(b).asDouble();
     }
     return new WindowEvidence(
         window.get("startMillis").asLong(),
@@ -237,7 +266,8 @@ class DriftDetectorTest {
         window.get("excessLogLossSum").asDouble(),
         window.get("nullVarianceSum").asDouble(),
         labelled,
-        excess);
+        excess,
+        nullVariance);
   }
 
   private static JsonNode fixtures() {

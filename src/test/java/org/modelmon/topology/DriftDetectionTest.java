@@ -106,6 +106,9 @@ class DriftDetectionTest {
     assertThat(warmedUp.get("baselineExcessLogLoss").asDouble()).isCloseTo(0.0, within(1e-12));
     assertThat(warmedUp.get("baselineExcessLogLossByBin")).hasSize(10);
     assertThat(warmedUp.get("dispersion").asDouble()).isEqualTo(1.0);
+    assertThat(warmedUp.get("baselineExcessPerNullVariance").asDouble())
+        .isCloseTo(0.0, within(1e-12));
+    assertThat(warmedUp.get("baselineExcessPerNullVarianceByBin")).hasSize(10);
     assertThat(warmedUp.has("changeStartMillis")).isFalse();
     final JsonNode alarm = alarms.get(1);
     assertThat(alarm.get("statistic").asDouble()).isEqualTo(4.0);

@@ -32,9 +32,9 @@ class WindowAggregateTest {
 
   /**
    * Bytes of the fixed part of the binary form (format byte, 5 longs, 8 sums, bin count, the bins
-   * of 2 longs and 2 sums each, class count), and of one class with a name of n bytes.
+   * of 2 longs and 3 sums each, class count), and of one class with a name of n bytes.
    */
-  private static final int FIXED_BYTES = 1 + 8 * 5 + 16 * 8 + 4 + BINS * (8 * 2 + 16 * 2) + 4;
+  private static final int FIXED_BYTES = 1 + 8 * 5 + 16 * 8 + 4 + BINS * (8 * 2 + 16 * 3) + 4;
 
   private static int classBytes(final int nameBytes) {
     return 4 + nameBytes + 8 + 8 * 4;
@@ -293,6 +293,36 @@ class WindowAggregateTest {
   }
 
   @Test
+  void shouldReadTheFormWithoutNullVarianceByBinWithThatSumUnknownWhereABinHoldsEvents() {
+    // Given the format 2 form of one event: ℓ 1, H(q) 0.75, V 0.5, confidence 0.5 (bin 5),
+    final byte[] legacy =
+        form(
+            2,
+            new long[] {1, 1, 1, 1},
+            new double[] {1.0, 0, 0.25, 0, 1.0, 0, 0.75, 0, 0.5, 0, 0.25, 0, 0.5, 0, 0.5, 0},
+            Map.of(5, new Object[] {1L, 1L, 0.5, 0.0, 0.25, 0.0}),
+            new Object[] {"a", 1L, 0.5, 0.0, 1.0, 0.0},
+            new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0});
+
+    final WindowAggregate read = WindowAggregate.fromBytes(legacy, 10, BINS);
+
+    // every sum it had is read, ΣV of the bin that holds the event is unknown, of the others 0,
+    assertThat(read.labelled()).isEqualTo(1);
+    assertThat(read.nullVarianceSum()).isEqualTo(0.5);
+    assertThat(read.binLabelled(5)).isEqualTo(1);
+    assertThat(read.binExcessLogLossSum(5)).isEqualTo(0.25);
+    assertThat(read.binNullVarianceSum(5)).isNaN();
+    assertThat(read.binNullVarianceSum(4)).isZero();
+    // and stays unknown in the window's later sums and stored forms.
+    final WindowAggregate window = new WindowAggregate(10, BINS);
+    window.add(prediction(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0));
+    window.add(read);
+    final WindowAggregate stored = WindowAggregate.fromBytes(window.toBytes(), 10, BINS);
+    assertThat(stored.binLabelled(5)).isEqualTo(2);
+    assertThat(stored.binNullVarianceSum(5)).isNaN();
+  }
+
+  @Test
   void shouldStartTheConfiguredBinsAfreshForAnAggregateWrittenWithOtherBins() {
     // Given a partial written while modelmon.calibration.bins was 4, read with 10 configured,
     final WindowAggregate partial = new WindowAggregate(10, 4);
@@ -322,7 +352,7 @@ class WindowAggregateTest {
   void shouldRefuseAFormItDoesNotKnowOrACorruptOne() {
     final byte[] valid = new WindowAggregate(10, BINS).toBytes();
     final byte[] later = valid.clone();
-    later[0] = 3; // a format of a later release
+    later[0] = 4; // a format of a later release
     final byte[] tooManyBins = valid.clone();
     // the bin count, after the format byte, 5 longs and 8 sums
     ByteBuffer.wrap(tooManyBins).putInt(1 + 8 * 5 + 16 * 8, Integer.MAX_VALUE);
@@ -357,9 +387,10 @@ class WindowAggregateTest {
     assertThat(aggregate.toBytes())
         .isEqualTo(
             form(
+                3,
                 new long[] {1, 1, 1, 1},
                 new double[] {1.0, 0, 0.25, 0, 1.0, 0, 0.75, 0, 0.5, 0, 0.25, 0, 0.5, 0, 0.5, 0},
-                Map.of(5, new Object[] {1L, 1L, 0.5, 0.0, 0.25, 0.0}),
+                Map.of(5, new Object[] {1L, 1L, 0.5, 0.0, 0.25, 0.0, 0.5, 0.0}),
                 new Object[] {"a", 1L, 0.5, 0.0, 1.0, 0.0},
                 new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0}));
 
@@ -401,13 +432,14 @@ class WindowAggregateTest {
     assertThat(aggregate.toBytes())
         .isEqualTo(
             form(
+                3,
                 new long[] {3, 1, 3, 2},
                 new double[] {
                   1.5, 1e-17, 0.25, 0, 1.0, 0, 1.75, 0, 1.75, 0, -0.25, 0, 0.75, 0, 1.125, 0
                 },
                 Map.of(
-                    5, new Object[] {2L, 1L, 1.0, 0.0, 0.25, 0.0},
-                    7, new Object[] {1L, 1L, 0.75, 0.0, -0.5, 0.0}),
+                    5, new Object[] {2L, 1L, 1.0, 0.0, 0.25, 0.0, 0.5, 0.0},
+                    7, new Object[] {1L, 1L, 0.75, 0.0, -0.5, 0.0, 0.25, 0.0}),
                 new Object[] {"a", 1L, 1.25, 0.0, 1.0, 0.0},
                 new Object[] {"b", 0L, 0.5, 0.0, 0.0, 0.0},
                 new Object[] {"chat ✓", 1L, 0.75, 0.0, 1e-17, 0.0}));
@@ -415,21 +447,23 @@ class WindowAggregateTest {
 
   /**
    * The binary form as {@link WindowAggregate#toBytes} documents it, written field by field: the
-   * format byte 2; count, referenced count, every event at time 1000, labelled and correct counts;
+   * format byte; count, referenced count, every event at time 1000, labelled and correct counts;
    * the sums Σℓ, ΣD, ΣH(p,q), ΣH(q), Σ confidence, Σ excess, ΣV and Σ Brier as (sum, compensation)
-   * pairs; {@value #BINS} bins of labelled, correct and the pairs of Σ confidence and Σ excess
-   * (zero unless given); per class its name, label count and the pairs of Σq and Σℓ.
+   * pairs; {@value #BINS} bins of labelled, correct and the pairs of Σ confidence, Σ excess and (in
+   * format 3) ΣV (zero unless given); per class its name, label count and the pairs of Σq and Σℓ.
    *
+   * @param format 3, or 2 for the form before ΣV per bin
    * @param counts count, referenced count, labelled, correct
    */
   private static byte[] form(
+      final int format,
       final long[] counts,
       final double[] sums,
       final Map<Integer, Object[]> bins,
       final Object[]... classes) {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeByte(2);
+      out.writeByte(format);
       out.writeLong(counts[0]);
       out.writeLong(counts[1]);
       out.writeLong(1_000);
@@ -440,10 +474,11 @@ class WindowAggregateTest {
       }
       out.writeInt(BINS);
       for (int b = 0; b < BINS; b++) {
-        final Object[] bin = bins.getOrDefault(b, new Object[] {0L, 0L, 0.0, 0.0, 0.0, 0.0});
+        final Object[] empty = {0L, 0L, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+        final Object[] bin = bins.getOrDefault(b, Arrays.copyOf(empty, format == 3 ? 8 : 6));
         out.writeLong((Long) bin[0]);
         out.writeLong((Long) bin[1]);
-        for (int part = 2; part < 6; part++) {
+        for (int part = 2; part < bin.length; part++) {
           out.writeDouble((Double) bin[part]);
         }
       }
