@@ -62,7 +62,7 @@ class CardinalityAttackTest {
    * of 2 longs and 2 sums, the bin and class counts), and of one class with a name of n bytes.
    */
   private static final int AGGREGATE_FIXED_BYTES =
-      1 + 8 * 5 + 16 * 8 + 4 + 10 * (8 * 2 + 16 * 2) + 4;
+      1 + 8 * 5 + 16 * 8 + 4 + 10 * (8 * 2 + 16 * 3) + 4;
 
   private static int aggregateClassBytes(final int nameBytes) {
     return 4 + nameBytes + 8 + 8 * 4;
