@@ -59,7 +59,7 @@ class CardinalityAttackTest {
 
   /**
    * Bytes of the fixed part of a serialised aggregate (format, 5 longs, 8 sums, 10 calibration bins
-   * of 2 longs and 2 sums, the bin and class counts), and of one class with a name of n bytes.
+   * of 2 longs and 3 sums, the bin and class counts), and of one class with a name of n bytes.
    */
   private static final int AGGREGATE_FIXED_BYTES =
       1 + 8 * 5 + 16 * 8 + 4 + 10 * (8 * 2 + 16 * 3) + 4;
