@@ -11,6 +11,7 @@ import static org.modelmon.event.InvalidReason.PROBABILITY_SUM;
 import static org.modelmon.event.InvalidReason.TOO_MANY_CLASSES;
 import static org.modelmon.event.InvalidReason.UNKNOWN_LABEL;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
@@ -99,9 +100,8 @@ public final class PredictionParser {
    * @param recordTimestampMillis the record's timestamp, the event time when the value has no
    *     {@code timestamp}
    * @param nowMillis the wall clock, for the future-skew rule
-   * @param references where the model's reference in force at the event time is looked up, for
-   *     the {@link InvalidReason#CLASS_MISMATCH} rule; called once, only when every earlier rule
-   *     passed
+   * @param references where the model's reference in force at the event time is looked up, for the
+   *     {@link InvalidReason#CLASS_MISMATCH} rule; called once, only when every earlier rule passed
    * @return the valid event, its probabilities divided by their sum
    * @throws InvalidEventException with the reason of the first rule that fails; its message names
    *     the field but never repeats the value
@@ -124,12 +124,13 @@ public final class PredictionParser {
       throw new InvalidEventException(MALFORMED_JSON, encodingProblem);
     }
     final Raw raw = new Raw();
-    try (JsonParser parser = StrictJson.createParser(value)) {
+    try (JsonParser parser = StrictJson.createParserCheckingKeysInCaller(value)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidEventException(MALFORMED_JSON, "the value is not a JSON object");
       }
       String field;
       while ((field = parser.nextFieldName()) != null) {
+        raw.firstOccurrence(field, parser);
         final JsonToken token = parser.nextToken();
         switch (field) {
           case "model" -> {
@@ -143,7 +144,7 @@ public final class PredictionParser {
           case "score" -> readScore(parser, token, raw);
           case "classes" -> readClasses(parser, token, raw);
           case "label" -> readLabel(parser, token, raw);
-          default -> parser.skipChildren();
+          default -> StrictJson.skipChildren(parser);
         }
       }
       if (parser.nextToken() != null) {
@@ -164,7 +165,7 @@ public final class PredictionParser {
     }
     if (token != JsonToken.VALUE_NULL) {
       raw.invalidField(field + " is not a string");
-      parser.skipChildren();
+      StrictJson.skipChildren(parser);
     }
     return null;
   }
@@ -203,7 +204,7 @@ public final class PredictionParser {
       default -> {
         raw.timestampKind = TimestampKind.WRONG_TYPE;
         raw.invalidField("timestamp is neither a number nor a string");
-        parser.skipChildren();
+        StrictJson.skipChildren(parser);
       }
     }
   }
@@ -238,6 +239,10 @@ public final class PredictionParser {
           }
           raw.addEntry(name, readProbability(parser, parser.nextToken(), raw, index));
         }
+        final String duplicate = raw.duplicateName();
+        if (duplicate != null) {
+          throw StrictJson.duplicateKey(parser, duplicate);
+        }
       }
       case START_ARRAY -> {
         raw.form = Form.ARRAY;
@@ -250,7 +255,7 @@ public final class PredictionParser {
       default -> {
         raw.form = Form.WRONG_TYPE;
         raw.invalidField("probabilities is neither an object nor an array");
-        parser.skipChildren();
+        StrictJson.skipChildren(parser);
       }
     }
   }
@@ -269,7 +274,7 @@ public final class PredictionParser {
       return p == 0.0 ? 0.0 : p;
     }
     raw.invalidField("probabilities entry " + index + " is not a number");
-    parser.skipChildren();
+    StrictJson.skipChildren(parser);
     return Double.NaN;
   }
 
@@ -287,7 +292,7 @@ public final class PredictionParser {
       raw.score = score == 0.0 ? 0.0 : score;
     } else {
       raw.invalidField("score is not a number");
-      parser.skipChildren();
+      StrictJson.skipChildren(parser);
     }
   }
 
@@ -299,7 +304,7 @@ public final class PredictionParser {
     raw.classesPresent = true;
     if (token != JsonToken.START_ARRAY) {
       raw.invalidField("classes is not an array");
-      parser.skipChildren();
+      StrictJson.skipChildren(parser);
       return;
     }
     raw.classNames = new String[INITIAL_CAPACITY];
@@ -319,7 +324,7 @@ public final class PredictionParser {
         }
       } else {
         raw.invalidField("classes entry " + index + " is not a string");
-        parser.skipChildren();
+        StrictJson.skipChildren(parser);
       }
       raw.addClassName(name);
     }
@@ -367,7 +372,7 @@ public final class PredictionParser {
       default -> {
         raw.labelKind = LabelKind.INVALID;
         raw.invalidField("label is neither a string, an integer nor a boolean");
-        parser.skipChildren();
+        StrictJson.skipChildren(parser);
       }
     }
   }
@@ -726,6 +731,16 @@ public final class PredictionParser {
 
   /** What the scan found, before any rule but MALFORMED_JSON is applied. One per call. */
   private static final class Raw {
+
+    /** Up to this many class names are checked for duplicates pair by pair, beyond in a set. */
+    private static final int PAIRWISE_NAMES = 32;
+
+    /** A bit per field name the scan reads, set when it was seen. */
+    private int knownFieldsSeen;
+
+    /** The other top-level keys seen; allocated for the first one. */
+    private Set<String> otherFieldsSeen;
+
     boolean modelPresent;
     String model;
     String version;
@@ -759,6 +774,64 @@ public final class PredictionParser {
     String invalidField;
 
     String invalidProbability;
+
+    /**
+     * Records a top-level key, refusing a duplicate: the parser leaves them to the scan ({@link
+     * StrictJson#createParserCheckingKeysInCaller}).
+     */
+    void firstOccurrence(final String field, final JsonParser parser) throws JsonParseException {
+      final int bit = knownFieldBit(field);
+      if (bit != 0) {
+        if ((knownFieldsSeen & bit) != 0) {
+          throw StrictJson.duplicateKey(parser, field);
+        }
+        knownFieldsSeen |= bit;
+        return;
+      }
+      if (otherFieldsSeen == null) {
+        otherFieldsSeen = new HashSet<>();
+      }
+      if (!otherFieldsSeen.add(field)) {
+        throw StrictJson.duplicateKey(parser, field);
+      }
+    }
+
+    private static int knownFieldBit(final String field) {
+      return switch (field) {
+        case "model" -> 1;
+        case "version" -> 1 << 1;
+        case "id" -> 1 << 2;
+        case "timestamp" -> 1 << 3;
+        case "probabilities" -> 1 << 4;
+        case "score" -> 1 << 5;
+        case "classes" -> 1 << 6;
+        case "label" -> 1 << 7;
+        default -> 0;
+      };
+    }
+
+    /** A class name the object form of {@code probabilities} lists twice, or {@code null}. */
+    String duplicateName() {
+      if (count > PAIRWISE_NAMES) {
+        final Set<String> seen = new HashSet<>(count * 2);
+        for (int i = 0; i < count; i++) {
+          if (!seen.add(names[i])) {
+            return names[i];
+          }
+        }
+        return null;
+      }
+      for (int i = 1; i < count; i++) {
+        final String name = names[i];
+        final int hash = name.hashCode();
+        for (int j = 0; j < i; j++) {
+          if (names[j].hashCode() == hash && names[j].equals(name)) {
+            return name;
+          }
+        }
+      }
+      return null;
+    }
 
     void invalidField(final String detail) {
       if (invalidField == null) {

@@ -259,6 +259,21 @@ class PredictionParserTest {
         Arguments.of("duplicate key", utf8("{\"model\": \"m\", \"model\": \"m\", \"score\": 0.5}")),
         Arguments.of("duplicate key in unknown field", utf8(withExtra("{\"a\": 1, \"a\": 2}"))),
         Arguments.of(
+            "duplicate unknown key",
+            utf8("{\"x\": 1, \"model\": \"m\", \"score\": 0.5, \"label\": 1, \"x\": 1}")),
+        Arguments.of(
+            "duplicate key in an object in an array in an unknown field",
+            utf8(withExtra("[{\"a\": 1}, {\"b\": {\"c\": 1, \"c\": 1}}]"))),
+        Arguments.of(
+            "duplicate key in a known field of the wrong type",
+            utf8("{\"model\": {\"a\": 1, \"a\": 1}, \"score\": 0.5, \"label\": 1}")),
+        Arguments.of(
+            "duplicate class key far apart",
+            utf8(
+                "{\"model\": \"m\", \"label\": \"a\", \"probabilities\":"
+                    + " {\"a\": 0.25, \"b\": 0.25, \"c\": 0.25, \"a\": 0.25}}")),
+        Arguments.of("duplicate class key among many", utf8(manyClassesNamingOneTwice())),
+        Arguments.of(
             "duplicate class key",
             utf8(
                 "{\"model\": \"m\", \"label\": \"a\","
@@ -624,8 +639,7 @@ class PredictionParserTest {
     parse("{'model': 'churn', 'timestamp': 1795874400000, 'score': 0.5, 'label': 1}", lookup);
 
     assertThat(lookups)
-        .containsExactly(
-            "churn|v3|" + RECORD_TS, "churn||1795874403120", "churn||1795874400000");
+        .containsExactly("churn|v3|" + RECORD_TS, "churn||1795874403120", "churn||1795874400000");
   }
 
   // --- INVALID_TIMESTAMP ----------------------------------------------------------------------
@@ -796,6 +810,16 @@ class PredictionParserTest {
   }
 
   /** A valid event with {@code extra} as the value of an unknown field. */
+  /** The object form with 40 classes, the last named as the fifth: beyond the pairwise check. */
+  private static String manyClassesNamingOneTwice() {
+    final StringBuilder json =
+        new StringBuilder("{\"model\": \"m\", \"label\": \"c0\", \"probabilities\": {");
+    for (int c = 0; c < 40; c++) {
+      json.append(c == 0 ? "" : ", ").append("\"c").append(c == 39 ? 4 : c).append("\": 0.025");
+    }
+    return json.append("}}").toString();
+  }
+
   private static String withExtra(final String extra) {
     return "{\"model\": \"m\", \"score\": 0.5, \"label\": 1, \"extra\": " + extra + "}";
   }
