@@ -17,10 +17,11 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.modelmon.topology.ModelmonTopology;
 
 /**
- * The framework's own ceiling: a Kafka Streams application that reads the same topic with the
- * same guarantee and does nothing with each record but count it. Run in a JVM of its own by
- * {@link ThroughputBench}; prints {@code bare.events.sec=<rate>} measured from RUNNING to the last
- * record.
+ * The framework's own ceiling: a Kafka Streams application that reads the same topic with the same
+ * guarantee and does nothing with each record but count it. Run in a JVM of its own by {@link
+ * ThroughputBench}; prints {@code bare.events.sec=<rate>} measured from RUNNING to the last record,
+ * and {@code bare.warm.events.sec=<rate>} over the last three quarters of the records (from a
+ * quarter counted to all of them), as {@link ThroughputBench} computes modelmon's warm rate.
  *
  * <p>It runs with the Kafka Streams settings modelmon runs with ({@link
  * ModelmonTopology#defaultKafkaSettings}, then every {@code kafka.*} setting the benchmark passes
@@ -34,10 +35,18 @@ public final class BareStreams {
   private BareStreams() {}
 
   /**
-   * Runs it in a JVM of its own over {@code records} records of {@code topic}, with the Kafka
-   * Streams settings {@code streamsSettings} on top of the guarantee's defaults; its rate.
+   * A run's rates.
+   *
+   * @param eventsPerSecond from RUNNING to the last record
+   * @param warmEventsPerSecond over the last three quarters of the records
    */
-  static double eventsPerSecond(
+  record Rates(double eventsPerSecond, double warmEventsPerSecond) {}
+
+  /**
+   * Runs it in a JVM of its own over {@code records} records of {@code topic}, with the Kafka
+   * Streams settings {@code streamsSettings} on top of the guarantee's defaults; its rates.
+   */
+  static Rates eventsPerSecond(
       final String bootstrapServers,
       final String topic,
       final long records,
@@ -63,11 +72,15 @@ public final class BareStreams {
       process.destroyForcibly();
       throw new IllegalStateException("the bare Kafka Streams run failed:\n" + out);
     }
+    return new Rates(rate(out, "bare.events.sec="), rate(out, "bare.warm.events.sec="));
+  }
+
+  private static double rate(final String out, final String prefix) {
     return out.lines()
-        .filter(line -> line.startsWith("bare.events.sec="))
-        .mapToDouble(line -> Double.parseDouble(line.substring("bare.events.sec=".length())))
+        .filter(line -> line.startsWith(prefix))
+        .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length())))
         .findFirst()
-        .orElseThrow(() -> new IllegalStateException("no rate in:\n" + out));
+        .orElseThrow(() -> new IllegalStateException("no " + prefix + " in:\n" + out));
   }
 
   public static void main(final String[] args) throws Exception {
@@ -87,12 +100,18 @@ public final class BareStreams {
       properties.put(keyValue[0], keyValue[1]);
     }
     final AtomicLong seen = new AtomicLong();
+    final long quarter = (long) Math.ceil(expected / 4.0);
+    final AtomicLong quarterSeen = new AtomicLong();
     final CountDownLatch done = new CountDownLatch(1);
     final StreamsBuilder builder = new StreamsBuilder();
     builder.stream(topic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .foreach(
             (key, value) -> {
-              if (seen.incrementAndGet() == expected) {
+              final long count = seen.incrementAndGet();
+              if (count == quarter) {
+                quarterSeen.set(System.nanoTime());
+              }
+              if (count == expected) {
                 done.countDown();
               }
             });
@@ -110,8 +129,10 @@ public final class BareStreams {
       if (!done.await(10, TimeUnit.MINUTES)) {
         throw new IllegalStateException("saw " + seen.get() + " of " + expected + " records");
       }
-      final double seconds = (System.nanoTime() - start) / 1e9;
-      System.out.printf("bare.events.sec=%.0f%n", expected / seconds);
+      final long end = System.nanoTime();
+      System.out.printf("bare.events.sec=%.0f%n", expected / ((end - start) / 1e9));
+      System.out.printf(
+          "bare.warm.events.sec=%.0f%n", 0.75 * expected / ((end - quarterSeen.get()) / 1e9));
     } finally {
       ThroughputBench.deleteRecursively(stateDir);
     }

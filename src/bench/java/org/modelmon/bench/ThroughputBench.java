@@ -21,9 +21,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bin/bench throughput}: on a real single broker, the raw read rate of a topic (Kafka's
- * ConsumerPerformance, {@code fetch.nMsg.sec}) next to modelmon's processing rate over the same
- * records, from the moment the stream is RUNNING to the moment every event is reflected in the
- * counters and in the final windows of every size.
+ * ConsumerPerformance, {@code fetch.nMsg.sec}), a bare Kafka Streams reader's rate ({@link
+ * BareStreams}) and a plain Python consumer's ({@link PythonConsumerRun}) next to modelmon's
+ * processing rate over the same records, from the moment the stream is RUNNING to the moment every
+ * event is reflected in the counters and in the final windows of every size. Each reads the topic
+ * in a process of its own, one after the other, while nothing else runs.
+ *
+ * <p>The Python consumer needs a Python 3 with {@code confluent_kafka}; without one, its columns
+ * read "n/a" and one line says why.
  */
 @Command(
     name = "bin/bench throughput",
@@ -33,6 +38,7 @@ public final class ThroughputBench implements Callable<Integer> {
 
   private static final List<String> WINDOWS = List.of("1m", "5m", "1h");
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+  private static final String NOT_AVAILABLE = "n/a";
   private static final Duration SCRAPE_INTERVAL = Duration.ofMillis(500);
 
   @Option(names = "--events", description = "events per setting (default ${DEFAULT-VALUE})")
@@ -72,6 +78,16 @@ public final class ThroughputBench implements Callable<Integer> {
   @Option(names = "--jvm", split = " ", description = "modelmon's JVM options (default -Xmx1g)")
   List<String> jvmOptions = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
 
+  @Option(
+      names = "--python",
+      description =
+          "Python interpreter for the plain Python consumer (default: the first of python3,"
+              + " /usr/bin/python3 that has the confluent_kafka module)")
+  String python;
+
+  /** The interpreter that runs the plain Python consumer; empty when there is none. */
+  private Optional<String> pythonInterpreter = Optional.empty();
+
   /** One line of the result table. */
   private record Setting(String guarantee, int classes, int models) {}
 
@@ -82,6 +98,19 @@ public final class ThroughputBench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     final List<Setting> settings = settings();
+    final List<String> pythonProblems = new ArrayList<>();
+    pythonInterpreter =
+        PythonConsumerRun.interpreter(
+            python == null ? PythonConsumerRun.DEFAULT_INTERPRETERS : List.of(python),
+            pythonProblems);
+    final String pythonMissing =
+        "plain Python consumer: n/a, "
+            + String.join("; ", pythonProblems)
+            + " (Debian: "
+            + PythonConsumerRun.INSTALL
+            + ")";
+    System.err.println(
+        pythonInterpreter.map(p -> "plain Python consumer: " + p).orElse(pythonMissing));
     final Path workDir = Files.createTempDirectory("modelmon-bench-");
     final List<String> table = new ArrayList<>();
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start()) {
@@ -116,12 +145,17 @@ public final class ThroughputBench implements Callable<Integer> {
     System.out.printf(
         "events=%d partitions=%d runs=%d cores=%d%n",
         events, partitions, runs, Runtime.getRuntime().availableProcessors());
+    if (pythonInterpreter.isEmpty()) {
+      System.out.println(pythonMissing);
+    }
     System.out.println(
         "| guarantee | classes | models | raw fetch.nMsg.sec | bare Kafka Streams events/s"
-            + " | modelmon events/s | ratio to raw"
-            + " | warm events/s (last 3/4) | events/s incl. start-up"
-            + " | modelmon CPU s per 1M events |");
-    System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            + " | plain Python events/s | modelmon events/s | modelmon / raw"
+            + " | warm (last 3/4): bare | warm: Python | warm: modelmon"
+            + " | warm modelmon / Python | warm modelmon / bare"
+            + " | modelmon events/s incl. start-up | modelmon CPU s per 1M events |");
+    System.out.println(
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     table.forEach(System.out::println);
     return 0;
   }
@@ -146,6 +180,11 @@ public final class ThroughputBench implements Callable<Integer> {
     return settings;
   }
 
+  /**
+   * One row of the table: medians over the runs. The ratios are medians of each run's ratio, the
+   * peers of a ratio read the topic in the same run; "warm" rates are over the last three quarters
+   * of the records, once the JIT compiler is done.
+   */
   private String measure(
       final String bootstrapServers,
       final long brokerPid,
@@ -159,49 +198,80 @@ public final class ThroughputBench implements Callable<Integer> {
     final double[] modelmonCpuPerMillion = new double[runs];
     final double[] warm = new double[runs];
     final double[] bare = new double[runs];
+    final double[] bareWarm = new double[runs];
+    final double[] python = new double[runs];
+    final double[] pythonWarm = new double[runs];
+    final double[] warmToPython = new double[runs];
+    final double[] warmToBare = new double[runs];
+    // Every peer reads the sentinels too, and counts them.
+    final long records = topic.events() + topic.partitions();
     for (int run = 0; run < runs; run++) {
       raw[run] =
           ConsumerPerformanceRun.fetchMessagesPerSecond(
-              bootstrapServers, topic.predictions(), topic.events() + topic.partitions());
-      bare[run] =
+              bootstrapServers, topic.predictions(), records);
+      final BareStreams.Rates bareRates =
           BareStreams.eventsPerSecond(
-              bootstrapServers,
-              topic.predictions(),
-              topic.events() + topic.partitions(),
-              setting.guarantee(),
-              kafkaSettings());
+              bootstrapServers, topic.predictions(), records, setting.guarantee(), kafkaSettings());
+      bare[run] = bareRates.eventsPerSecond();
+      bareWarm[run] = bareRates.warmEventsPerSecond();
+      if (pythonInterpreter.isPresent()) {
+        final PythonConsumerRun.Result result =
+            PythonConsumerRun.run(
+                pythonInterpreter.get(),
+                bootstrapServers,
+                topic.predictions(),
+                records,
+                workDir.resolve("python-" + UUID.randomUUID() + ".log"),
+                RUN_TIMEOUT);
+        python[run] = result.eventsPerSecond();
+        pythonWarm[run] = result.warmEventsPerSecond();
+      }
       final Path runDir = workDir.resolve(UUID.randomUUID().toString());
       final Timing timing = runModelmon(bootstrapServers, brokerPid, topic, setting, runDir);
       processing[run] = topic.events() / timing.runningSeconds();
       coldProcessing[run] = topic.events() / timing.totalSeconds();
+      warm[run] = 0.75 * topic.events() / timing.lastThreeQuartersSeconds();
+      warmToPython[run] = warm[run] / pythonWarm[run];
+      warmToBare[run] = warm[run] / bareWarm[run];
       System.err.printf(
-          "%s run %d: raw %.0f msg/s; bare Kafka Streams %.0f/s; modelmon %.0f events/s,"
-              + " warm %.0f (%.1f s RUNNING, %.1f s in all; CPU s: modelmon %.1f, broker %.1f)%n",
+          "%s run %d: raw %.0f msg/s; bare Kafka Streams %.0f/s, warm %.0f; plain Python %s;"
+              + " modelmon %.0f events/s, warm %.0f (%.1f s RUNNING, %.1f s in all;"
+              + " CPU s: modelmon %.1f, broker %.1f)%n",
           setting,
           run + 1,
           raw[run],
           bare[run],
+          bareWarm[run],
+          pythonInterpreter.isPresent()
+              ? String.format("%.0f/s, warm %.0f", python[run], pythonWarm[run])
+              : NOT_AVAILABLE,
           processing[run],
-          0.75 * topic.events() / timing.lastThreeQuartersSeconds(),
+          warm[run],
           timing.runningSeconds(),
           timing.totalSeconds(),
           timing.modelmonCpu(),
           timing.brokerCpu());
-      warm[run] = 0.75 * topic.events() / timing.lastThreeQuartersSeconds();
       modelmonCpuPerMillion[run] = timing.modelmonCpu() * 1e6 / topic.events();
     }
     final double rawMedian = Stats.median(raw);
     final double processingMedian = Stats.median(processing);
+    final boolean hasPython = pythonInterpreter.isPresent();
     return String.format(
-        "| %s | %d | %d | %.0f | %.0f | %.0f | %.2f | %.0f | %.0f | %.1f |",
+        "| %s | %d | %d | %.0f | %.0f | %s | %.0f | %.2f | %.0f | %s | %.0f | %s | %.2f | %.0f |"
+            + " %.1f |",
         setting.guarantee(),
         setting.classes(),
         setting.models(),
         rawMedian,
         Stats.median(bare),
+        hasPython ? String.format("%.0f", Stats.median(python)) : NOT_AVAILABLE,
         processingMedian,
         processingMedian / rawMedian,
+        Stats.median(bareWarm),
+        hasPython ? String.format("%.0f", Stats.median(pythonWarm)) : NOT_AVAILABLE,
         Stats.median(warm),
+        hasPython ? String.format("%.2f", Stats.median(warmToPython)) : NOT_AVAILABLE,
+        Stats.median(warmToBare),
         Stats.median(coldProcessing),
         Stats.median(modelmonCpuPerMillion));
   }
@@ -212,8 +282,8 @@ public final class ThroughputBench implements Callable<Integer> {
   }
 
   /**
-   * Seconds from launch, and from RUNNING, to every event reflected; seconds from a quarter to
-   * all of the events counted (the rate once the JIT has warmed up); CPU seconds modelmon and the
+   * Seconds from launch, and from RUNNING, to every event reflected; seconds from a quarter to all
+   * of the events counted (the rate once the JIT has warmed up); CPU seconds modelmon and the
    * broker used between RUNNING and the end.
    */
   private record Timing(
