@@ -10,8 +10,8 @@ and prints one JSON line:
     {"events": N, "seconds": S, "events_per_s": N / S, "warm_events_per_s": W, ...}
 
 S runs from the first batch received to the last record scored. W is the rate over the last three
-quarters of the records, as ThroughputBench computes modelmon's warm rate: 0.75 N over the time
-from the moment a quarter of N was scored to the moment all of it was.
+quarters of the records, as ThroughputBench computes modelmon's warm rate: the records scored after
+the batch that reached a quarter of N, over the time from that batch to the last record.
 
 What it is not: it validates nothing (a malformed event raises and ends the run), has no dead
 letters, no exactly-once (nothing is committed, nothing is written), no windows that close or are
@@ -82,6 +82,7 @@ def main():
     sums = {}  # (model, version, minute) -> [count, sum of log loss]
     count = 0
     first = quarter = None
+    counted_at_quarter = 0
     last_record = time.monotonic()
     try:
         while count < args.expected:
@@ -110,6 +111,7 @@ def main():
                 count += 1
             if quarter is None and count >= args.expected / 4:
                 quarter = time.perf_counter()
+                counted_at_quarter = count
         end = time.perf_counter()
     finally:
         consumer.close()
@@ -120,7 +122,8 @@ def main():
         "events": count,
         "seconds": round(seconds, 3),
         "events_per_s": round(count / seconds),
-        "warm_events_per_s": round(0.75 * count / warm_seconds) if warm_seconds > 0 else None,
+        "warm_events_per_s": (
+            round((count - counted_at_quarter) / warm_seconds) if warm_seconds > 0 else None),
         "keys": len(sums),
         "mean_log_loss": sum(bucket[1] for bucket in sums.values()) / count,
     }), flush=True)

@@ -27,6 +27,7 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.modelmon.detector.DetectorSettings;
+import org.modelmon.detector.DetectorStatus;
 
 /**
  * Builds the {@link ModelmonConfig} from defaults, a properties file, environment variables and
@@ -77,8 +78,8 @@ public final class ConfigLoader {
   private static final int MAX_CALIBRATION_BINS = 20;
 
   /**
-   * The detector keeps its warm-up windows, 44 + 16 bytes per bin each, in one changelog record:
-   * well under Kafka's default 1 MB record size.
+   * The detector keeps its warm-up windows ({@link DetectorStatus#warmupWindowBytes} each) in one
+   * changelog record: well under Kafka's default 1 MB record size.
    */
   private static final int MAX_WARMUP_BYTES = 512 * 1024;
 
@@ -451,7 +452,7 @@ public final class ConfigLoader {
                   + ")");
         }
       }
-      final int maxWarmup = MAX_WARMUP_BYTES / (44 + 16 * bins);
+      final int maxWarmup = MAX_WARMUP_BYTES / DetectorStatus.warmupWindowBytes(bins);
       return new DetectorSettings(
           window,
           integer(DETECTOR_MIN_LABELLED, 1, Integer.MAX_VALUE, "an integer ≥ 1"),

@@ -22,7 +22,7 @@ import org.modelmon.window.ModelKey;
  * @param dispersion φ
  * @param baselineExcessPerNullVariance β, the pooled baseline excess per unit of null variance
  * @param baselineExcessPerNullVarianceByBin the B values β_b that score the windows (β where a bin
- *     had too few events or no null variance)
+ *     had too few events or too little null variance)
  * @param changeStartMillis the start of the first window of the current run of S above 0, the
  *     estimated start of the change; {@code null}, and left out, while S = 0
  */

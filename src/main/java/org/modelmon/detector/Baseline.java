@@ -17,7 +17,8 @@ import java.util.List;
  *     modelmon.detector.min.bin} warm-up events, else μ: reported, not used to score
  * @param excessPerVariance β = Σ_w E_w / Σ_w V_w over the warm-up
  * @param excessPerVarianceByBin β_b = Σ_w E_{w,b} / Σ_w V_{w,b} where the bin had at least {@code
- *     modelmon.detector.min.bin} warm-up events and null variance above 0, else β
+ *     modelmon.detector.min.bin} warm-up events and a null variance per event of at least a
+ *     hundredth of the warm-up's (see {@link #MIN_RELATIVE_BIN_VARIANCE}), else β
  * @param dispersion φ = max(1, Σ_w (E_w − e_w)² / V_w / (W − 1)) over the warm-up windows
  */
 public record Baseline(
@@ -27,9 +28,21 @@ public record Baseline(
     double[] excessPerVarianceByBin,
     double dispersion) {
 
+  /**
+   * The least null variance per event, relative to the warm-up's, of a bin that gets its own β_b.
+   * Excess is not bounded by V(q) — the log loss is clipped at −ln ε, V(q) is not — so a bin of
+   * near-certain predictions (V(q) near 0) that missed once would get a β_b of any size, even an
+   * infinite one, and a later window with more variance in that bin would score as nonsense.
+   */
+  static final double MIN_RELATIVE_BIN_VARIANCE = 0.01;
+
   /** Learns the baseline from the warm-up's evidence windows, at least 2 of them. */
   static Baseline learn(final List<WindowEvidence> warmup, final long minBin) {
-    final int bins = warmup.get(warmup.size() - 1).bins();
+    // The bins of the last window that has any: a window open across an upgrade may have none.
+    int bins = 0;
+    for (int w = warmup.size() - 1; w >= 0 && bins == 0; w--) {
+      bins = warmup.get(w).bins();
+    }
     double excess = 0;
     double variance = 0;
     long labelled = 0;
@@ -50,13 +63,16 @@ public record Baseline(
     }
     final double mean = excess / labelled;
     final double perVariance = excess / variance;
+    final double leastVariancePerEvent = MIN_RELATIVE_BIN_VARIANCE * variance / labelled;
     final double[] meanByBin = new double[bins];
     final double[] perVarianceByBin = new double[bins];
     for (int b = 0; b < bins; b++) {
       final boolean enough = binLabelled[b] >= minBin;
       meanByBin[b] = enough ? binExcess[b] / binLabelled[b] : mean;
       perVarianceByBin[b] =
-          enough && binVariance[b] > 0 ? binExcess[b] / binVariance[b] : perVariance;
+          enough && binVariance[b] >= leastVariancePerEvent * binLabelled[b]
+              ? binExcess[b] / binVariance[b]
+              : perVariance;
     }
     final Baseline undispersed = new Baseline(mean, meanByBin, perVariance, perVarianceByBin, 1.0);
     double scatter = 0;

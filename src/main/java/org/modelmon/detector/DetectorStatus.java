@@ -39,6 +39,11 @@ public record DetectorStatus(
   /** Bytes of one bin of a warm-up window: its count, excess and null variance. */
   private static final int BIN_BYTES = 8 * 3;
 
+  /** Bytes the stored status takes per warm-up window of {@code bins} calibration bins. */
+  public static int warmupWindowBytes(final int bins) {
+    return WINDOW_BYTES + bins * BIN_BYTES;
+  }
+
   /** No such time. */
   public static final long NONE = Long.MIN_VALUE;
 

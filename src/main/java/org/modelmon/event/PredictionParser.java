@@ -78,6 +78,9 @@ public final class PredictionParser {
 
   private static final int INITIAL_CAPACITY = 8;
 
+  /** Up to this many class names are checked for duplicates pair by pair, beyond in a set. */
+  private static final int PAIRWISE_NAMES = 16;
+
   /** Integers with more digits than a class name has characters cannot name a class. */
   private static final int MAX_INTEGER_DIGITS = Names.MAX_CLASS_NAME_LENGTH;
 
@@ -644,10 +647,12 @@ public final class PredictionParser {
 
   /** Index of the first name that repeats an earlier one, or -1. */
   private static int firstDuplicate(final String[] names, final int n) {
-    if (n <= 16) {
+    if (n <= PAIRWISE_NAMES) {
       for (int i = 1; i < n; i++) {
+        final String name = names[i];
+        final int hash = name.hashCode();
         for (int j = 0; j < i; j++) {
-          if (names[i].equals(names[j])) {
+          if (names[j].hashCode() == hash && names[j].equals(name)) {
             return i;
           }
         }
@@ -732,9 +737,6 @@ public final class PredictionParser {
   /** What the scan found, before any rule but MALFORMED_JSON is applied. One per call. */
   private static final class Raw {
 
-    /** Up to this many class names are checked for duplicates pair by pair, beyond in a set. */
-    private static final int PAIRWISE_NAMES = 32;
-
     /** A bit per field name the scan reads, set when it was seen. */
     private int knownFieldsSeen;
 
@@ -812,25 +814,8 @@ public final class PredictionParser {
 
     /** A class name the object form of {@code probabilities} lists twice, or {@code null}. */
     String duplicateName() {
-      if (count > PAIRWISE_NAMES) {
-        final Set<String> seen = new HashSet<>(count * 2);
-        for (int i = 0; i < count; i++) {
-          if (!seen.add(names[i])) {
-            return names[i];
-          }
-        }
-        return null;
-      }
-      for (int i = 1; i < count; i++) {
-        final String name = names[i];
-        final int hash = name.hashCode();
-        for (int j = 0; j < i; j++) {
-          if (names[j].hashCode() == hash && names[j].equals(name)) {
-            return name;
-          }
-        }
-      }
-      return null;
+      final int duplicate = firstDuplicate(names, count);
+      return duplicate < 0 ? null : names[duplicate];
     }
 
     void invalidField(final String detail) {

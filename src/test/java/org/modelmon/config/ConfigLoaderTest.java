@@ -260,11 +260,11 @@ class ConfigLoaderTest {
                 + " (set on the command line)");
     assertRejected(flag("modelmon.detector.warmup", "1"))
         .hasMessageStartingWith("modelmon.detector.warmup: \"1\" is not an integer from 2 to");
-    // Its warm-up windows are one changelog record: 512 KiB / (44 + 16·10) bytes at most.
-    assertThat(load(flag("modelmon.detector.warmup", "2570")).detector().warmup()).isEqualTo(2570);
-    assertRejected(flag("modelmon.detector.warmup", "2571"))
+    // Its warm-up windows are one changelog record: 512 KiB / (44 + 24·10) bytes at most.
+    assertThat(load(flag("modelmon.detector.warmup", "1846")).detector().warmup()).isEqualTo(1846);
+    assertRejected(flag("modelmon.detector.warmup", "1847"))
         .hasMessage(
-            "modelmon.detector.warmup: \"2571\" is not an integer from 2 to 2570 (the most the"
+            "modelmon.detector.warmup: \"1847\" is not an integer from 2 to 1846 (the most the"
                 + " detector keeps with modelmon.calibration.bins=10) (set on the command line)");
     assertRejected(flag("modelmon.detector.min.labelled", "0"))
         .hasMessageStartingWith("modelmon.detector.min.labelled: \"0\" is not an integer ≥ 1");

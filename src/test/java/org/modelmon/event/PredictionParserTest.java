@@ -35,7 +35,7 @@ class PredictionParserTest {
 
   /** The example event of docs/reference.md#prediction-events. */
   @Test
-  void shouldParseTheContractExampleInObjectForm() {
+  void shouldParseTheReferenceExampleInObjectForm() {
     final PredictionEvent event =
         parse(
             "{'model': 'churn', 'version': 'v3', 'id': 'req-81',"
@@ -273,6 +273,40 @@ class PredictionParserTest {
                 "{\"model\": \"m\", \"label\": \"a\", \"probabilities\":"
                     + " {\"a\": 0.25, \"b\": 0.25, \"c\": 0.25, \"a\": 0.25}}")),
         Arguments.of("duplicate class key among many", utf8(manyClassesNamingOneTwice())),
+        // Every way the scan reaches a structured value must refuse a duplicate key within it.
+        Arguments.of(
+            "duplicate key in an object as a probability",
+            utf8(
+                "{\"model\": \"m\", \"label\": \"a\", \"probabilities\":"
+                    + " {\"a\": {\"x\": 1, \"x\": 1}, \"b\": 0.5}}")),
+        Arguments.of(
+            "duplicate key in an object in the array form",
+            utf8(
+                "{\"model\": \"m\", \"label\": 0, \"probabilities\": [{\"x\": 1, \"x\": 1},"
+                    + " 0.5]}")),
+        Arguments.of(
+            "duplicate key in an object among the classes",
+            utf8(
+                "{\"model\": \"m\", \"label\": \"a\", \"probabilities\": [0.5, 0.5],"
+                    + " \"classes\": [\"a\", {\"x\": 1, \"x\": 1}]}")),
+        Arguments.of(
+            "duplicate key in an object as the label",
+            utf8("{\"model\": \"m\", \"score\": 0.5, \"label\": {\"x\": 1, \"x\": 1}}")),
+        Arguments.of(
+            "duplicate key in an object as the timestamp",
+            utf8(
+                "{\"model\": \"m\", \"score\": 0.5, \"label\": 1, \"timestamp\": {\"x\": 1, \"x\":"
+                    + " 1}}")),
+        Arguments.of(
+            "duplicate key in a second skipped object",
+            utf8(
+                "{\"model\": \"m\", \"score\": 0.5, \"label\": 1, \"e1\": {\"x\": 1},"
+                    + " \"e2\": {\"y\": 1, \"y\": 1}}")),
+        Arguments.of(
+            "duplicate key after a skipped object",
+            utf8(
+                "{\"model\": \"m\", \"score\": 0.5, \"label\": 1, \"e1\": {\"x\": 1},"
+                    + " \"e1\": 2}")),
         Arguments.of(
             "duplicate class key",
             utf8(
@@ -809,7 +843,6 @@ class PredictionParserTest {
         .hasMessageStartingWith(reason + ": ");
   }
 
-  /** A valid event with {@code extra} as the value of an unknown field. */
   /** The object form with 40 classes, the last named as the fifth: beyond the pairwise check. */
   private static String manyClassesNamingOneTwice() {
     final StringBuilder json =
@@ -820,6 +853,7 @@ class PredictionParserTest {
     return json.append("}}").toString();
   }
 
+  /** A valid event with {@code extra} as the value of an unknown field. */
   private static String withExtra(final String extra) {
     return "{\"model\": \"m\", \"score\": 0.5, \"label\": 1, \"extra\": " + extra + "}";
   }

@@ -34,8 +34,8 @@ import org.modelmon.window.ModelKey;
 import org.modelmon.window.WindowResult;
 
 /**
- * {@link HttpApi} under hostile requests: malformed and overlong paths, path tricks,
- * odd characters, malformed, duplicated and out-of-range parameters, unknown models and huge time
+ * {@link HttpApi} under hostile requests: malformed and overlong paths, path tricks, odd
+ * characters, malformed, duplicated and out-of-range parameters, unknown models and huge time
  * ranges. Every answer is a 4xx — never a 500, never a stack trace — with a small body, and a
  * window query never scans more than its limit.
  *
@@ -101,7 +101,10 @@ class HttpApiHostileInputTest {
 
   private List<WindowResult> history(final String version) {
     return served.queries.windows(
-        new ModelKey("busy", version), "1s", Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE),
+        new ModelKey("busy", version),
+        "1s",
+        Instant.EPOCH,
+        Instant.ofEpochMilli(Long.MAX_VALUE),
         Integer.MAX_VALUE);
   }
 
@@ -131,8 +134,7 @@ class HttpApiHostileInputTest {
       final OutputStream out = socket.getOutputStream();
       out.write(requestLine);
       out.write(
-          "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-              .getBytes(StandardCharsets.US_ASCII));
+          "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       final byte[] response = readAll(socket.getInputStream());
       final String text = new String(response, StandardCharsets.UTF_8);

@@ -32,12 +32,12 @@ import org.modelmon.testing.KafkaBrokerExtension;
 import org.modelmon.testing.PrometheusText;
 
 /**
- * {@code modelmon.max.models} bounds the whole application, not each instance, and the admitted
- * set survives a restart: two instances whose partitions see the models in different orders admit
- * one set of three between them, every event of an admitted model is windowed, every event of
- * any other is dead-lettered, and after a restart the same three are admitted. Both instances hold
- * predictions partitions before the events are produced, and each scores and refuses some of
- * them, so the cap is shown to hold across instances, not within one.
+ * {@code modelmon.max.models} bounds the whole application, not each instance, and the admitted set
+ * survives a restart: two instances whose partitions see the models in different orders admit one
+ * set of three between them, every event of an admitted model is windowed, every event of any other
+ * is dead-lettered, and after a restart the same three are admitted. Both instances hold
+ * predictions partitions before the events are produced, and each scores and refuses some of them,
+ * so the cap is shown to hold across instances, not within one.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class ModelCapIT {
@@ -62,8 +62,8 @@ class ModelCapIT {
   }
 
   /**
-   * Per partition, 60 events over two minutes from {@code from}; partition p sees the models in
-   * its own order, starting at model 2p, so each instance meets other models first.
+   * Per partition, 60 events over two minutes from {@code from}; partition p sees the models in its
+   * own order, starting at model 2p, so each instance meets other models first.
    */
   private static List<List<ExpectedWindows.Event>> events(
       final Random random, final long from, final List<String> models) {
@@ -153,8 +153,7 @@ class ModelCapIT {
     two.close();
     final List<String> withNewcomer = new ArrayList<>(models);
     withNewcomer.add("cap-new");
-    final List<List<ExpectedWindows.Event>> second =
-        events(random, start + 300_000L, withNewcomer);
+    final List<List<ExpectedWindows.Event>> second = events(random, start + 300_000L, withNewcomer);
     produce(second);
     final ModelmonApplication restarted = cluster.startInstance(0);
     awaitScoredOrRefused(List.of(restarted), count(second));
@@ -187,8 +186,7 @@ class ModelCapIT {
     final Map<String, JsonNode> windows = cluster.readWindows(expected.byKey().size());
     assertThat(windows.keySet()).containsExactlyInAnyOrderElementsOf(expected.byKey().keySet());
     for (final Map.Entry<String, ExpectedWindows.Expected> entry : expected.byKey().entrySet()) {
-      ExpectedWindows.assertMatches(
-          entry.getKey(), windows.get(entry.getKey()), entry.getValue());
+      ExpectedWindows.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     assertThat(cluster.countRecords("predictions-dlq", refused)).isEqualTo(refused);
   }
@@ -217,8 +215,8 @@ class ModelCapIT {
   }
 
   /**
-   * Waits until the application's consumer group is stable with {@code members} members (one
-   * stream thread per instance) and each of them holds at least one predictions partition.
+   * Waits until the application's consumer group is stable with {@code members} members (one stream
+   * thread per instance) and each of them holds at least one predictions partition.
    */
   private void awaitPredictionsSpreadOver(final int members) throws Exception {
     final String predictions = cluster.topic("predictions");
@@ -281,7 +279,8 @@ class ModelCapIT {
             scrape.samples("modelmon_predictions_total").stream()
                     .mapToDouble(PrometheusText.Sample::value)
                     .sum()
-                + scrape.value("modelmon_invalid_events_total", "reason", "TOO_MANY_MODELS")
+                + scrape
+                    .value("modelmon_invalid_events_total", "reason", "TOO_MANY_MODELS")
                     .orElse(0.0);
       }
       Thread.sleep(500);
