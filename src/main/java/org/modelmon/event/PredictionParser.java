@@ -133,20 +133,21 @@ public final class PredictionParser {
       }
       String field;
       while ((field = parser.nextFieldName()) != null) {
-        raw.firstOccurrence(field, parser);
+        final int known = Raw.knownField(field);
+        raw.firstOccurrence(known, field, parser);
         final JsonToken token = parser.nextToken();
-        switch (field) {
-          case "model" -> {
+        switch (known) {
+          case Raw.MODEL -> {
             raw.modelPresent = token != JsonToken.VALUE_NULL;
             raw.model = readString(parser, token, raw, "model");
           }
-          case "version" -> raw.version = readString(parser, token, raw, "version");
-          case "id" -> raw.id = readString(parser, token, raw, "id");
-          case "timestamp" -> readTimestamp(parser, token, raw);
-          case "probabilities" -> readProbabilities(parser, token, raw);
-          case "score" -> readScore(parser, token, raw);
-          case "classes" -> readClasses(parser, token, raw);
-          case "label" -> readLabel(parser, token, raw);
+          case Raw.VERSION -> raw.version = readString(parser, token, raw, "version");
+          case Raw.ID -> raw.id = readString(parser, token, raw, "id");
+          case Raw.TIMESTAMP -> readTimestamp(parser, token, raw);
+          case Raw.PROBABILITIES -> readProbabilities(parser, token, raw);
+          case Raw.SCORE -> readScore(parser, token, raw);
+          case Raw.CLASSES -> readClasses(parser, token, raw);
+          case Raw.LABEL -> readLabel(parser, token, raw);
           default -> StrictJson.skipChildren(parser);
         }
       }
@@ -777,17 +778,44 @@ public final class PredictionParser {
 
     String invalidProbability;
 
+    /** The fields the scan reads, a bit each; {@link #OTHER} for any other key. */
+    static final int OTHER = 0;
+
+    static final int MODEL = 1;
+    static final int VERSION = 1 << 1;
+    static final int ID = 1 << 2;
+    static final int TIMESTAMP = 1 << 3;
+    static final int PROBABILITIES = 1 << 4;
+    static final int SCORE = 1 << 5;
+    static final int CLASSES = 1 << 6;
+    static final int LABEL = 1 << 7;
+
+    /** The bit of a top-level key, or {@link #OTHER}: the one string match per key. */
+    static int knownField(final String field) {
+      return switch (field) {
+        case "model" -> MODEL;
+        case "version" -> VERSION;
+        case "id" -> ID;
+        case "timestamp" -> TIMESTAMP;
+        case "probabilities" -> PROBABILITIES;
+        case "score" -> SCORE;
+        case "classes" -> CLASSES;
+        case "label" -> LABEL;
+        default -> OTHER;
+      };
+    }
+
     /**
-     * Records a top-level key, refusing a duplicate: the parser leaves them to the scan ({@link
-     * StrictJson#createParserCheckingKeysInCaller}).
+     * Records a top-level key ({@code known}: its {@link #knownField} bit), refusing a duplicate:
+     * the parser leaves them to the scan ({@link StrictJson#createParserCheckingKeysInCaller}).
      */
-    void firstOccurrence(final String field, final JsonParser parser) throws JsonParseException {
-      final int bit = knownFieldBit(field);
-      if (bit != 0) {
-        if ((knownFieldsSeen & bit) != 0) {
+    void firstOccurrence(final int known, final String field, final JsonParser parser)
+        throws JsonParseException {
+      if (known != OTHER) {
+        if ((knownFieldsSeen & known) != 0) {
           throw StrictJson.duplicateKey(parser, field);
         }
-        knownFieldsSeen |= bit;
+        knownFieldsSeen |= known;
         return;
       }
       if (otherFieldsSeen == null) {
@@ -796,20 +824,6 @@ public final class PredictionParser {
       if (!otherFieldsSeen.add(field)) {
         throw StrictJson.duplicateKey(parser, field);
       }
-    }
-
-    private static int knownFieldBit(final String field) {
-      return switch (field) {
-        case "model" -> 1;
-        case "version" -> 1 << 1;
-        case "id" -> 1 << 2;
-        case "timestamp" -> 1 << 3;
-        case "probabilities" -> 1 << 4;
-        case "score" -> 1 << 5;
-        case "classes" -> 1 << 6;
-        case "label" -> 1 << 7;
-        default -> 0;
-      };
     }
 
     /** A class name the object form of {@code probabilities} lists twice, or {@code null}. */
