@@ -133,5 +133,12 @@ class KillRecoveryIT {
         .as("one start per run: the first and one after each kill")
         .filteredOn(line -> line.contains("Starting stream"))
         .hasSize(KILLS + 1);
+    // What a SIGKILL leaves behind (RocksDB's unpacked native library, about 15 MB a run) stays
+    // in the test's directory, which goes with the test, not in the machine's /tmp.
+    try (java.util.stream.Stream<java.nio.file.Path> left =
+        java.nio.file.Files.list(output.resolveSibling("modelmon.out.tmp"))) {
+      assertThat(left.map(path -> path.getFileName().toString()))
+          .anySatisfy(name -> assertThat(name).startsWith("librocksdbjni"));
+    }
   }
 }

@@ -18,7 +18,8 @@ import org.modelmon.cli.Main;
 
 /**
  * {@code modelmon run} in its own JVM, as an operator runs it, for tests that signal or kill it.
- * Output goes to a file whose tail failures quote.
+ * Output goes to a file whose tail failures quote; the child's temporary files go to a directory
+ * beside it.
  */
 public final class ModelmonProcess implements AutoCloseable {
 
@@ -56,6 +57,10 @@ public final class ModelmonProcess implements AutoCloseable {
     final List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
+    // RocksDB unpacks its native library into java.io.tmpdir and deletes it at exit, which a
+    // SIGKILL skips: keep it beside the output, in the test's own directory, not in /tmp.
+    final Path tmp = Files.createDirectories(output.resolveSibling(output.getFileName() + ".tmp"));
+    command.add("-Djava.io.tmpdir=" + tmp);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
