@@ -162,7 +162,7 @@ public class HotPathBenchmark {
       events[i] = eventJson(model, names, i, random);
       // Every event must be valid and scored against the reference, or the figures mean nothing.
       final PredictionEvent event = parser.parse(events[i], EVENT_TIME_ORIGIN, NOW, references);
-      final ScoredPrediction scored = setUpScorer.score(event, event.reference());
+      final ScoredPrediction scored = setUpScorer.score(event);
       if (!scored.referenced()) {
         throw new IllegalStateException("benchmark event not scored against the reference");
       }
@@ -175,7 +175,7 @@ public class HotPathBenchmark {
   public ScoredPrediction parseValidateScore() {
     final byte[] value = events[next++ & (EVENTS - 1)];
     final PredictionEvent event = parser.parse(value, EVENT_TIME_ORIGIN, NOW, references);
-    return scorer.score(event, event.reference());
+    return scorer.score(event);
   }
 
   /** What a bare Jackson tree parse of the same bytes costs, without any validation. */
@@ -220,7 +220,7 @@ public class HotPathBenchmark {
   public void fullPath(final Blackhole blackhole) {
     final byte[] value = events[next++ & (EVENTS - 1)];
     final PredictionEvent event = parser.parse(value, EVENT_TIME_ORIGIN, NOW, references);
-    final ScoredPrediction scored = scorer.score(event, event.reference());
+    final ScoredPrediction scored = scorer.score(event);
     countAndAggregate(event.model(), event.version(), scored, blackhole);
   }
 

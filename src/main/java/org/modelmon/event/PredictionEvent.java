@@ -14,9 +14,11 @@ import org.modelmon.reference.Reference;
  * @param classes the class names, in the order of {@code probabilities}
  * @param probabilities the predicted distribution q over {@code classes}, renormalised to sum 1
  * @param labelIndex index of the true label in {@code classes}
- * @param reference the model's effective reference the event was validated against (every class
- *     it gives p(c) &gt; 0 is among {@code classes}), or {@code null} when the model had none; the
+ * @param reference the model's effective reference the event was validated against (every class it
+ *     gives p(c) &gt; 0 is among {@code classes}), or {@code null} when the model had none; the
  *     event is scored against this one, so a reference updated meanwhile cannot break that rule
+ * @param referenceIndexes for each of {@code classes}, its index in {@code reference} or -1 where
+ *     the reference lacks it; {@code null} without a reference
  */
 public record PredictionEvent(
     String model,
@@ -26,7 +28,8 @@ public record PredictionEvent(
     List<String> classes,
     double[] probabilities,
     int labelIndex,
-    Reference reference) {
+    Reference reference,
+    int[] referenceIndexes) {
 
   /** The true label's class name. */
   public String label() {

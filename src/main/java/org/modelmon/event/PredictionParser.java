@@ -548,8 +548,9 @@ public final class PredictionParser {
 
     // CLASS_MISMATCH
     final Reference reference = references.find(raw.model, version, eventTime);
+    final int[] referenceIndexes = reference == null ? null : referenceIndexes(reference, classes);
     if (reference != null) {
-      checkCoversReference(reference, classes);
+      checkCoversReference(reference, classes, referenceIndexes);
     }
 
     // INVALID_TIMESTAMP
@@ -571,7 +572,7 @@ public final class PredictionParser {
     }
 
     return new PredictionEvent(
-        raw.model, version, raw.id, eventTime, classes, q, labelIndex, reference);
+        raw.model, version, raw.id, eventTime, classes, q, labelIndex, reference, referenceIndexes);
   }
 
   /** Index of the label in {@code classes}, or -1. */
@@ -597,8 +598,26 @@ public final class PredictionParser {
     };
   }
 
+  /**
+   * For each of {@code classes}, its index in {@code reference}, or -1 where the reference lacks
+   * it. Events usually list the reference's classes in its order; those cost no lookup.
+   */
+  private static int[] referenceIndexes(final Reference reference, final List<String> classes) {
+    final List<String> referenceClasses = reference.classes();
+    final int[] indexes = new int[classes.size()];
+    for (int c = 0; c < indexes.length; c++) {
+      final String name = classes.get(c);
+      indexes[c] =
+          c < referenceClasses.size() && referenceClasses.get(c).equals(name)
+              ? c
+              : reference.indexOf(name);
+    }
+    return indexes;
+  }
+
   /** Fails unless every class the reference gives p(c) &gt; 0 is among {@code classes}. */
-  private static void checkCoversReference(final Reference reference, final List<String> classes) {
+  private static void checkCoversReference(
+      final Reference reference, final List<String> classes, final int[] referenceIndexes) {
     int support = 0;
     for (int k = 0; k < reference.size(); k++) {
       if (reference.probability(k) > 0.0) {
@@ -607,8 +626,7 @@ public final class PredictionParser {
     }
     // Event classes are distinct by now, so counting the covered ones is enough.
     int covered = 0;
-    for (int c = 0; c < classes.size(); c++) {
-      final int k = reference.indexOf(classes.get(c));
+    for (final int k : referenceIndexes) {
       if (k >= 0 && reference.probability(k) > 0.0) {
         covered++;
       }

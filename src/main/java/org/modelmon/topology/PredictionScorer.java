@@ -32,12 +32,13 @@ public final class PredictionScorer {
   /**
    * Scores {@code event}.
    *
-   * @param event a valid event
-   * @param reference the model's effective reference, or {@code null} when it has none; the event
-   *     lists every class it gives p(c) &gt; 0 (the parser's {@code CLASS_MISMATCH} rule)
+   * @param event a valid event, scored against {@link PredictionEvent#reference()} when it has one
+   *     (the event lists every class the reference gives p(c) &gt; 0: the parser's {@code
+   *     CLASS_MISMATCH} rule)
    * @return the event with its scores; the reference-only scores are NaN without a reference
    */
-  public ScoredPrediction score(final PredictionEvent event, final Reference reference) {
+  public ScoredPrediction score(final PredictionEvent event) {
+    final Reference reference = event.reference();
     final double[] q = event.probabilities();
     final List<String> classes = event.classes();
     final int label = event.labelIndex();
@@ -69,7 +70,7 @@ public final class PredictionScorer {
           confidence,
           correct);
     }
-    final double[] qOverReference = alignToReference(classes, q, reference);
+    final double[] qOverReference = alignToReference(q, event.referenceIndexes(), reference);
     final double kl = reference.klDivergenceTo(qOverReference, epsilon);
     final double crossEntropy = InformationTheory.crossEntropyFromIdentity(kl, reference.entropy());
     return new ScoredPrediction(
@@ -90,14 +91,14 @@ public final class PredictionScorer {
 
   /** q re-indexed by the reference's classes (0 for a reference class the event lacks). */
   private double[] alignToReference(
-      final List<String> classes, final double[] q, final Reference reference) {
+      final double[] q, final int[] referenceIndexes, final Reference reference) {
     if (alignedPrediction.length != reference.size()) {
       alignedPrediction = new double[reference.size()];
     } else {
       Arrays.fill(alignedPrediction, 0.0);
     }
     for (int c = 0; c < q.length; c++) {
-      final int index = reference.indexOf(classes.get(c));
+      final int index = referenceIndexes[c];
       if (index >= 0) {
         alignedPrediction[index] = q[c];
       }

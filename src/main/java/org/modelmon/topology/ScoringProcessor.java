@@ -71,7 +71,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
       throw new InvalidEventException(
           InvalidReason.TOO_MANY_MODELS, "model limit reached; not admitting " + key);
     }
-    final ScoredPrediction scored = scorer.score(event, event.reference());
+    final ScoredPrediction scored = scorer.score(event);
     counting.count(key, scored, event.label());
     // Stamped no later than the input record, which the broker accepted: an event time ahead of
     // the clock (within modelmon.max.future.skew) may be further ahead than the broker accepts for

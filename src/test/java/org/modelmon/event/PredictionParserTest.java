@@ -655,6 +655,26 @@ class PredictionParserTest {
             (m, v, t) -> CHURN_REFERENCE);
 
     assertThat(event.classes()).containsExactly("leave", "stay", "new");
+    assertThat(event.referenceIndexes()).containsExactly(1, 0, -1);
+  }
+
+  @Test
+  void shouldIndexAnEventInTheReferencesOwnOrderByPosition() {
+    final PredictionEvent event =
+        parse(
+            "{'model': 'churn', 'probabilities': {'stay': 0.7, 'leave': 0.2, 'gone': 0.1},"
+                + " 'label': 'gone'}",
+            (m, v, t) -> CHURN_REFERENCE);
+
+    assertThat(event.reference()).isSameAs(CHURN_REFERENCE);
+    assertThat(event.referenceIndexes()).containsExactly(0, 1, 2);
+    assertThat(
+            parse(
+                    "{'model': 'churn', 'probabilities': {'stay': 0.7, 'leave': 0.3}, 'label':"
+                        + " 'stay'}")
+                .referenceIndexes())
+        .as("no reference")
+        .isNull();
   }
 
   @Test

@@ -104,7 +104,7 @@ class CalibrationStatisticsTest {
         }
         final byte[] json = event(q, label).getBytes(StandardCharsets.UTF_8);
         final var parsed = parser.parse(json, T0, T0, ReferenceLookup.NONE);
-        partials.get(e % PARTITIONS).add(scorer.score(parsed, null));
+        partials.get(e % PARTITIONS).add(scorer.score(parsed));
       }
       final WindowAggregate window = new WindowAggregate(100, 10);
       // Each partial through its binary form, as the aggregation topic carries it.
