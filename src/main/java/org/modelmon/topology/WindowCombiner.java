@@ -30,6 +30,7 @@ import org.modelmon.window.WatermarkTracker;
 import org.modelmon.window.WatermarkTracker.PartitionWatermark;
 import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * Step 4: adds the partials of every input partition into event-time tumbling windows and emits
@@ -70,8 +71,8 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
   private ProcessorContext<String, FinalWindow> context;
   private KeyValueStore<OpenWindowKey, WindowAggregate> openWindowsStore;
   private KeyValueStore<Integer, PartitionWatermark> watermarks;
-  private KeyValueStore<String, WindowResult> latestWindows;
-  private WindowStore<String, WindowResult> windowHistory;
+  private KeyValueStore<String, byte[]> latestWindows;
+  private WindowStore<String, byte[]> windowHistory;
   private KeyValueStore<ModelKey, ModelSummary> modelsStore;
   private ReferenceCache references;
   private WatermarkTracker tracker;
@@ -224,15 +225,16 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
             sums,
             references.find(key.model(), key.version(), key.endMillis() - 1),
             epsilon);
+    final byte[] json = WindowSerdes.windowResultJson(result);
     final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), label);
-    latestWindows.put(seriesKey, result);
-    windowHistory.put(seriesKey, result, key.startMillis());
+    latestWindows.put(seriesKey, json);
+    windowHistory.put(seriesKey, json, key.startMillis());
     // The end of a window of events ahead of the clock may be further ahead than the broker
     // accepts a record timestamp (message.timestamp.after.max.ms).
     context.forward(
         new Record<>(
             result.topicKey(),
-            new FinalWindow(key, sums, result),
+            new FinalWindow(key, sums, result, json),
             Math.min(key.endMillis(), context.currentSystemTimeMs())));
   }
 

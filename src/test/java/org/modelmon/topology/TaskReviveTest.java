@@ -218,10 +218,7 @@ class TaskReviveTest {
         Serdes.Integer(),
         WindowSerdes.partitionWatermark());
     addKeyValueStore(
-        context,
-        ModelmonTopology.LATEST_WINDOWS_STORE,
-        Serdes.String(),
-        WindowSerdes.windowResult());
+        context, ModelmonTopology.LATEST_WINDOWS_STORE, Serdes.String(), Serdes.ByteArray());
     addStore(
         context,
         Stores.windowStoreBuilder(
@@ -231,7 +228,7 @@ class TaskReviveTest {
                     Duration.ofMinutes(1),
                     false),
                 Serdes.String(),
-                WindowSerdes.windowResult())
+                Serdes.ByteArray())
             .withLoggingDisabled()
             .build());
     addKeyValueStore(
