@@ -27,6 +27,7 @@ import org.modelmon.topology.ModelmonTopology;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * Read access to the state stores of this instance's active tasks (interactive queries), for the
@@ -69,10 +70,10 @@ public final class StateQueries implements LocalModelState, ModelQueries {
   public List<WindowResult> latestWindows() {
     try {
       final List<WindowResult> windows = new ArrayList<>();
-      final ReadOnlyKeyValueStore<String, WindowResult> store =
+      final ReadOnlyKeyValueStore<String, byte[]> store =
           store(ModelmonTopology.LATEST_WINDOWS_STORE, QueryableStoreTypes.keyValueStore());
-      try (KeyValueIterator<String, WindowResult> all = store.all()) {
-        all.forEachRemaining(entry -> windows.add(entry.value));
+      try (KeyValueIterator<String, byte[]> all = store.all()) {
+        all.forEachRemaining(entry -> windows.add(WindowSerdes.windowResultFromJson(entry.value)));
       }
       return windows;
     } catch (NotReadyException | InvalidStateStoreException e) {
@@ -115,13 +116,13 @@ public final class StateQueries implements LocalModelState, ModelQueries {
       final Instant to,
       final int limit) {
     try {
-      final ReadOnlyWindowStore<String, WindowResult> store =
+      final ReadOnlyWindowStore<String, byte[]> store =
           store(ModelmonTopology.WINDOW_HISTORY_STORE, QueryableStoreTypes.windowStore());
       final List<WindowResult> results = new ArrayList<>();
       final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), window);
-      try (WindowStoreIterator<WindowResult> found = store.fetch(seriesKey, from, to)) {
+      try (WindowStoreIterator<byte[]> found = store.fetch(seriesKey, from, to)) {
         while (found.hasNext() && results.size() < limit) {
-          results.add(found.next().value);
+          results.add(WindowSerdes.windowResultFromJson(found.next().value));
         }
       }
       return results;

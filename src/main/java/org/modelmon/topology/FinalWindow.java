@@ -3,6 +3,7 @@ package org.modelmon.topology;
 import org.modelmon.window.OpenWindowKey;
 import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * A window the combining task has just made final: its record for the windows topic, and its sums
@@ -12,5 +13,7 @@ import org.modelmon.window.WindowResult;
  * @param key the window
  * @param sums its sums
  * @param result its record
+ * @param json the record's JSON ({@link WindowSerdes#windowResultJson}), written once for the
+ *     windows topic and the latest-windows and history stores; not to be modified
  */
-record FinalWindow(OpenWindowKey key, WindowAggregate sums, WindowResult result) {}
+record FinalWindow(OpenWindowKey key, WindowAggregate sums, WindowResult result, byte[] json) {}

@@ -49,8 +49,16 @@ public final class ModelmonTopology {
   public static final String PARTIALS_STORE = "partials-store";
   public static final String OPEN_WINDOWS_STORE = "open-windows-store";
   public static final String WATERMARKS_STORE = "watermarks-store";
+
+  /**
+   * {@link #seriesKey} → the latest final window's record, as the JSON bytes of the windows topic
+   * (read with {@link WindowSerdes#windowResultFromJson}): the combiner serialises a window once.
+   */
   public static final String LATEST_WINDOWS_STORE = "latest-windows-store";
+
+  /** {@link #seriesKey} at window start → the final window's record, as the JSON bytes too. */
   public static final String WINDOW_HISTORY_STORE = "window-history-store";
+
   public static final String MODELS_STORE = "models-store";
   public static final String DETECTOR_STORE = "detector-store";
   public static final String AGGREGATION_TOPIC = "aggregation";
@@ -130,7 +138,7 @@ public final class ModelmonTopology {
         Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(LATEST_WINDOWS_STORE),
             Serdes.String(),
-            WindowSerdes.windowResult()));
+            Serdes.ByteArray()));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(MODELS_STORE),
@@ -149,7 +157,7 @@ public final class ModelmonTopology {
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(WINDOW_HISTORY_STORE, retention, largestWindow, false),
             Serdes.String(),
-            WindowSerdes.windowResult()));
+            Serdes.ByteArray()));
 
     final KStream<String, FinalWindow> finalWindows =
         builder.stream(
@@ -200,10 +208,10 @@ public final class ModelmonTopology {
                 WINDOW_HISTORY_STORE,
                 MODELS_STORE);
     finalWindows
-        .mapValues(FinalWindow::result, Named.as("window-records"))
+        .mapValues(FinalWindow::json, Named.as("window-records"))
         .to(
             config.windowsTopic(),
-            Produced.with(Serdes.String(), WindowSerdes.windowResult()).withName("windows-sink"));
+            Produced.with(Serdes.String(), Serdes.ByteArray()).withName("windows-sink"));
     final DriftDetector detector = new DriftDetector(config.detector());
     finalWindows
         .process(() -> new DriftDetection(detector), Named.as("detect-drift"), DETECTOR_STORE)

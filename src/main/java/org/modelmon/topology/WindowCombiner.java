@@ -1,8 +1,11 @@
 package org.modelmon.topology;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -27,6 +30,7 @@ import org.modelmon.window.WatermarkTracker;
 import org.modelmon.window.WatermarkTracker.PartitionWatermark;
 import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * Step 4: adds the partials of every input partition into event-time tumbling windows and emits
@@ -36,6 +40,10 @@ import org.modelmon.window.WindowResult;
  * WatermarkTracker}) rather than from Kafka Streams' task stream time, which would let the fastest
  * partition make a lagging one's events late. The watermark only moves forward; a partial for a
  * window that is already final is counted late and left out of that window.
+ *
+ * <p>Open windows and model summaries live in working maps, so that adding a partial reads no
+ * stored value back, and every change is written through to their changelogged stores, which is
+ * what a commit makes durable (see {@link PartialAggregator}).
  */
 final class WindowCombiner implements Processor<ModelKey, AggregationMessage, String, FinalWindow> {
 
@@ -55,13 +63,17 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
   private final ReferenceGeneration referenceGeneration;
   private final ModelmonMetrics metrics;
   private final WatermarkGauge watermarkGauge;
+  // Working copies of the open-windows and models stores; open windows in the store's order.
+  private final NavigableMap<OpenWindowKey, WindowAggregate> openWindows =
+      new TreeMap<>(OpenWindowKey.BINARY_ORDER);
+  private final Map<ModelKey, ModelSummary> models = new HashMap<>();
 
   private ProcessorContext<String, FinalWindow> context;
-  private KeyValueStore<OpenWindowKey, WindowAggregate> openWindows;
+  private KeyValueStore<OpenWindowKey, WindowAggregate> openWindowsStore;
   private KeyValueStore<Integer, PartitionWatermark> watermarks;
-  private KeyValueStore<String, WindowResult> latestWindows;
-  private WindowStore<String, WindowResult> windowHistory;
-  private KeyValueStore<ModelKey, ModelSummary> models;
+  private KeyValueStore<String, byte[]> latestWindows;
+  private WindowStore<String, byte[]> windowHistory;
+  private KeyValueStore<ModelKey, ModelSummary> modelsStore;
   private ReferenceCache references;
   private WatermarkTracker tracker;
   private long applicationWatermark = WatermarkTracker.NONE;
@@ -99,11 +111,11 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
   @Override
   public void init(final ProcessorContext<String, FinalWindow> context) {
     this.context = context;
-    openWindows = context.getStateStore(ModelmonTopology.OPEN_WINDOWS_STORE);
+    openWindowsStore = context.getStateStore(ModelmonTopology.OPEN_WINDOWS_STORE);
     watermarks = context.getStateStore(ModelmonTopology.WATERMARKS_STORE);
     latestWindows = context.getStateStore(ModelmonTopology.LATEST_WINDOWS_STORE);
     windowHistory = context.getStateStore(ModelmonTopology.WINDOW_HISTORY_STORE);
-    models = context.getStateStore(ModelmonTopology.MODELS_STORE);
+    modelsStore = context.getStateStore(ModelmonTopology.MODELS_STORE);
     final ReadOnlyKeyValueStore<String, byte[]> referenceStore =
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
     references = new ReferenceCache(referenceStore, referenceParser, referenceGeneration);
@@ -111,8 +123,11 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
         new WatermarkTracker(
             inputPartitions, idleCloseMillis, reportTimeoutMillis, context.currentSystemTimeMs());
     // A revived task initialises this same instance again (see PartialAggregator.init): the
-    // watermark of an aborted transaction must not outlive it, or redone partials count as late.
+    // watermark of an aborted transaction must not outlive it, or redone partials count as late,
+    // nor must its sums, or they count twice.
     applicationWatermark = WatermarkTracker.NONE;
+    load(openWindowsStore, openWindows);
+    load(modelsStore, models);
     try (KeyValueIterator<Integer, PartitionWatermark> restored = watermarks.all()) {
       while (restored.hasNext()) {
         final KeyValue<Integer, PartitionWatermark> entry = restored.next();
@@ -125,6 +140,13 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
     }
     watermarkGauge.update(context.taskId(), applicationWatermark);
     context.schedule(checkInterval, PunctuationType.WALL_CLOCK_TIME, this::emitFinalWindows);
+  }
+
+  private static <K, V> void load(final KeyValueStore<K, V> store, final Map<K, V> copy) {
+    copy.clear();
+    try (KeyValueIterator<K, V> restored = store.all()) {
+      restored.forEachRemaining(entry -> copy.put(entry.key, entry.value));
+    }
   }
 
   @Override
@@ -145,8 +167,10 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
 
   private void addPartial(final ModelKey key, final AggregationMessage.Partial partial) {
     final WindowAggregate sums = partial.aggregate();
-    final ModelSummary summary = models.get(key);
-    models.put(key, (summary == null ? new ModelSummary(Long.MIN_VALUE, 0) : summary).plus(sums));
+    final ModelSummary summary =
+        models.getOrDefault(key, new ModelSummary(Long.MIN_VALUE, 0)).plus(sums);
+    models.put(key, summary);
+    modelsStore.put(key, summary);
     boolean late = false;
     for (final WindowSpec window : windows) {
       final long size = window.sizeMillis();
@@ -157,11 +181,11 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
         continue;
       }
       final OpenWindowKey windowKey = new OpenWindowKey(end, size, key.model(), key.version());
-      final WindowAggregate open = openWindows.get(windowKey);
       final WindowAggregate combined =
-          open == null ? new WindowAggregate(maxClasses, calibrationBins) : open;
+          openWindows.computeIfAbsent(
+              windowKey, k -> new WindowAggregate(maxClasses, calibrationBins));
       combined.add(sums);
-      openWindows.put(windowKey, combined);
+      openWindowsStore.put(windowKey, combined);
     }
     if (late) {
       metrics.lateEvents(key, sums.count());
@@ -182,19 +206,11 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
     watermarks.put(APPLICATION_WATERMARK_KEY, new PartitionWatermark(watermark, now));
     watermarkGauge.update(context.taskId(), watermark);
 
-    final List<KeyValue<OpenWindowKey, WindowAggregate>> finalWindows = new ArrayList<>();
-    try (KeyValueIterator<OpenWindowKey, WindowAggregate> byEnd = openWindows.all()) {
-      while (byEnd.hasNext()) {
-        final KeyValue<OpenWindowKey, WindowAggregate> entry = byEnd.next();
-        if (!isFinal(entry.key.endMillis())) {
-          break; // ordered by end: every later window is still open
-        }
-        finalWindows.add(entry);
-      }
-    }
-    for (final KeyValue<OpenWindowKey, WindowAggregate> entry : finalWindows) {
-      emit(entry.key, entry.value);
-      openWindows.delete(entry.key);
+    // Ordered by end: the first window still open is followed only by open ones.
+    while (!openWindows.isEmpty() && isFinal(openWindows.firstKey().endMillis())) {
+      final Map.Entry<OpenWindowKey, WindowAggregate> window = openWindows.pollFirstEntry();
+      emit(window.getKey(), window.getValue());
+      openWindowsStore.delete(window.getKey());
     }
   }
 
@@ -209,15 +225,16 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
             sums,
             references.find(key.model(), key.version(), key.endMillis() - 1),
             epsilon);
+    final byte[] json = WindowSerdes.windowResultJson(result);
     final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), label);
-    latestWindows.put(seriesKey, result);
-    windowHistory.put(seriesKey, result, key.startMillis());
+    latestWindows.put(seriesKey, json);
+    windowHistory.put(seriesKey, json, key.startMillis());
     // The end of a window of events ahead of the clock may be further ahead than the broker
     // accepts a record timestamp (message.timestamp.after.max.ms).
     context.forward(
         new Record<>(
             result.topicKey(),
-            new FinalWindow(key, sums, result),
+            new FinalWindow(key, sums, result, json),
             Math.min(key.endMillis(), context.currentSystemTimeMs())));
   }
 

@@ -2,6 +2,8 @@ package org.modelmon.window;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
 
 /**
  * Key of a window that is not final yet. Its binary form starts with the window end, so that a
@@ -13,6 +15,17 @@ import java.nio.charset.StandardCharsets;
  * @param version the version
  */
 public record OpenWindowKey(long endMillis, long sizeMillis, String model, String version) {
+
+  /**
+   * Orders keys as their {@linkplain #toBytes() binary forms} compare, byte by byte and unsigned:
+   * the order in which a store of them iterates, by window end first.
+   */
+  public static final Comparator<OpenWindowKey> BINARY_ORDER =
+      // The first 16 bytes are the end and the size, which compare as these longs do: only keys
+      // equal in both need their names encoded.
+      Comparator.comparingLong(OpenWindowKey::endMillis)
+          .thenComparing((a, b) -> Long.compareUnsigned(a.sizeMillis, b.sizeMillis))
+          .thenComparing((a, b) -> Arrays.compareUnsigned(a.toBytes(), b.toBytes()));
 
   /** Window start. */
   public long startMillis() {

@@ -77,12 +77,10 @@ public final class WindowSerdes {
     return binary(ModelSummary::toBytes, ModelSummary::fromBytes);
   }
 
-  /** Window results as the JSON of docs/reference.md#window-records. */
-  public static Serde<WindowResult> windowResult() {
-    return binary(WindowSerdes::windowResultJson, WindowSerdes::windowResultFromJson);
-  }
-
-  /** The JSON of a window result. */
+  /**
+   * The JSON of a window result (docs/reference.md#window-records): the value of the windows topic
+   * and of the latest-windows and window-history stores.
+   */
   public static byte[] windowResultJson(final WindowResult result) {
     return json(result);
   }

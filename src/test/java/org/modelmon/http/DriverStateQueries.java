@@ -22,6 +22,7 @@ import org.modelmon.topology.ModelmonTopology;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ModelSummary;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * The test-side twin of {@link StateQueries}: reads the stores of a {@link TopologyTestDriver}
@@ -33,9 +34,9 @@ import org.modelmon.window.WindowResult;
  */
 public final class DriverStateQueries implements LocalModelState, ModelQueries {
 
-  private final KeyValueStore<String, WindowResult> latestWindows;
+  private final KeyValueStore<String, byte[]> latestWindows;
   private final KeyValueStore<ModelKey, ModelSummary> models;
-  private final WindowStore<String, WindowResult> history;
+  private final WindowStore<String, byte[]> history;
   private final KeyValueStore<String, byte[]> references;
   private final KeyValueStore<ModelKey, DetectorStatus> detector;
   private final DetectorSettings detectorSettings;
@@ -63,8 +64,8 @@ public final class DriverStateQueries implements LocalModelState, ModelQueries {
   @Override
   public List<WindowResult> latestWindows() {
     final List<WindowResult> windows = new ArrayList<>();
-    try (KeyValueIterator<String, WindowResult> all = latestWindows.all()) {
-      all.forEachRemaining(entry -> windows.add(entry.value));
+    try (KeyValueIterator<String, byte[]> all = latestWindows.all()) {
+      all.forEachRemaining(entry -> windows.add(WindowSerdes.windowResultFromJson(entry.value)));
     }
     return windows;
   }
@@ -115,9 +116,9 @@ public final class DriverStateQueries implements LocalModelState, ModelQueries {
     requireReady();
     final List<WindowResult> results = new ArrayList<>();
     final String seriesKey = ModelmonTopology.seriesKey(key.model(), key.version(), window);
-    try (WindowStoreIterator<WindowResult> found = history.fetch(seriesKey, from, to)) {
+    try (WindowStoreIterator<byte[]> found = history.fetch(seriesKey, from, to)) {
       while (found.hasNext() && results.size() < limit) {
-        results.add(found.next().value);
+        results.add(WindowSerdes.windowResultFromJson(found.next().value));
       }
     }
     return results;

@@ -42,6 +42,7 @@ import org.modelmon.window.ModelSummary;
 import org.modelmon.window.OpenWindowKey;
 import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * A producer that invents names cannot make metric cardinality or state grow without limit (issue
@@ -274,11 +275,15 @@ class CardinalityAttackTest {
   }
 
   private Set<String> historyModels() {
-    final WindowStore<String, WindowResult> history =
+    final WindowStore<String, byte[]> history =
         fixture.driver.getWindowStore(ModelmonTopology.WINDOW_HISTORY_STORE);
     final Set<String> models = new HashSet<>();
-    try (KeyValueIterator<Windowed<String>, WindowResult> all = history.all()) {
-      all.forEachRemaining(entry -> models.add(entry.value.model() + "@" + entry.value.version()));
+    try (KeyValueIterator<Windowed<String>, byte[]> all = history.all()) {
+      all.forEachRemaining(
+          entry -> {
+            final WindowResult window = WindowSerdes.windowResultFromJson(entry.value);
+            models.add(window.model() + "@" + window.version());
+          });
     }
     return models;
   }

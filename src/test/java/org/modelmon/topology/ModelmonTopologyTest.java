@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
@@ -29,6 +30,7 @@ import org.modelmon.window.ModelSummary;
 import org.modelmon.window.OpenWindowKey;
 import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowResult;
+import org.modelmon.window.WindowSerdes;
 
 /**
  * The whole topology in a {@link org.apache.kafka.streams.TopologyTestDriver}: windows, lateness,
@@ -206,11 +208,15 @@ class ModelmonTopologyTest {
         .isCloseTo(-Math.log(0.8) - 0.5004024235381879, within(EXACT));
 
     // The latest-window store holds the same result, for the gauges.
-    final KeyValueStore<String, WindowResult> latest =
+    final KeyValueStore<String, byte[]> latest =
         fixture.driver.getKeyValueStore(ModelmonTopology.LATEST_WINDOWS_STORE);
-    final WindowResult stored = latest.get("churn@v3@1m");
+    final WindowResult stored = WindowSerdes.windowResultFromJson(latest.get("churn@v3@1m"));
     assertThat(stored.startMillis()).isEqualTo(T0.toEpochMilli());
     assertThat(stored.predictions()).isEqualTo(2);
+    // The windows topic and both window stores' changelogs carry the very same bytes.
+    final byte[] json = records.get(0).value().getBytes(StandardCharsets.UTF_8);
+    assertThat(changelogValues(ModelmonTopology.LATEST_WINDOWS_STORE)).containsExactly(json);
+    assertThat(changelogValues(ModelmonTopology.WINDOW_HISTORY_STORE)).containsExactly(json);
 
     // Emitted once: more time passing adds only the next window.
     fixture.advanceWallClock(Duration.ofSeconds(5));
@@ -634,6 +640,16 @@ class ModelmonTopologyTest {
                   entry.value.count()));
     }
     return counts;
+  }
+
+  private List<byte[]> changelogValues(final String store) {
+    return fixture
+        .driver
+        .createOutputTopic(
+            fixture.config.applicationId() + "-" + store + "-changelog",
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())
+        .readValuesToList();
   }
 
   private static String header(final TestRecord<byte[], byte[]> record, final String name) {

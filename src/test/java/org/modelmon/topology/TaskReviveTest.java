@@ -13,6 +13,8 @@ import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedForward;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 import org.modelmon.TestConfigs;
@@ -22,6 +24,7 @@ import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.window.AggregationMessage;
 import org.modelmon.window.ModelKey;
+import org.modelmon.window.ModelSummary;
 import org.modelmon.window.ScoredPrediction;
 import org.modelmon.window.WatermarkTracker;
 import org.modelmon.window.WindowAggregate;
@@ -40,6 +43,7 @@ class TaskReviveTest {
   private static final int BINS = 10;
   private static final long T0 = 1_700_000_040_000L; // aligned to one minute
   private static final ModelKey CHURN = new ModelKey("churn", "");
+  private static final ModelKey FRAUD = new ModelKey("fraud", "");
   private static final Duration FLUSH = Duration.ofSeconds(1);
 
   @Test
@@ -82,7 +86,7 @@ class TaskReviveTest {
     final WindowCombiner combiner = combiner();
     final MockProcessorContext<String, FinalWindow> aborted = combinerContext();
     combiner.init(aborted);
-    combiner.process(partial(T0 + 50_000L));
+    combiner.process(partial(CHURN, T0 + 50_000L));
     combiner.process(watermark(T0 + 120_000L));
     assertThat(aborted.forwarded()).hasSize(1);
     combiner.close();
@@ -91,7 +95,7 @@ class TaskReviveTest {
     // partial and watermark are read again,
     final MockProcessorContext<String, FinalWindow> revived = combinerContext();
     combiner.init(revived);
-    combiner.process(partial(T0 + 50_000L));
+    combiner.process(partial(CHURN, T0 + 50_000L));
     combiner.process(watermark(T0 + 120_000L));
 
     // then the window is emitted with the event: it was not final at the last commit.
@@ -100,6 +104,38 @@ class TaskReviveTest {
     assertThat(windows).hasSize(1);
     assertThat(windows.get(0).record().value().result().predictions()).isEqualTo(1);
     assertThat(windows.get(0).record().value().result().startMillis()).isEqualTo(T0);
+  }
+
+  @Test
+  void windowCombinerForgetsTheAbortedSumsWhenRevived() {
+    // Given a combining task that committed a partial of churn's window, then added another one and
+    // a first one of fraud's in a transaction that was aborted,
+    final WindowCombiner combiner = combiner();
+    final MockProcessorContext<String, FinalWindow> aborted = combinerContext();
+    combiner.init(aborted);
+    combiner.process(partial(CHURN, T0 + 10_000L));
+    final MockProcessorContext<String, FinalWindow> revived = combinerContext();
+    copyStore(aborted, revived, ModelmonTopology.OPEN_WINDOWS_STORE);
+    copyStore(aborted, revived, ModelmonTopology.MODELS_STORE);
+    combiner.process(partial(CHURN, T0 + 50_000L));
+    combiner.process(partial(FRAUD, T0 + 50_000L));
+    combiner.close();
+
+    // when it is revived on stores restored to the last commit and the aborted partials are read
+    // again,
+    combiner.init(revived);
+    combiner.process(partial(CHURN, T0 + 50_000L));
+    combiner.process(partial(FRAUD, T0 + 50_000L));
+    combiner.process(watermark(T0 + 120_000L));
+
+    // then the windows and the models' summaries count each event once.
+    assertThat(revived.forwarded())
+        .extracting(forward -> forward.record().value().result().predictions())
+        .containsExactly(2L, 1L);
+    final KeyValueStore<ModelKey, ModelSummary> models =
+        revived.getStateStore(ModelmonTopology.MODELS_STORE);
+    assertThat(models.get(CHURN).predictions()).isEqualTo(2);
+    assertThat(models.get(FRAUD).predictions()).isEqualTo(1);
   }
 
   private static Record<ModelKey, ScoredPrediction> scored(final long eventTimeMillis) {
@@ -121,11 +157,12 @@ class TaskReviveTest {
     return new Record<>(CHURN, prediction, eventTimeMillis);
   }
 
-  private static Record<ModelKey, AggregationMessage> partial(final long eventTimeMillis) {
+  private static Record<ModelKey, AggregationMessage> partial(
+      final ModelKey key, final long eventTimeMillis) {
     final WindowAggregate sums = new WindowAggregate(MAX_CLASSES, BINS);
     sums.add(scored(eventTimeMillis).value());
     final long bucketStart = Math.floorDiv(eventTimeMillis, 60_000L) * 60_000L;
-    return new Record<>(CHURN, new AggregationMessage.Partial(bucketStart, sums), eventTimeMillis);
+    return new Record<>(key, new AggregationMessage.Partial(bucketStart, sums), eventTimeMillis);
   }
 
   private static Record<ModelKey, AggregationMessage> watermark(final long streamTimeMillis) {
@@ -181,10 +218,7 @@ class TaskReviveTest {
         Serdes.Integer(),
         WindowSerdes.partitionWatermark());
     addKeyValueStore(
-        context,
-        ModelmonTopology.LATEST_WINDOWS_STORE,
-        Serdes.String(),
-        WindowSerdes.windowResult());
+        context, ModelmonTopology.LATEST_WINDOWS_STORE, Serdes.String(), Serdes.ByteArray());
     addStore(
         context,
         Stores.windowStoreBuilder(
@@ -194,7 +228,7 @@ class TaskReviveTest {
                     Duration.ofMinutes(1),
                     false),
                 Serdes.String(),
-                WindowSerdes.windowResult())
+                Serdes.ByteArray())
             .withLoggingDisabled()
             .build());
     addKeyValueStore(
@@ -205,6 +239,18 @@ class TaskReviveTest {
     addKeyValueStore(
         context, ModelmonTopology.REFERENCES_STORE, Serdes.String(), Serdes.ByteArray());
     return context;
+  }
+
+  /** Copies what {@code from} holds in store {@code name} into the same store of {@code to}. */
+  private static <K, V> void copyStore(
+      final MockProcessorContext<?, ?> from,
+      final MockProcessorContext<?, ?> to,
+      final String name) {
+    final KeyValueStore<K, V> source = from.getStateStore(name);
+    final KeyValueStore<K, V> target = to.getStateStore(name);
+    try (KeyValueIterator<K, V> all = source.all()) {
+      all.forEachRemaining(entry -> target.put(entry.key, entry.value));
+    }
   }
 
   private static <K, V> MockProcessorContext<K, V> context() {
