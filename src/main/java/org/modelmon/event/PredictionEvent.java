@@ -11,6 +11,8 @@ import org.modelmon.reference.Reference;
  * @param id the caller's request id, or {@code null}; never a metric label
  * @param eventTimeMillis the event time in epoch milliseconds (the {@code timestamp} field, or the
  *     record timestamp when absent)
+ * @param form how the event gave its classes, which decides what a label that arrives later means
+ *     ({@link LabelValue#indexIn})
  * @param classes the class names, in the order of {@code probabilities}
  * @param probabilities the predicted distribution q over {@code classes}, renormalised to sum 1
  * @param labelIndex index of the true label in {@code classes}
@@ -25,6 +27,7 @@ public record PredictionEvent(
     String version,
     String id,
     long eventTimeMillis,
+    PredictionForm form,
     List<String> classes,
     double[] probabilities,
     int labelIndex,

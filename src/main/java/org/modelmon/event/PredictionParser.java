@@ -4,20 +4,14 @@ import static org.modelmon.event.InvalidReason.CLASS_MISMATCH;
 import static org.modelmon.event.InvalidReason.DUPLICATE_CLASS;
 import static org.modelmon.event.InvalidReason.INVALID_FIELD;
 import static org.modelmon.event.InvalidReason.INVALID_PROBABILITY;
-import static org.modelmon.event.InvalidReason.INVALID_TIMESTAMP;
-import static org.modelmon.event.InvalidReason.MALFORMED_JSON;
 import static org.modelmon.event.InvalidReason.MISSING_FIELD;
 import static org.modelmon.event.InvalidReason.PROBABILITY_SUM;
 import static org.modelmon.event.InvalidReason.TOO_MANY_CLASSES;
 import static org.modelmon.event.InvalidReason.UNKNOWN_LABEL;
 
-import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.time.DateTimeException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
@@ -39,7 +33,10 @@ import org.modelmon.reference.ReferenceLookup;
  * in the order of docs/reference.md#dead-letters-and-reason-codes. The scan always reads the whole
  * value, because a JSON error anywhere ({@link InvalidReason#MALFORMED_JSON}) outranks every field
  * rule. {@link InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model
- * registry and comes last.
+ * registry and comes last. The fields label events have too ({@code model}, {@code id}, {@code
+ * timestamp}, {@code label}) are read and checked by code label events share ({@code EventScan}),
+ * and the label is resolved by the rule of {@link LabelValue#indexIn}, as a label that arrives
+ * later is.
  *
  * <p>Where the rules of docs/reference.md#prediction-events leave a point open, this parser
  * decides:
@@ -81,9 +78,6 @@ public final class PredictionParser {
   /** Up to this many class names are checked for duplicates pair by pair, beyond in a set. */
   private static final int PAIRWISE_NAMES = 16;
 
-  /** Integers with more digits than a class name has characters cannot name a class. */
-  private static final int MAX_INTEGER_DIGITS = Names.MAX_CLASS_NAME_LENGTH;
-
   private final ParserLimits limits;
 
   /** A parser that validates against {@code limits}. */
@@ -119,107 +113,30 @@ public final class PredictionParser {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Step 1: strict scan. Records what each known field held; throws only MALFORMED_JSON.
+  // Step 1: strict scan. Records what each known field held; throws only MALFORMED_JSON. The
+  // fields label events have too are read by EventScan.
 
   private static Raw scan(final byte[] value) {
-    final String encodingProblem = StrictJson.encodingProblem(value);
-    if (encodingProblem != null) {
-      throw new InvalidEventException(MALFORMED_JSON, encodingProblem);
-    }
     final Raw raw = new Raw();
-    try (JsonParser parser = StrictJson.createParserCheckingKeysInCaller(value)) {
-      if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw new InvalidEventException(MALFORMED_JSON, "the value is not a JSON object");
-      }
+    try (JsonParser parser = EventScan.open(value)) {
       String field;
       while ((field = parser.nextFieldName()) != null) {
         final int known = Raw.knownField(field);
         raw.firstOccurrence(known, field, parser);
         final JsonToken token = parser.nextToken();
         switch (known) {
-          case Raw.MODEL -> {
-            raw.modelPresent = token != JsonToken.VALUE_NULL;
-            raw.model = readString(parser, token, raw, "model");
-          }
-          case Raw.VERSION -> raw.version = readString(parser, token, raw, "version");
-          case Raw.ID -> raw.id = readString(parser, token, raw, "id");
-          case Raw.TIMESTAMP -> readTimestamp(parser, token, raw);
+          case Raw.VERSION -> raw.version = raw.readString(parser, token, "version");
           case Raw.PROBABILITIES -> readProbabilities(parser, token, raw);
           case Raw.SCORE -> readScore(parser, token, raw);
           case Raw.CLASSES -> readClasses(parser, token, raw);
-          case Raw.LABEL -> readLabel(parser, token, raw);
-          default -> StrictJson.skipChildren(parser);
+          default -> raw.readSharedField(known, token, parser);
         }
       }
-      if (parser.nextToken() != null) {
-        throw new InvalidEventException(MALFORMED_JSON, "content after the JSON object");
-      }
+      EventScan.end(parser);
     } catch (IOException e) {
-      throw new InvalidEventException(MALFORMED_JSON, StrictJson.describe(e));
+      throw EventScan.malformed(e);
     }
     return raw;
-  }
-
-  /** A string field's value; {@code null} when JSON null or (recorded as invalid) another type. */
-  private static String readString(
-      final JsonParser parser, final JsonToken token, final Raw raw, final String field)
-      throws IOException {
-    if (token == JsonToken.VALUE_STRING) {
-      return parser.getText();
-    }
-    if (token != JsonToken.VALUE_NULL) {
-      raw.invalidField(field + " is not a string");
-      StrictJson.skipChildren(parser);
-    }
-    return null;
-  }
-
-  private static void readTimestamp(final JsonParser parser, final JsonToken token, final Raw raw)
-      throws IOException {
-    switch (token) {
-      case VALUE_NULL -> {}
-      case VALUE_STRING -> {
-        raw.timestampKind = TimestampKind.TEXT;
-        raw.timestampText = parser.getText();
-      }
-      case VALUE_NUMBER_INT -> {
-        final JsonParser.NumberType type = parser.getNumberType();
-        if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
-          setTimestampMillis(raw, parser.getLongValue());
-        } else {
-          raw.timestampProblem(
-              parser.getBigIntegerValue().signum() < 0
-                  ? "timestamp is negative"
-                  : "timestamp is beyond any representable time");
-        }
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        final BigDecimal integral = integralValue(parser);
-        if (integral == null) {
-          raw.timestampProblem("timestamp is a number but not an integer");
-        } else if (integral.signum() < 0) {
-          raw.timestampProblem("timestamp is negative");
-        } else if (integerDigits(integral) > 18) {
-          raw.timestampProblem("timestamp is beyond any representable time");
-        } else {
-          setTimestampMillis(raw, integral.longValueExact());
-        }
-      }
-      default -> {
-        raw.timestampKind = TimestampKind.WRONG_TYPE;
-        raw.invalidField("timestamp is neither a number nor a string");
-        StrictJson.skipChildren(parser);
-      }
-    }
-  }
-
-  private static void setTimestampMillis(final Raw raw, final long millis) {
-    if (millis < 0) {
-      raw.timestampProblem("timestamp is negative");
-    } else {
-      raw.timestampKind = TimestampKind.MILLIS;
-      raw.timestampMillis = millis;
-    }
   }
 
   private static void readProbabilities(
@@ -334,72 +251,6 @@ public final class PredictionParser {
     }
   }
 
-  private static void readLabel(final JsonParser parser, final JsonToken token, final Raw raw)
-      throws IOException {
-    switch (token) {
-      case VALUE_NULL -> {}
-      case VALUE_STRING -> {
-        raw.labelKind = LabelKind.NAME;
-        raw.labelName = parser.getText();
-      }
-      case VALUE_TRUE, VALUE_FALSE -> {
-        raw.labelKind = LabelKind.BOOLEAN;
-        raw.labelBoolean = token == JsonToken.VALUE_TRUE;
-      }
-      case VALUE_NUMBER_INT -> {
-        raw.labelKind = LabelKind.INTEGER;
-        final JsonParser.NumberType type = parser.getNumberType();
-        if (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) {
-          raw.labelFitsLong = true;
-          raw.labelLong = parser.getLongValue();
-        } else {
-          raw.labelBig = parser.getBigIntegerValue();
-        }
-      }
-      case VALUE_NUMBER_FLOAT -> {
-        final BigDecimal integral = integralValue(parser);
-        if (integral == null) {
-          raw.labelKind = LabelKind.INVALID;
-          raw.invalidField("label is a number but not an integer");
-        } else {
-          raw.labelKind = LabelKind.INTEGER;
-          final int digits = integerDigits(integral);
-          if (digits <= 18) {
-            raw.labelFitsLong = true;
-            raw.labelLong = integral.longValueExact();
-          } else if (digits <= MAX_INTEGER_DIGITS) {
-            raw.labelBig = integral.toBigIntegerExact();
-          }
-          // Otherwise neither: too large to be an index or a class name, so UNKNOWN_LABEL.
-        }
-      }
-      default -> {
-        raw.labelKind = LabelKind.INVALID;
-        raw.invalidField("label is neither a string, an integer nor a boolean");
-        StrictJson.skipChildren(parser);
-      }
-    }
-  }
-
-  /**
-   * The current float token's value with trailing zeros stripped when it is integral, else {@code
-   * null}. Exact (BigDecimal), so 1.0000000000000000001 is not taken for 1; this path runs only for
-   * labels and timestamps written with a fraction or exponent.
-   */
-  private static BigDecimal integralValue(final JsonParser parser) throws IOException {
-    final BigDecimal value = parser.getDecimalValue();
-    if (value.signum() == 0) {
-      return BigDecimal.ZERO;
-    }
-    final BigDecimal stripped = value.stripTrailingZeros();
-    return stripped.scale() <= 0 ? stripped : null;
-  }
-
-  /** Digits before the point of an integral, stripped, non-zero BigDecimal; never inflates it. */
-  private static int integerDigits(final BigDecimal integral) {
-    return integral.signum() == 0 ? 1 : integral.precision() - integral.scale();
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Step 2: the rules, in the order of docs/reference.md#dead-letters-and-reason-codes.
 
@@ -412,7 +263,7 @@ public final class PredictionParser {
     if (!raw.modelPresent) {
       throw new InvalidEventException(MISSING_FIELD, "no model");
     }
-    if (raw.labelKind == LabelKind.ABSENT) {
+    if (raw.labelKind == EventScan.LabelKind.ABSENT) {
       throw new InvalidEventException(MISSING_FIELD, "no label");
     }
     if (raw.form == Form.ABSENT && !raw.scorePresent) {
@@ -420,25 +271,15 @@ public final class PredictionParser {
     }
 
     // INVALID_FIELD
-    if (raw.invalidField != null) {
-      throw new InvalidEventException(INVALID_FIELD, raw.invalidField);
-    }
-    if (!Names.isModel(raw.model)) {
-      throw new InvalidEventException(
-          INVALID_FIELD,
-          "model must be 1-" + Names.MAX_MODEL_LENGTH + " characters of [A-Za-z0-9_.:/-]");
-    }
+    raw.checkTypes();
+    raw.checkModel();
     final String version = raw.version == null ? "" : raw.version;
     if (!Names.isVersion(version)) {
       throw new InvalidEventException(
           INVALID_FIELD,
           "version must be 0-" + Names.MAX_VERSION_LENGTH + " characters of [A-Za-z0-9_.:/-]");
     }
-    if (raw.id != null && !Names.isId(raw.id)) {
-      throw new InvalidEventException(
-          INVALID_FIELD,
-          "id must be 1-" + Names.MAX_ID_LENGTH + " characters without control characters");
-    }
+    raw.checkId();
     final boolean scoreForm = raw.scorePresent;
     if (scoreForm && raw.form != Form.ABSENT) {
       throw new InvalidEventException(INVALID_FIELD, "both probabilities and score");
@@ -457,7 +298,7 @@ public final class PredictionParser {
             "classes has " + raw.classCount + " names for " + raw.count + " probabilities");
       }
     }
-    if (raw.labelKind == LabelKind.BOOLEAN && !scoreForm) {
+    if (raw.labelKind == EventScan.LabelKind.BOOLEAN && !scoreForm) {
       throw new InvalidEventException(
           INVALID_FIELD, "label is a boolean, which only the score form allows");
     }
@@ -509,19 +350,21 @@ public final class PredictionParser {
         q[c] /= total;
       }
     }
+    final PredictionForm form;
     final List<String> classes;
     if (scoreForm) {
+      form = PredictionForm.SCORE;
       classes = BINARY_CLASSES;
     } else if (raw.form == Form.OBJECT) {
+      form = PredictionForm.OBJECT;
       classes = wrap(raw.names, n);
-    } else if (raw.classesPresent) {
-      classes = wrap(raw.classNames, n);
     } else {
-      classes = defaultNames(n);
+      form = PredictionForm.ARRAY;
+      classes = raw.classesPresent ? wrap(raw.classNames, n) : defaultNames(n);
     }
 
     // UNKNOWN_LABEL
-    final int labelIndex = labelIndex(raw, classes);
+    final int labelIndex = raw.labelIndexIn(classes, form);
     if (labelIndex < 0) {
       throw new InvalidEventException(UNKNOWN_LABEL, "label is not one of the event's classes");
     }
@@ -532,15 +375,7 @@ public final class PredictionParser {
     long eventTime;
     InvalidEventException timestampProblem = null;
     try {
-      eventTime =
-          switch (raw.timestampKind) {
-            case ABSENT -> recordTimestampMillis;
-            case MILLIS -> raw.timestampMillis;
-            case TEXT -> parseTimestamp(raw.timestampText);
-            case INVALID ->
-                throw new InvalidEventException(INVALID_TIMESTAMP, raw.timestampProblem);
-            case WRONG_TYPE -> throw new IllegalStateException("reported as INVALID_FIELD above");
-          };
+      eventTime = raw.timeOr(recordTimestampMillis);
     } catch (InvalidEventException e) {
       timestampProblem = e;
       eventTime = recordTimestampMillis;
@@ -557,45 +392,19 @@ public final class PredictionParser {
     if (timestampProblem != null) {
       throw timestampProblem;
     }
-    if (eventTime < 0) {
-      throw new InvalidEventException(INVALID_TIMESTAMP, "event time is before 1970");
-    }
-    final long skew = limits.maxFutureSkewMillis();
-    final long latest = nowMillis > Long.MAX_VALUE - skew ? Long.MAX_VALUE : nowMillis + skew;
-    if (eventTime > latest) {
-      throw new InvalidEventException(
-          INVALID_TIMESTAMP,
-          "event time is "
-              + (eventTime - nowMillis)
-              + " ms ahead of the wall clock, more than "
-              + skew);
-    }
+    EventScan.checkTime(eventTime, nowMillis, limits.maxFutureSkewMillis(), "event time");
 
     return new PredictionEvent(
-        raw.model, version, raw.id, eventTime, classes, q, labelIndex, reference, referenceIndexes);
-  }
-
-  /** Index of the label in {@code classes}, or -1. */
-  private static int labelIndex(final Raw raw, final List<String> classes) {
-    final int n = classes.size();
-    return switch (raw.labelKind) {
-      case NAME -> classes.indexOf(raw.labelName);
-      case BOOLEAN -> raw.labelBoolean ? 1 : 0; // only the score form, classes "0", "1", gets here
-      case INTEGER -> {
-        if (raw.form == Form.OBJECT) {
-          // The class whose name is the integer's decimal form ("-0" and 2.0 name "0" and "2").
-          final String name =
-              raw.labelFitsLong
-                  ? Long.toString(raw.labelLong)
-                  : raw.labelBig == null ? null : raw.labelBig.toString();
-          yield name == null ? -1 : classes.indexOf(name);
-        }
-        yield raw.labelFitsLong && raw.labelLong >= 0 && raw.labelLong < n
-            ? (int) raw.labelLong
-            : -1;
-      }
-      case ABSENT, INVALID -> throw new IllegalStateException("reported before UNKNOWN_LABEL");
-    };
+        raw.model,
+        version,
+        raw.id,
+        eventTime,
+        form,
+        classes,
+        q,
+        labelIndex,
+        reference,
+        referenceIndexes);
   }
 
   /**
@@ -651,17 +460,6 @@ public final class PredictionParser {
       }
     }
     throw new IllegalStateException("no missing class");
-  }
-
-  private static long parseTimestamp(final String text) {
-    try {
-      return Rfc3339.toEpochMilli(text);
-    } catch (DateTimeException | ArithmeticException e) {
-      throw new InvalidEventException(
-          INVALID_TIMESTAMP,
-          "timestamp is not an RFC 3339 date-time (yyyy-mm-ddThh:mm:ss[.fraction] and Z or an"
-              + " offset)");
-    }
   }
 
   /** Index of the first name that repeats an earlier one, or -1. */
@@ -737,40 +535,10 @@ public final class PredictionParser {
     WRONG_TYPE
   }
 
-  private enum LabelKind {
-    ABSENT,
-    NAME,
-    INTEGER,
-    BOOLEAN,
-    INVALID
-  }
-
-  private enum TimestampKind {
-    ABSENT,
-    MILLIS,
-    TEXT,
-    INVALID,
-    WRONG_TYPE
-  }
-
   /** What the scan found, before any rule but MALFORMED_JSON is applied. One per call. */
-  private static final class Raw {
+  private static final class Raw extends EventScan {
 
-    /** A bit per field name the scan reads, set when it was seen. */
-    private int knownFieldsSeen;
-
-    /** The other top-level keys seen; allocated for the first one. */
-    private Set<String> otherFieldsSeen;
-
-    boolean modelPresent;
-    String model;
     String version;
-    String id;
-
-    TimestampKind timestampKind = TimestampKind.ABSENT;
-    long timestampMillis;
-    String timestampText;
-    String timestampProblem;
 
     Form form = Form.ABSENT;
     int count;
@@ -784,31 +552,15 @@ public final class PredictionParser {
     int classCount;
     String[] classNames;
 
-    LabelKind labelKind = LabelKind.ABSENT;
-    String labelName;
-    boolean labelBoolean;
-    boolean labelFitsLong;
-    long labelLong;
-    BigInteger labelBig;
-
-    /** The first INVALID_FIELD and INVALID_PROBABILITY findings, reported in rule order later. */
-    String invalidField;
-
+    /** The first INVALID_PROBABILITY finding, reported in rule order later. */
     String invalidProbability;
 
-    /** The fields the scan reads, a bit each; {@link #OTHER} for any other key. */
-    static final int OTHER = 0;
+    static final int VERSION = FIRST_OWN_FIELD;
+    static final int PROBABILITIES = FIRST_OWN_FIELD << 1;
+    static final int SCORE = FIRST_OWN_FIELD << 2;
+    static final int CLASSES = FIRST_OWN_FIELD << 3;
 
-    static final int MODEL = 1;
-    static final int VERSION = 1 << 1;
-    static final int ID = 1 << 2;
-    static final int TIMESTAMP = 1 << 3;
-    static final int PROBABILITIES = 1 << 4;
-    static final int SCORE = 1 << 5;
-    static final int CLASSES = 1 << 6;
-    static final int LABEL = 1 << 7;
-
-    /** The bit of a top-level key, or {@link #OTHER}: the one string match per key. */
+    /** The bit of a top-level key. */
     static int knownField(final String field) {
       return switch (field) {
         case "model" -> MODEL;
@@ -823,48 +575,16 @@ public final class PredictionParser {
       };
     }
 
-    /**
-     * Records a top-level key ({@code known}: its {@link #knownField} bit), refusing a duplicate:
-     * the parser leaves them to the scan ({@link StrictJson#createParserCheckingKeysInCaller}).
-     */
-    void firstOccurrence(final int known, final String field, final JsonParser parser)
-        throws JsonParseException {
-      if (known != OTHER) {
-        if ((knownFieldsSeen & known) != 0) {
-          throw StrictJson.duplicateKey(parser, field);
-        }
-        knownFieldsSeen |= known;
-        return;
-      }
-      if (otherFieldsSeen == null) {
-        otherFieldsSeen = new HashSet<>();
-      }
-      if (!otherFieldsSeen.add(field)) {
-        throw StrictJson.duplicateKey(parser, field);
-      }
-    }
-
     /** A class name the object form of {@code probabilities} lists twice, or {@code null}. */
     String duplicateName() {
       final int duplicate = firstDuplicate(names, count);
       return duplicate < 0 ? null : names[duplicate];
     }
 
-    void invalidField(final String detail) {
-      if (invalidField == null) {
-        invalidField = detail;
-      }
-    }
-
     void invalidProbability(final String detail) {
       if (invalidProbability == null) {
         invalidProbability = detail;
       }
-    }
-
-    void timestampProblem(final String detail) {
-      timestampKind = TimestampKind.INVALID;
-      timestampProblem = detail;
     }
 
     void addValue(final double p) {

@@ -119,6 +119,28 @@ class PredictionParserTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"100000000000000000000", "1e20", "10.0e19"})
+  void shouldTakeAnIntegerLabelBeyondALongAsTheNumberNamedClassInObjectForm(final String label) {
+    final PredictionEvent event =
+        parse(
+            "{'model': 'm', 'probabilities': {'3': 0.4, '100000000000000000000': 0.6}, 'label': "
+                + label
+                + "}");
+
+    assertThat(event.label()).isEqualTo("100000000000000000000");
+  }
+
+  @Test
+  void shouldRecordTheForm() {
+    assertThat(parse("{'model': 'm', 'probabilities': {'a': 0.5, 'b': 0.5}, 'label': 'a'}").form())
+        .isEqualTo(PredictionForm.OBJECT);
+    assertThat(parse("{'model': 'm', 'probabilities': [0.5, 0.5], 'label': 0}").form())
+        .isEqualTo(PredictionForm.ARRAY);
+    assertThat(parse("{'model': 'm', 'score': 0.5, 'label': 0}").form())
+        .isEqualTo(PredictionForm.SCORE);
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"true", "false"})
   void shouldTakeABooleanLabelInScoreForm(final String label) {
     final PredictionEvent event = parse("{'model': 'm', 'score': 0.9, 'label': " + label + "}");
@@ -618,6 +640,7 @@ class PredictionParserTest {
         "{'model': 'm', 'probabilities': {'a': 0.5, 'b': 0.5}, 'label': 0}",
         "{'model': 'm', 'probabilities': {'0': 0.5, '1': 0.5}, 'label': 2}",
         "{'model': 'm', 'probabilities': {'1': 0.5, '2': 0.5}, 'label': 100000000000000000001}",
+        "{'model': 'm', 'probabilities': {'1': 0.5, '2': 0.5}, 'label': 1e999999999}",
         "{'model': 'm', 'probabilities': [0.5, 0.5], 'classes': ['a', 'b'], 'label': 2}",
         "{'model': 'm', 'probabilities': [0.5, 0.5], 'classes': ['a', 'b'], 'label': -1}",
         "{'model': 'm', 'probabilities': [0.5, 0.5], 'classes': ['a', 'b'], 'label': '0'}",
