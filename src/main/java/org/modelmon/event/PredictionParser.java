@@ -34,9 +34,9 @@ import org.modelmon.reference.ReferenceLookup;
  * value, because a JSON error anywhere ({@link InvalidReason#MALFORMED_JSON}) outranks every field
  * rule. {@link InvalidReason#TOO_MANY_MODELS} is not checked here: it needs the application's model
  * registry and comes last. The fields label events have too ({@code model}, {@code id}, {@code
- * timestamp}, {@code label}) are read and checked by code label events share ({@code EventScan}),
- * and the label is resolved by the rule of {@link LabelValue#indexIn}, as a label that arrives
- * later is.
+ * timestamp}, {@code label}) are read and checked by the code {@link LabelParser} uses ({@code
+ * EventScan}), and the label is resolved by the rule of {@link LabelValue#indexIn}, as a label that
+ * arrives later is.
  *
  * <p>Where the rules of docs/reference.md#prediction-events leave a point open, this parser
  * decides:
