@@ -20,12 +20,38 @@ public record OpenWindowKey(long endMillis, long sizeMillis, String model, Strin
    * Orders keys as their {@linkplain #toBytes() binary forms} compare, byte by byte and unsigned:
    * the order in which a store of them iterates, by window end first.
    */
-  public static final Comparator<OpenWindowKey> BINARY_ORDER =
-      // The first 16 bytes are the end and the size, which compare as these longs do: only keys
-      // equal in both need their names encoded.
-      Comparator.comparingLong(OpenWindowKey::endMillis)
-          .thenComparing((a, b) -> Long.compareUnsigned(a.sizeMillis, b.sizeMillis))
-          .thenComparing((a, b) -> Arrays.compareUnsigned(a.toBytes(), b.toBytes()));
+  public static final Comparator<OpenWindowKey> BINARY_ORDER = OpenWindowKey::compareBinary;
+
+  private static int compareBinary(final OpenWindowKey a, final OpenWindowKey b) {
+    // The first 16 bytes are the end and the size, which compare as these longs do.
+    int order = Long.compare(a.endMillis, b.endMillis);
+    if (order == 0) {
+      order = Long.compareUnsigned(a.sizeMillis, b.sizeMillis);
+    }
+    if (order != 0) {
+      return order;
+    }
+    // A combining task compares keys equal so far, one per model, on every partial it adds. The
+    // event rules keep names ASCII, whose UTF-8 is one byte per char in the same order: the model's
+    // length, then the model and the version compare as the bytes do, with nothing encoded.
+    if (isAscii(a.model) && isAscii(b.model) && isAscii(a.version) && isAscii(b.version)) {
+      order = Integer.compare(a.model.length(), b.model.length());
+      if (order == 0) {
+        order = a.model.compareTo(b.model);
+      }
+      return order != 0 ? order : a.version.compareTo(b.version);
+    }
+    return Arrays.compareUnsigned(a.toBytes(), b.toBytes());
+  }
+
+  private static boolean isAscii(final String name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /** Window start. */
   public long startMillis() {
