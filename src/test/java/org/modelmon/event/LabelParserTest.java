@@ -2,12 +2,14 @@ package org.modelmon.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.modelmon.event.InvalidEvents.assertRejected;
+import static org.modelmon.event.InvalidEvents.concat;
+import static org.modelmon.event.InvalidEvents.utf8;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.stream.Stream;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -450,30 +452,8 @@ class LabelParserTest {
         .outcomeTimeMillis();
   }
 
-  private static void assertRejected(final ThrowingCallable call, final InvalidReason reason) {
-    assertThatThrownBy(call)
-        .isInstanceOf(InvalidEventException.class)
-        .satisfies(
-            e ->
-                assertThat(((InvalidEventException) e).reason())
-                    .as(e.getMessage())
-                    .isEqualTo(reason))
-        .hasMessageStartingWith(reason + ": ");
-  }
-
   /** A valid label event with {@code extra} as the value of an unknown field. */
   private static String withExtra(final String extra) {
     return "{\"model\": \"m\", \"id\": \"r\", \"label\": 1, \"extra\": " + extra + "}";
-  }
-
-  private static byte[] utf8(final String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] concat(final byte[] a, final byte[] b) {
-    final byte[] joined = new byte[a.length + b.length];
-    System.arraycopy(a, 0, joined, 0, a.length);
-    System.arraycopy(b, 0, joined, a.length, b.length);
-    return joined;
   }
 }

@@ -3,6 +3,9 @@ package org.modelmon.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.modelmon.event.InvalidEvents.assertRejected;
+import static org.modelmon.event.InvalidEvents.concat;
+import static org.modelmon.event.InvalidEvents.utf8;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +15,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -875,17 +877,6 @@ class PredictionParserTest {
         .eventTimeMillis();
   }
 
-  private static void assertRejected(final ThrowingCallable call, final InvalidReason reason) {
-    assertThatThrownBy(call)
-        .isInstanceOf(InvalidEventException.class)
-        .satisfies(
-            e ->
-                assertThat(((InvalidEventException) e).reason())
-                    .as(e.getMessage())
-                    .isEqualTo(reason))
-        .hasMessageStartingWith(reason + ": ");
-  }
-
   /** The object form with 40 classes, the last named as the fifth: beyond the pairwise check. */
   private static String manyClassesNamingOneTwice() {
     final StringBuilder json =
@@ -899,16 +890,5 @@ class PredictionParserTest {
   /** A valid event with {@code extra} as the value of an unknown field. */
   private static String withExtra(final String extra) {
     return "{\"model\": \"m\", \"score\": 0.5, \"label\": 1, \"extra\": " + extra + "}";
-  }
-
-  private static byte[] utf8(final String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static byte[] concat(final byte[] a, final byte[] b) {
-    final byte[] joined = new byte[a.length + b.length];
-    System.arraycopy(a, 0, joined, 0, a.length);
-    System.arraycopy(b, 0, joined, a.length, b.length);
-    return joined;
   }
 }
