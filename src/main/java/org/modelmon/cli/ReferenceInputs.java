@@ -89,12 +89,12 @@ final class ReferenceInputs {
    *
    * <p>A line is either a prediction event (a JSON object), parsed and validated by {@link
    * PredictionParser} as the processor parses events, whose {@link PredictionEvent#label()} counts
-   * when its model is {@code model} — events of other models are counted as ignored, whatever their
-   * version, since the true labels do not depend on which version predicted; or a bare label: a
-   * JSON string is a class name, an integer the class named by its decimal form, and {@code
-   * true}/{@code false} the classes {@code "1"}/{@code "0"}, as in the event forms. Blank lines are
-   * skipped. Event times do not matter here, so the processor's future-skew rule is not applied;
-   * every other rule is.
+   * when its model is {@code model} — events of other models, whatever their version, since the
+   * true labels do not depend on which version predicted, and events without a label are counted as
+   * ignored; or a bare label: a JSON string is a class name, an integer the class named by its
+   * decimal form, and {@code true}/{@code false} the classes {@code "1"}/{@code "0"}, as in the
+   * event forms. Blank lines are skipped. Event times do not matter here, so the processor's
+   * future-skew rule is not applied; every other rule is.
    *
    * @param limits the configured limits; at most {@code maxClasses} distinct labels are accepted
    * @throws InvalidInputException for an unreadable file, an invalid line (naming its number), or a
@@ -280,7 +280,7 @@ final class ReferenceInputs {
       final String label;
       if (isObject(line, lineWhere)) {
         final PredictionEvent event = event(parser, line, lineWhere);
-        if (!event.model().equals(model)) {
+        if (!event.model().equals(model) || !event.labelled()) {
           ignored++;
           return;
         }
@@ -304,7 +304,9 @@ final class ReferenceInputs {
             where
                 + ": no labels of model "
                 + model
-                + (ignored > 0 ? " (" + ignored + " events of other models ignored)" : ""));
+                + (ignored > 0
+                    ? " (" + ignored + " events of other models or without a label ignored)"
+                    : ""));
       }
       return new LabelCounts(counts, ignored);
     }
@@ -314,7 +316,7 @@ final class ReferenceInputs {
    * The labels counted in a file.
    *
    * @param counts labels by class, in the order the classes first appear
-   * @param ignored events of other models that were skipped
+   * @param ignored events of other models or without a label that were skipped
    */
   record LabelCounts(Map<String, Long> counts, long ignored) {
 

@@ -258,7 +258,9 @@ final class ReferencePublishCommand implements Callable<Integer> {
     if (labels != null) {
       line.append("; from ").append(labels.labels()).append(" labels");
       if (labels.ignored() > 0) {
-        line.append(", ").append(labels.ignored()).append(" events of other models ignored");
+        line.append(", ")
+            .append(labels.ignored())
+            .append(" events of other models or without a label ignored");
       }
     }
     return line.toString();

@@ -15,7 +15,8 @@ import org.modelmon.reference.Reference;
  *     ({@link LabelValue#indexIn})
  * @param classes the class names, in the order of {@code probabilities}
  * @param probabilities the predicted distribution q over {@code classes}, renormalised to sum 1
- * @param labelIndex index of the true label in {@code classes}
+ * @param labelIndex index of the true label in {@code classes}, or {@link #UNLABELLED} for an event
+ *     without one, which counts on the prediction side only
  * @param reference the model's effective reference the event was validated against (every class it
  *     gives p(c) &gt; 0 is among {@code classes}), or {@code null} when the model had none; the
  *     event is scored against this one, so a reference updated meanwhile cannot break that rule
@@ -34,8 +35,16 @@ public record PredictionEvent(
     Reference reference,
     int[] referenceIndexes) {
 
-  /** The true label's class name. */
+  /** The {@link #labelIndex} of an event without a label. */
+  public static final int UNLABELLED = -1;
+
+  /** Whether the event carries its true label. */
+  public boolean labelled() {
+    return labelIndex != UNLABELLED;
+  }
+
+  /** The true label's class name, or {@code null} for an unlabelled event. */
   public String label() {
-    return classes.get(labelIndex);
+    return labelled() ? classes.get(labelIndex) : null;
   }
 }

@@ -263,9 +263,6 @@ public final class PredictionParser {
     if (!raw.modelPresent) {
       throw new InvalidEventException(MISSING_FIELD, "no model");
     }
-    if (raw.labelKind == EventScan.LabelKind.ABSENT) {
-      throw new InvalidEventException(MISSING_FIELD, "no label");
-    }
     if (raw.form == Form.ABSENT && !raw.scorePresent) {
       throw new InvalidEventException(MISSING_FIELD, "neither probabilities nor score");
     }
@@ -363,9 +360,10 @@ public final class PredictionParser {
       classes = raw.classesPresent ? wrap(raw.classNames, n) : defaultNames(n);
     }
 
-    // UNKNOWN_LABEL
-    final int labelIndex = raw.labelIndexIn(classes, form);
-    if (labelIndex < 0) {
+    // UNKNOWN_LABEL; without a label the event counts on the prediction side only.
+    final boolean labelled = raw.labelKind != EventScan.LabelKind.ABSENT;
+    final int labelIndex = labelled ? raw.labelIndexIn(classes, form) : PredictionEvent.UNLABELLED;
+    if (labelled && labelIndex < 0) {
       throw new InvalidEventException(UNKNOWN_LABEL, "label is not one of the event's classes");
     }
 

@@ -317,7 +317,7 @@ public final class ModelmonMetrics {
       }
       labelledCount.inc(tally.labelled);
       logLossSum.inc(tally.logLoss);
-      labelledPredictionEntropySum.inc(tally.predictionEntropy);
+      labelledPredictionEntropySum.inc(tally.labelledPredictionEntropy);
       brierScoreSum.inc(tally.brierScore);
       correctCount.inc(tally.correct);
       for (int b = 0; b < binLabelled.length; b++) {

@@ -25,7 +25,10 @@ public final class ScoreCounting {
     this.metrics = metrics;
   }
 
-  /** Counts one scored prediction of {@code key} whose true label is {@code label}. */
+  /**
+   * Counts one scored prediction of {@code key} whose true label is {@code label}, {@code null} for
+   * an unlabelled one.
+   */
   public void count(final ModelKey key, final ScoredPrediction scored, final String label) {
     Pending pending = byModel.get(key);
     if (pending == null) {
@@ -33,7 +36,9 @@ public final class ScoreCounting {
       byModel.put(key, pending);
     }
     pending.tally().add(scored);
-    pending.counters().countLabel(label);
+    if (label != null) {
+      pending.counters().countLabel(label);
+    }
   }
 
   /** Adds every tally to the process counters and starts them afresh. */

@@ -21,6 +21,7 @@ public final class ScoreTally {
   double referenceCrossEntropy;
   double predictionEntropy;
   long labelled;
+  double labelledPredictionEntropy;
   double brierScore;
   long correct;
   final long[] binLabelled;
@@ -38,7 +39,7 @@ public final class ScoreTally {
     binCorrect = new long[calibrationBins];
   }
 
-  /** Adds one scored prediction with its label. */
+  /** Adds one scored prediction: its outcome scores only when it carries its label. */
   public void add(final ScoredPrediction scored) {
     predictions++;
     predictionEntropy += scored.predictionEntropy();
@@ -47,7 +48,11 @@ public final class ScoreTally {
       klDivergence += scored.klDivergence();
       referenceCrossEntropy += scored.referenceCrossEntropy();
     }
+    if (!scored.labelled()) {
+      return;
+    }
     labelled++;
+    labelledPredictionEntropy += scored.predictionEntropy();
     logLoss += scored.logLoss();
     brierScore += scored.brierScore();
     final int bin = InformationTheory.calibrationBin(scored.confidence(), binLabelled.length);
@@ -73,6 +78,7 @@ public final class ScoreTally {
     referenceCrossEntropy = 0;
     predictionEntropy = 0;
     labelled = 0;
+    labelledPredictionEntropy = 0;
     brierScore = 0;
     correct = 0;
     Arrays.fill(binLabelled, 0);

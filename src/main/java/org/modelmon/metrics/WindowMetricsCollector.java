@@ -166,7 +166,7 @@ public final class WindowMetricsCollector implements MultiCollector {
         point(gauges, WINDOW_KL_SUM, labels, window.klDivergenceSum());
         point(gauges, WINDOW_CROSS_ENTROPY, labels, window.referenceCrossEntropyMean());
         point(gauges, WINDOW_CROSS_ENTROPY_SUM, labels, window.referenceCrossEntropySum());
-        point(gauges, WINDOW_LABEL_DRIFT, labels, window.labelDrift());
+        pointIfPresent(gauges, WINDOW_LABEL_DRIFT, labels, window.labelDrift());
         point(gauges, WINDOW_PREDICTION_DRIFT, labels, window.predictionDrift());
       }
       int classSeries = 0;

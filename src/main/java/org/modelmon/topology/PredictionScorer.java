@@ -35,7 +35,8 @@ public final class PredictionScorer {
    * @param event a valid event, scored against {@link PredictionEvent#reference()} when it has one
    *     (the event lists every class the reference gives p(c) &gt; 0: the parser's {@code
    *     CLASS_MISMATCH} rule)
-   * @return the event with its scores; the reference-only scores are NaN without a reference
+   * @return the event with its scores; the reference-only scores are NaN without a reference, the
+   *     outcome scores (log loss, Brier) NaN without a label
    */
   public ScoredPrediction score(final PredictionEvent event) {
     final Reference reference = event.reference();
@@ -48,12 +49,17 @@ public final class PredictionScorer {
     // One logarithm per class serves H(q), V(q) and, unless clipped, the log loss too.
     final double entropy = InformationTheory.entropy(q, logs);
     final double nullVariance = InformationTheory.nullVariance(q, logs, entropy);
+    final boolean labelled = event.labelled();
     final double logLoss =
-        q[label] >= epsilon ? 0.0 - logs[label] : InformationTheory.logLoss(q[label], epsilon);
-    final double brierScore = InformationTheory.brierScore(q, label);
+        !labelled
+            ? Double.NaN
+            : q[label] >= epsilon
+                ? 0.0 - logs[label]
+                : InformationTheory.logLoss(q[label], epsilon);
+    final double brierScore = labelled ? InformationTheory.brierScore(q, label) : Double.NaN;
     final int top = InformationTheory.topClass(q);
     final double confidence = q[top];
-    final boolean correct = top == label;
+    final boolean correct = labelled && top == label;
     if (reference == null) {
       return new ScoredPrediction(
           event.eventTimeMillis(),

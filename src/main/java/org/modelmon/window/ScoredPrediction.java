@@ -8,7 +8,8 @@ import java.util.List;
  * @param eventTimeMillis the event time
  * @param classes the event's class names
  * @param probabilities q over {@code classes}, summing to 1
- * @param labelIndex index of the true label in {@code classes}
+ * @param labelIndex index of the true label in {@code classes}, or -1 for an unlabelled event
+ *     (prediction side only), whose outcome scores are NaN and {@code correct} false
  * @param logLoss ℓ = −ln q(y)
  * @param referenced whether the model had a reference when scored; the next two are NaN if not
  * @param klDivergence D(p‖q)
@@ -33,6 +34,11 @@ public record ScoredPrediction(
     double brierScore,
     double confidence,
     boolean correct) {
+
+  /** Whether the event carries its true label, and so counts on the outcome side. */
+  public boolean labelled() {
+    return labelIndex >= 0;
+  }
 
   /**
    * The excess log loss ℓ − H(q): by H(p*,q) = H(p*) + D(p*‖q), zero on average for a calibrated

@@ -119,7 +119,10 @@ public final class WindowAggregate {
     this.bins = new CalibrationBins(calibrationBins);
   }
 
-  /** Adds one scored prediction, with its label: to both sides. */
+  /**
+   * Adds one scored prediction to the prediction side and, when it carries its label, to the
+   * outcome side too.
+   */
   public void add(final ScoredPrediction prediction) {
     count++;
     maxEventTimeMillis = Math.max(maxEventTimeMillis, prediction.eventTimeMillis());
@@ -130,6 +133,26 @@ public final class WindowAggregate {
     }
     predictionEntropy.add(prediction.predictionEntropy());
     confidence.add(prediction.confidence());
+    if (prediction.labelled()) {
+      addOutcome(prediction);
+    }
+    final List<String> eventClasses = prediction.classes();
+    final double[] q = prediction.probabilities();
+    final boolean sameOrder = sameClasses(eventClasses);
+    for (int c = 0; c < q.length; c++) {
+      final int index = sameOrder ? c : track(eventClasses.get(c));
+      if (index == UNTRACKED) {
+        continue;
+      }
+      predictionSums[index].add(q[c]);
+      if (c == prediction.labelIndex()) { // never for an unlabelled one
+        labelCounts[index]++;
+        classLogLossSums[index].add(prediction.logLoss());
+      }
+    }
+  }
+
+  private void addOutcome(final ScoredPrediction prediction) {
     labelled++;
     logLoss.add(prediction.logLoss());
     final double excess = prediction.excessLogLoss();
@@ -140,20 +163,6 @@ public final class WindowAggregate {
       correct++;
     }
     bins.add(prediction.confidence(), prediction.correct(), excess, prediction.nullVariance());
-    final List<String> eventClasses = prediction.classes();
-    final double[] q = prediction.probabilities();
-    final boolean sameOrder = sameClasses(eventClasses);
-    for (int c = 0; c < q.length; c++) {
-      final int index = sameOrder ? c : track(eventClasses.get(c));
-      if (index == UNTRACKED) {
-        continue;
-      }
-      predictionSums[index].add(q[c]);
-      if (c == prediction.labelIndex()) {
-        labelCounts[index]++;
-        classLogLossSums[index].add(prediction.logLoss());
-      }
-    }
   }
 
   /** Adds every sum of {@code other} into this aggregate. */

@@ -181,7 +181,9 @@ public record WindowResult(
         referenceLabelCounts[c] = aggregate.labelCount(className);
         referenceMeanPrediction[c] = aggregate.predictionSum(className) / count;
       }
-      labelDrift = InformationTheory.labelDrift(p, referenceLabelCounts, epsilon);
+      // An outcome-side value: no labels, no label drift (smoothing would make one up).
+      labelDrift =
+          labelled > 0 ? InformationTheory.labelDrift(p, referenceLabelCounts, epsilon) : null;
       predictionDrift = InformationTheory.predictionDrift(p, referenceMeanPrediction, epsilon);
     }
     final double nullVarianceSum = aggregate.nullVarianceSum();

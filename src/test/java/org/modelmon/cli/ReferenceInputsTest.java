@@ -282,7 +282,7 @@ class ReferenceInputsTest {
         .hasMessage(
             "--from-labels "
                 + others
-                + ": no labels of model m (1 events of other models ignored)");
+                + ": no labels of model m (1 events of other models or without a label ignored)");
   }
 
   @Test

@@ -145,7 +145,7 @@ class ReferencePublishCommandTest {
   @Test
   void shouldRefuseAnInvalidLabelsLineWithItsNumber() throws IOException {
     final Path labels = dir.resolve("labels.jsonl");
-    Files.writeString(labels, "\"a\"\n\"b\"\n{\"model\": \"m\"}\n", UTF_8);
+    Files.writeString(labels, "\"a\"\n\"b\"\n{\"model\": \"m\", \"label\": \"a\"}\n", UTF_8);
 
     final Result result =
         execute(withClosedBroker("--model", "m", "--from-labels", labels.toString()));
@@ -155,7 +155,8 @@ class ReferencePublishCommandTest {
         .containsExactly(
             "modelmon: --from-labels "
                 + labels
-                + " line 3: invalid prediction event: MISSING_FIELD: no label");
+                + " line 3: invalid prediction event: MISSING_FIELD: neither probabilities nor"
+                + " score");
   }
 
   @Test

@@ -129,7 +129,7 @@ class ReferencePublishIT {
     assertThat(result.exitCode()).isZero();
     assertThat(result.out())
         .startsWith("Published reference fraud to " + referencesTopic + ": 3 classes (ok=0.5,")
-        .contains("; from 6 labels, 1 events of other models ignored");
+        .contains("; from 6 labels, 1 events of other models or without a label ignored");
     assertThat(readAll())
         .containsExactly(
             record(

@@ -417,8 +417,6 @@ class PredictionParserTest {
       strings = {
         "{'score': 0.5, 'label': 1}",
         "{'model': null, 'score': 0.5, 'label': 1}",
-        "{'model': 'm', 'score': 0.5}",
-        "{'model': 'm', 'score': 0.5, 'label': null}",
         "{'model': 'm', 'label': 1}",
         "{'model': 'm', 'probabilities': null, 'score': null, 'label': 1}",
         "{'model': 'm', 'classes': ['a', 'b'], 'label': 'a'}",
@@ -426,6 +424,24 @@ class PredictionParserTest {
       })
   void shouldRejectMissingFields(final String json) {
     assertRejected(() -> parse(json), InvalidReason.MISSING_FIELD);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "{'model': 'm', 'score': 0.5}",
+        "{'model': 'm', 'score': 0.5, 'label': null}",
+        "{'model': 'm', 'probabilities': [0.25, 0.75]}",
+        "{'model': 'm', 'probabilities': [0.25, 0.75], 'classes': ['a', 'b']}",
+        "{'model': 'm', 'probabilities': {'a': 0.25, 'b': 0.75}, 'id': 'r-1'}"
+      })
+  void shouldAcceptAnEventWithoutALabelForThePredictionSideOnly(final String json) {
+    final PredictionEvent event = parse(json);
+
+    assertThat(event.labelled()).isFalse();
+    assertThat(event.labelIndex()).isEqualTo(PredictionEvent.UNLABELLED);
+    assertThat(event.label()).isNull();
+    assertThat(event.classes()).hasSize(2);
   }
 
   // --- INVALID_FIELD --------------------------------------------------------------------------
@@ -786,8 +802,8 @@ class PredictionParserTest {
         Arguments.of(
             "{'model': 'm', 'score': 0.5, 'label': 1, 'x': {'a': 1, 'a': 1}}",
             InvalidReason.MALFORMED_JSON),
-        Arguments.of( // no label, and a model of the wrong type
-            "{'model': 7, 'score': 0.5}", InvalidReason.MISSING_FIELD),
+        Arguments.of( // no probabilities, and a model of the wrong type
+            "{'model': 7, 'label': 1}", InvalidReason.MISSING_FIELD),
         Arguments.of( // no model, and a probability out of range
             "{'score': 7, 'label': 1}", InvalidReason.MISSING_FIELD),
         Arguments.of( // an out-of-range value before a wrong-typed one

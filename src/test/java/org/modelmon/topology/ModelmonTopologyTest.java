@@ -80,6 +80,91 @@ class ModelmonTopologyTest {
     fixture.advanceWallClock(Duration.ofSeconds(1));
   }
 
+  private static String unlabelled(final Instant time, final double stay) {
+    return TopologyFixture.event(
+        "churn",
+        null,
+        time,
+        Map.of("stay", stay, "leave", Math.round((1 - stay) * 1e9) / 1e9),
+        null);
+  }
+
+  @Test
+  void shouldCountEventsWithoutALabelOnThePredictionSideOnly() {
+    start("1m");
+    fixture.publishReference("churn", REFERENCE);
+    fixture.send(event("", T0.plusSeconds(1), 0.8, "stay"));
+    fixture.send(event("", T0.plusSeconds(2), 0.4, "leave"));
+    fixture.send(unlabelled(T0.plusSeconds(3), 0.9));
+    fixture.send(unlabelled(T0.plusSeconds(4), 0.3));
+    fixture.send(unlabelled(T0.plusSeconds(61), 0.6)); // a window of unlabelled events only
+    fixture.send(unlabelled(T0.plusSeconds(62), 0.5));
+    fixture.send(unlabelled(T0.plusSeconds(130), 0.5)); // closes both
+    flush();
+
+    final List<TestRecord<String, String>> records = fixture.windows.readRecordsToList();
+    assertThat(records).hasSize(2);
+    final JsonNode mixed = TopologyFixture.parse(records.get(0).value());
+    assertThat(mixed.get("predictions").asLong()).isEqualTo(4);
+    assertThat(mixed.get("referencedPredictions").asLong()).isEqualTo(4);
+    assertThat(mixed.get("labelled").asLong()).isEqualTo(2);
+    // Prediction side over all four (scipy.stats.entropy): ΣH(q), ΣD(p‖q), mean q(stay).
+    assertThat(mixed.get("predictionEntropySum").asDouble())
+        .isCloseTo(2.109361365993786, within(EXACT));
+    assertThat(mixed.get("klDivergenceSum").asDouble())
+        .isCloseTo(0.7045371859407756, within(EXACT));
+    assertThat(mixed.get("meanPrediction").get("stay").asDouble()).isCloseTo(0.6, within(EXACT));
+    // Outcome side over the two labelled (sklearn log_loss(normalize=False), Σ Brier).
+    assertThat(mixed.get("logLossSum").asDouble()).isCloseTo(0.7339691750802004, within(EXACT));
+    assertThat(mixed.get("logLossMean").asDouble())
+        .isCloseTo(0.7339691750802004 / 2, within(EXACT));
+    assertThat(mixed.get("brierScoreSum").asDouble()).isCloseTo(0.4, within(EXACT));
+    assertThat(mixed.get("excessLogLossSum").asDouble())
+        .isCloseTo(0.7339691750802004 - 1.1734140905474444, within(EXACT));
+    assertThat(mixed.get("labelCounts").get("stay").asLong()).isEqualTo(1);
+    assertThat(mixed.get("labelCounts").get("leave").asLong()).isEqualTo(1);
+    long binned = 0;
+    for (final JsonNode bin : mixed.get("calibrationBins")) {
+      binned += bin.get("labelled").asLong();
+    }
+    assertThat(binned).isEqualTo(2);
+
+    final JsonNode predictionsOnly = TopologyFixture.parse(records.get(1).value());
+    assertThat(predictionsOnly.get("predictions").asLong()).isEqualTo(2);
+    assertThat(predictionsOnly.get("labelled").asLong()).isZero();
+    assertThat(predictionsOnly.get("klDivergenceSum").asDouble())
+        .isCloseTo(0.10388373264859832, within(EXACT));
+    assertThat(predictionsOnly.get("predictionEntropySum").asDouble())
+        .isCloseTo(1.366158847569202, within(EXACT));
+    for (final String outcomeOnly :
+        List.of(
+            "logLossMean",
+            "excessLogLossMean",
+            "brierScoreMean",
+            "accuracy",
+            "calibrationZ",
+            "calibrationError",
+            "labelDrift")) {
+      assertThat(predictionsOnly.has(outcomeOnly)).as(outcomeOnly).isFalse();
+    }
+    assertThat(predictionsOnly.get("logLossSum").asDouble()).isZero();
+
+    fixture.awaitCounters();
+    final String[] churn = {"model", "churn", "version", ""};
+    assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, churn)).isEqualTo(7.0);
+    assertThat(fixture.counter(ModelmonMetrics.LABELLED_PREDICTIONS, churn)).isEqualTo(2.0);
+    assertThat(fixture.counter(ModelmonMetrics.LOG_LOSS, churn))
+        .isCloseTo(0.7339691750802004, within(EXACT));
+    assertThat(fixture.counter(ModelmonMetrics.LABELLED_PREDICTION_ENTROPY, churn))
+        .isCloseTo(1.1734140905474444, within(EXACT));
+    assertThat(fixture.counter(ModelmonMetrics.BRIER_SCORE, churn)).isCloseTo(0.4, within(EXACT));
+    assertThat(
+            fixture.counter(
+                ModelmonMetrics.LABELS, "model", "churn", "version", "", "class", "stay"))
+        .isEqualTo(1.0);
+    assertThat(fixture.windows.isEmpty()).isTrue();
+  }
+
   @Test
   void shouldEmitExactWindowRecordOnceWatermarkPassesEndPlusGrace() {
     start("1m");
@@ -499,9 +584,9 @@ class ModelmonTopologyTest {
     final RecordHeaders headers = new RecordHeaders();
     headers.add("trace-id", "abc".getBytes(StandardCharsets.UTF_8));
     fixture.predictions.pipeInput(new TestRecord<>(key, malformed, headers, T0));
-    final byte[] missingLabel =
-        "{\"model\": \"churn\", \"probabilities\": [0.5, 0.5]}".getBytes(StandardCharsets.UTF_8);
-    fixture.predictions.pipeInput(new TestRecord<>(null, missingLabel, T0));
+    final byte[] missingModel =
+        "{\"probabilities\": [0.5, 0.5], \"label\": 0}".getBytes(StandardCharsets.UTF_8);
+    fixture.predictions.pipeInput(new TestRecord<>(null, missingModel, T0));
     fixture.send(event("", T0.plusSeconds(1), 0.8, "stay"));
 
     final List<TestRecord<byte[], byte[]>> deadLetters = fixture.deadLetters.readRecordsToList();
@@ -514,7 +599,7 @@ class ModelmonTopologyTest {
     assertThat(header(first, DeadLetterHandler.TOPIC_HEADER)).isEqualTo("predictions");
     assertThat(header(first, DeadLetterHandler.PARTITION_HEADER)).isEqualTo("0");
     assertThat(header(first, DeadLetterHandler.OFFSET_HEADER)).isEqualTo("0");
-    assertThat(deadLetters.get(1).value()).isEqualTo(missingLabel);
+    assertThat(deadLetters.get(1).value()).isEqualTo(missingModel);
     assertThat(header(deadLetters.get(1), DeadLetterHandler.REASON_HEADER))
         .isEqualTo("MISSING_FIELD");
     assertThat(header(deadLetters.get(1), DeadLetterHandler.OFFSET_HEADER)).isEqualTo("1");
@@ -561,7 +646,7 @@ class ModelmonTopologyTest {
     fixture.send("{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
     final Map<InvalidReason, String> inputs = new EnumMap<>(InvalidReason.class);
     inputs.put(InvalidReason.MALFORMED_JSON, "{\"model\": \"m\", ");
-    inputs.put(InvalidReason.MISSING_FIELD, "{\"model\": \"m\", \"probabilities\": [0.5, 0.5]}");
+    inputs.put(InvalidReason.MISSING_FIELD, "{\"probabilities\": [0.5, 0.5], \"label\": 0}");
     inputs.put(
         InvalidReason.INVALID_FIELD,
         "{\"model\": \"no spaces\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
