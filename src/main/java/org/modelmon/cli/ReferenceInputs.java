@@ -21,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.modelmon.config.Texts;
 import org.modelmon.event.InvalidEventException;
+import org.modelmon.event.LabelEvent;
+import org.modelmon.event.LabelParser;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
@@ -91,10 +93,13 @@ final class ReferenceInputs {
    * PredictionParser} as the processor parses events, whose {@link PredictionEvent#label()} counts
    * when its model is {@code model} — events of other models, whatever their version, since the
    * true labels do not depend on which version predicted, and events without a label are counted as
-   * ignored; or a bare label: a JSON string is a class name, an integer the class named by its
-   * decimal form, and {@code true}/{@code false} the classes {@code "1"}/{@code "0"}, as in the
-   * event forms. Blank lines are skipped. Event times do not matter here, so the processor's
-   * future-skew rule is not applied; every other rule is.
+   * ignored; a label event (a JSON object without {@code probabilities} or {@code score}), parsed
+   * and validated by {@link LabelParser}, whose label names its class as a bare label does and
+   * counts when its model is {@code model} (others are ignored); or a bare label: a JSON string is
+   * a class name, an integer the class named by its decimal form, and {@code true}/{@code false}
+   * the classes {@code "1"}/{@code "0"}, as in the event forms. Blank lines are skipped. Event
+   * times do not matter here, so the processor's future-skew rule is not applied; every other rule
+   * is.
    *
    * @param limits the configured limits; at most {@code maxClasses} distinct labels are accepted
    * @throws InvalidInputException for an unreadable file, an invalid line (naming its number), or a
@@ -147,6 +152,39 @@ final class ReferenceInputs {
       return json.nextToken() == JsonToken.START_OBJECT;
     } catch (final IOException e) {
       throw malformed(where, e);
+    }
+  }
+
+  /**
+   * Whether a JSON object's top level has {@code probabilities} or {@code score}: a prediction
+   * event, not a label event. A malformed object counts as a prediction event, whose parser says
+   * what is wrong with it.
+   */
+  private static boolean isPredictionEvent(final byte[] line) {
+    try (JsonParser json = StrictJson.createParser(line)) {
+      json.nextToken();
+      String field;
+      while ((field = json.nextFieldName()) != null) {
+        if (field.equals("probabilities") || field.equals("score")) {
+          return true;
+        }
+        json.nextToken();
+        StrictJson.skipChildren(json);
+      }
+      return false;
+    } catch (final IOException e) {
+      return true;
+    }
+  }
+
+  private static LabelEvent labelEvent(
+      final LabelParser parser, final byte[] line, final String where) {
+    try {
+      // As for prediction events: no record timestamp, and no time is too far ahead.
+      return parser.parse(line, 0L, Long.MAX_VALUE);
+    } catch (final InvalidEventException e) {
+      throw new InvalidInputException(
+          where + "invalid label event: " + withoutLineOne(e.getMessage()));
     }
   }
 
@@ -250,6 +288,7 @@ final class ReferenceInputs {
     private final String model;
     private final int maxClasses;
     private final PredictionParser parser;
+    private final LabelParser labelParser;
     private final Map<String, Long> counts = new LinkedHashMap<>();
     private long ignored;
     private long lineNumber;
@@ -259,6 +298,7 @@ final class ReferenceInputs {
       this.model = model;
       this.maxClasses = limits.maxClasses();
       this.parser = new PredictionParser(limits);
+      this.labelParser = new LabelParser(limits);
     }
 
     /** One line, without its line feed. */
@@ -278,7 +318,9 @@ final class ReferenceInputs {
       }
       final byte[] line = length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
       final String label;
-      if (isObject(line, lineWhere)) {
+      if (!isObject(line, lineWhere)) {
+        label = bareLabel(line, lineWhere);
+      } else if (isPredictionEvent(line)) {
         final PredictionEvent event = event(parser, line, lineWhere);
         if (!event.model().equals(model) || !event.labelled()) {
           ignored++;
@@ -286,7 +328,15 @@ final class ReferenceInputs {
         }
         label = event.label();
       } else {
-        label = bareLabel(line, lineWhere);
+        final LabelEvent event = labelEvent(labelParser, line, lineWhere);
+        if (!event.model().equals(model)) {
+          ignored++;
+          return;
+        }
+        label = event.label().className();
+        if (label == null) {
+          throw new InvalidInputException(lineWhere + "the label " + classNameRule());
+        }
       }
       counts.merge(label, 1L, Long::sum);
       if (counts.size() > maxClasses) {

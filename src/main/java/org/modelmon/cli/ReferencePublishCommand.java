@@ -125,8 +125,9 @@ final class ReferencePublishCommand implements Callable<Integer> {
         description = {
           "p as the mix of the labels in a JSON Lines file (UTF-8, one JSON value per line):"
               + " prediction events (their label, resolved as the processor resolves it; events of"
-              + " other models are ignored) or bare labels (\"stay\", an integer such as 1, or"
-              + " true/false for \"1\"/\"0\"). Blank lines are skipped."
+              + " other models or without a label are ignored), label events ({\"model\", \"id\","
+              + " \"label\"}; other models ignored) or bare labels (\"stay\", an integer such as 1,"
+              + " or true/false for \"1\"/\"0\"). Blank lines are skipped."
         })
     private Path labelsFile;
   }

@@ -151,6 +151,25 @@ public final class LabelValue {
     };
   }
 
+  /**
+   * The class this label names on its own, without a prediction's classes, as a file of bare labels
+   * is read: a string its name, an integer its decimal form, {@code true}/{@code false} {@code
+   * "1"}/{@code "0"}; {@code null} when that is no class name (empty, too long, or a control
+   * character).
+   */
+  public String className() {
+    final String className =
+        switch (kind) {
+          case NAME -> name;
+          case INTEGER ->
+              big == null
+                  ? Long.toString(small)
+                  : integerDigits(big) > MAX_NAMING_DIGITS ? null : big.toPlainString();
+          case BOOLEAN -> small != 0L ? "1" : "0";
+        };
+    return className != null && Names.isClassName(className) ? className : null;
+  }
+
   /** The rule of {@link #indexIn} for a string label. */
   static int nameIndex(final List<String> classes, final String name) {
     return classes.indexOf(name);

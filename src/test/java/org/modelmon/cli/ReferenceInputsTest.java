@@ -138,6 +138,39 @@ class ReferenceInputsTest {
   }
 
   @Test
+  void shouldCountLabelEventsByTheClassTheirLabelNamesAndIgnoreEventsWithoutALabel()
+      throws IOException {
+    final Path file =
+        write(
+            "{\"model\": \"m\", \"id\": \"r1\", \"label\": \"stay\"}",
+            "{\"model\": \"m\", \"id\": \"r2\", \"label\": 1}",
+            "{\"model\": \"m\", \"id\": \"r3\", \"label\": true}",
+            "{\"model\": \"m\", \"id\": \"r4\", \"label\": 2.0, \"timestamp\":"
+                + " \"2999-01-01T00:00:00Z\"}",
+            "{\"model\": \"other\", \"id\": \"r5\", \"label\": \"stay\"}",
+            "{\"model\": \"m\", \"id\": \"r6\", \"score\": 0.7}");
+
+    final ReferenceInputs.LabelCounts counts = ReferenceInputs.readLabels(file, "m", LIMITS);
+
+    assertThat(counts.counts()).containsExactly(entry("stay", 1L), entry("1", 2L), entry("2", 1L));
+    assertThat(counts.ignored()).as("another model's label, a prediction without one").isEqualTo(2);
+  }
+
+  @Test
+  void shouldRefuseAnInvalidLabelEventNamingTheLineAndReason() throws IOException {
+    final Path noId = write("{\"model\": \"m\", \"label\": \"a\"}");
+    assertThatThrownBy(() -> ReferenceInputs.readLabels(noId, "m", LIMITS))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("--from-labels " + noId + " line 1: invalid label event: MISSING_FIELD: no id");
+
+    final Path noClass = write("{\"model\": \"m\", \"id\": \"r\", \"label\": \"\"}");
+    assertThatThrownBy(() -> ReferenceInputs.readLabels(noClass, "m", LIMITS))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith(
+            "--from-labels " + noClass + " line 1: the label is not a class name");
+  }
+
+  @Test
   void shouldIgnoreTheWallClockButNotOtherTimestampRules() throws IOException {
     // Far in the future: the stream would refuse it now, but a labels file is not live traffic.
     final Path future =

@@ -155,8 +155,7 @@ class ReferencePublishCommandTest {
         .containsExactly(
             "modelmon: --from-labels "
                 + labels
-                + " line 3: invalid prediction event: MISSING_FIELD: neither probabilities nor"
-                + " score");
+                + " line 3: invalid label event: MISSING_FIELD: no id");
   }
 
   @Test

@@ -19,6 +19,21 @@ class LabelValueTest {
   // --- object form ------------------------------------------------------------------------------
 
   @Test
+  void shouldNameTheClassALabelNamesOnItsOwnAsABareLabelDoes() {
+    assertThat(LabelValue.ofName("stay").className()).isEqualTo("stay");
+    assertThat(LabelValue.ofInteger(-3).className()).isEqualTo("-3");
+    assertThat(LabelValue.ofInteger(new BigDecimal("12e1")).className()).isEqualTo("120");
+    assertThat(LabelValue.ofInteger(new BigDecimal("1e20")).className())
+        .isEqualTo("100000000000000000000");
+    assertThat(LabelValue.ofBoolean(true).className()).isEqualTo("1");
+    assertThat(LabelValue.ofBoolean(false).className()).isEqualTo("0");
+    assertThat(LabelValue.ofName("").className()).as("empty").isNull();
+    assertThat(LabelValue.ofName("a\u0001").className()).as("control character").isNull();
+    assertThat(LabelValue.ofInteger(new BigDecimal("1e128")).className()).as("129 digits").isNull();
+    assertThat(LabelValue.ofInteger(new BigDecimal("1e999999999")).className()).isNull();
+  }
+
+  @Test
   void shouldTakeAnIntegerAsTheNumberNamedClassInObjectForm() {
     assertThat(LabelValue.ofInteger(2).indexIn(NUMBERED, PredictionForm.OBJECT)).isEqualTo(1);
     assertThat(LabelValue.ofInteger(10).indexIn(NUMBERED, PredictionForm.OBJECT)).isZero();
