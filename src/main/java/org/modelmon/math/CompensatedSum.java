@@ -1,11 +1,11 @@
 package org.modelmon.math;
 
 /**
- * A running sum with Kahan–Neumaier compensation, so that summing millions of log losses of
- * very different magnitudes loses no more than one rounding of the final result.
+ * A running sum with Kahan–Neumaier compensation, so that summing millions of log losses of very
+ * different magnitudes loses no more than one rounding of the final result.
  *
- * <p>Mutable by design: it sits on the per-event path, where allocating a value per addition
- * would cost more than the addition.
+ * <p>Mutable by design: it sits on the per-event path, where allocating a value per addition would
+ * cost more than the addition.
  */
 public final class CompensatedSum {
 
@@ -19,9 +19,21 @@ public final class CompensatedSum {
     this.compensation = compensation;
   }
 
-  /** Restores a sum from its two parts, as written by {@link #sum()} and {@link #compensation()}. */
+  /**
+   * Restores a sum from its two parts, as written by {@link #sum()} and {@link #compensation()}.
+   */
   public static CompensatedSum of(final double sum, final double compensation) {
     return new CompensatedSum(sum, compensation);
+  }
+
+  /**
+   * Makes this sum {@code other}'s two parts as they are: restoring a stored sum by adding it to an
+   * empty one would split the same value into other parts, and later additions could round
+   * differently from those of the sum never stored.
+   */
+  public void set(final CompensatedSum other) {
+    sum = other.sum;
+    compensation = other.compensation;
   }
 
   /** Adds {@code value}. */

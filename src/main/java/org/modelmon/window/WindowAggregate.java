@@ -463,9 +463,9 @@ public final class WindowAggregate {
     aggregate.referencedCount = buffer.getLong();
     aggregate.maxEventTimeMillis = buffer.getLong();
     aggregate.labelled = aggregate.count;
-    aggregate.logLoss.add(getSum(buffer));
-    aggregate.klDivergence.add(getSum(buffer));
-    aggregate.referenceCrossEntropy.add(getSum(buffer));
+    aggregate.logLoss.set(getSum(buffer));
+    aggregate.klDivergence.set(getSum(buffer));
+    aggregate.referenceCrossEntropy.set(getSum(buffer));
     readClasses(buffer, aggregate);
     return aggregate;
   }
@@ -500,14 +500,14 @@ public final class WindowAggregate {
     aggregate.maxEventTimeMillis = maxEventTimeMillis;
     aggregate.labelled = labelled;
     aggregate.correct = correct;
-    aggregate.logLoss.add(logLoss);
-    aggregate.klDivergence.add(klDivergence);
-    aggregate.referenceCrossEntropy.add(referenceCrossEntropy);
-    aggregate.predictionEntropy.add(predictionEntropy);
-    aggregate.confidence.add(confidence);
-    aggregate.excessLogLoss.add(excessLogLoss);
-    aggregate.nullVariance.add(nullVariance);
-    aggregate.brierScore.add(brierScore);
+    aggregate.logLoss.set(logLoss);
+    aggregate.klDivergence.set(klDivergence);
+    aggregate.referenceCrossEntropy.set(referenceCrossEntropy);
+    aggregate.predictionEntropy.set(predictionEntropy);
+    aggregate.confidence.set(confidence);
+    aggregate.excessLogLoss.set(excessLogLoss);
+    aggregate.nullVariance.set(nullVariance);
+    aggregate.brierScore.set(brierScore);
     aggregate.bins = bins;
     readClasses(buffer, aggregate);
     return aggregate;

@@ -255,6 +255,25 @@ class WindowAggregateTest {
   }
 
   @Test
+  void shouldRestoreEachCompensatedSumExactlyAsItWasWritten() {
+    // 1e16 then three 1.0s: each 1.0 is below half an ulp of 1e16 (2), so the running total stays
+    // 1e16 and the compensation holds 3.0. Re-adding the stored pair (1e16, 3.0) into a fresh sum
+    // would re-split it as (1e16 + 4, -1.0): the same value, other bytes, and a task restored from
+    // its changelog would then add later events to another pair than a task that never stopped.
+    final WindowAggregate aggregate = new WindowAggregate(10, BINS);
+    for (final double logLoss : new double[] {1e16, 1.0, 1.0, 1.0}) {
+      aggregate.add(prediction(List.of("a", "b"), new double[] {0.5, 0.5}, 0, logLoss));
+    }
+
+    final WindowAggregate read = WindowAggregate.fromBytes(aggregate.toBytes(), 10, BINS);
+
+    assertThat(read.toBytes()).isEqualTo(aggregate.toBytes());
+    read.add(prediction(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0));
+    aggregate.add(prediction(List.of("a", "b"), new double[] {0.5, 0.5}, 0, 1.0));
+    assertThat(read.toBytes()).isEqualTo(aggregate.toBytes());
+  }
+
+  @Test
   void shouldReadTheFormWrittenBeforeCalibrationAsLabelledEventsWithoutCalibrationSums() {
     // The form of the previous release, as an open window or partial of an upgraded application
     // holds it: count 2, referenced 0, time 1000, Σℓ 1.5, ΣD 0, ΣH(p,q) 0, class "a" labelled
