@@ -156,19 +156,20 @@ final class ReferenceInputs {
   }
 
   /**
-   * Whether a JSON object's top level has {@code probabilities} or {@code score}: a prediction
-   * event, not a label event. A malformed object counts as a prediction event, whose parser says
-   * what is wrong with it.
+   * Whether a JSON object's top level has {@code probabilities} or {@code score}, not null: a
+   * prediction event, not a label event. A malformed object counts as a prediction event, whose
+   * parser says what is wrong with it.
    */
   private static boolean isPredictionEvent(final byte[] line) {
     try (JsonParser json = StrictJson.createParser(line)) {
       json.nextToken();
       String field;
       while ((field = json.nextFieldName()) != null) {
-        if (field.equals("probabilities") || field.equals("score")) {
+        final JsonToken value = json.nextToken();
+        if ((field.equals("probabilities") || field.equals("score"))
+            && value != JsonToken.VALUE_NULL) { // null counts as absent
           return true;
         }
-        json.nextToken();
         StrictJson.skipChildren(json);
       }
       return false;
@@ -184,7 +185,9 @@ final class ReferenceInputs {
       return parser.parse(line, 0L, Long.MAX_VALUE);
     } catch (final InvalidEventException e) {
       throw new InvalidInputException(
-          where + "invalid label event: " + withoutLineOne(e.getMessage()));
+          where
+              + "invalid label event (an object without probabilities or score): "
+              + withoutLineOne(e.getMessage()));
     }
   }
 

@@ -40,7 +40,7 @@ public record PredictionEvent(
 
   /** Whether the event carries its true label. */
   public boolean labelled() {
-    return labelIndex != UNLABELLED;
+    return labelIndex >= 0;
   }
 
   /** The true label's class name, or {@code null} for an unlabelled event. */

@@ -292,13 +292,15 @@ public final class ModelmonMetrics {
      * instead, in batches.
      *
      * @param scored the scores
-     * @param label the true label's class name
+     * @param label the true label's class name, or {@code null} for an unlabelled event
      */
     public void scored(final ScoredPrediction scored, final String label) {
       final ScoreTally tally = newTally();
       tally.add(scored);
       add(tally);
-      countLabel(label);
+      if (label != null) {
+        countLabel(label);
+      }
     }
 
     /** Adds a batch of scored predictions: every counter but the per-class label counts. */

@@ -20,7 +20,8 @@ import org.modelmon.reference.Reference;
  * labelled events: log loss, the excess log loss ℓ − H(q) and its z-score, Brier score, accuracy,
  * calibration error and bins, label drift, label counts and per-class log loss. Reference-only
  * fields are {@code null}, and left out of the JSON, for a model without a reference; so is a
- * side's mean when its count is 0, and the z-score when ΣV(q) = 0.
+ * side's mean when its count is 0, label drift without labelled events, and the z-score when ΣV(q)
+ * = 0.
  */
 @JsonPropertyOrder({
   "model",

@@ -148,11 +148,12 @@ class ReferenceInputsTest {
             "{\"model\": \"m\", \"id\": \"r4\", \"label\": 2.0, \"timestamp\":"
                 + " \"2999-01-01T00:00:00Z\"}",
             "{\"model\": \"other\", \"id\": \"r5\", \"label\": \"stay\"}",
+            "{\"model\": \"m\", \"id\": \"r7\", \"label\": \"stay\", \"score\": null}",
             "{\"model\": \"m\", \"id\": \"r6\", \"score\": 0.7}");
 
     final ReferenceInputs.LabelCounts counts = ReferenceInputs.readLabels(file, "m", LIMITS);
 
-    assertThat(counts.counts()).containsExactly(entry("stay", 1L), entry("1", 2L), entry("2", 1L));
+    assertThat(counts.counts()).containsExactly(entry("stay", 2L), entry("1", 2L), entry("2", 1L));
     assertThat(counts.ignored()).as("another model's label, a prediction without one").isEqualTo(2);
   }
 
@@ -161,7 +162,11 @@ class ReferenceInputsTest {
     final Path noId = write("{\"model\": \"m\", \"label\": \"a\"}");
     assertThatThrownBy(() -> ReferenceInputs.readLabels(noId, "m", LIMITS))
         .isInstanceOf(InvalidInputException.class)
-        .hasMessage("--from-labels " + noId + " line 1: invalid label event: MISSING_FIELD: no id");
+        .hasMessage(
+            "--from-labels "
+                + noId
+                + " line 1: invalid label event (an object without probabilities or score):"
+                + " MISSING_FIELD: no id");
 
     final Path noClass = write("{\"model\": \"m\", \"id\": \"r\", \"label\": \"\"}");
     assertThatThrownBy(() -> ReferenceInputs.readLabels(noClass, "m", LIMITS))

@@ -155,7 +155,8 @@ class ReferencePublishCommandTest {
         .containsExactly(
             "modelmon: --from-labels "
                 + labels
-                + " line 3: invalid label event: MISSING_FIELD: no id");
+                + " line 3: invalid label event (an object without probabilities or score):"
+                + " MISSING_FIELD: no id");
   }
 
   @Test
