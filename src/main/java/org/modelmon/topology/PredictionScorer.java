@@ -50,12 +50,7 @@ public final class PredictionScorer {
     final double entropy = InformationTheory.entropy(q, logs);
     final double nullVariance = InformationTheory.nullVariance(q, logs, entropy);
     final boolean labelled = event.labelled();
-    final double logLoss =
-        !labelled
-            ? Double.NaN
-            : q[label] >= epsilon
-                ? 0.0 - logs[label]
-                : InformationTheory.logLoss(q[label], epsilon);
+    final double logLoss = labelled ? logLoss(q[label], logs[label]) : Double.NaN;
     final double brierScore = labelled ? InformationTheory.brierScore(q, label) : Double.NaN;
     final int top = InformationTheory.topClass(q);
     final double confidence = q[top];
@@ -93,6 +88,13 @@ public final class PredictionScorer {
         brierScore,
         confidence,
         correct);
+  }
+
+  /** −ln q(y) from the logarithm already taken, unless q(y) is clipped at epsilon. */
+  private double logLoss(final double labelProbability, final double labelLogarithm) {
+    return labelProbability >= epsilon
+        ? 0.0 - labelLogarithm
+        : InformationTheory.logLoss(labelProbability, epsilon);
   }
 
   /** q re-indexed by the reference's classes (0 for a reference class the event lacks). */
