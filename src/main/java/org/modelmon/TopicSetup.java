@@ -12,13 +12,15 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.modelmon.config.ConfigException;
 import org.modelmon.config.ModelmonConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Creates modelmon's topics when they are missing, and reads how many partitions the predictions
- * topic has. Existing topics are left as they are.
+ * topic has. Existing topics are left as they are; the labels topic must have as many partitions as
+ * the predictions topic.
  */
 public final class TopicSetup {
 
@@ -33,6 +35,7 @@ public final class TopicSetup {
    * Ensures every topic exists.
    *
    * @return the number of partitions of the predictions topic
+   * @throws ConfigException when the labels topic has another number of partitions
    */
   static int ensureTopics(final Admin admin, final ModelmonConfig config)
       throws ExecutionException, InterruptedException {
@@ -66,13 +69,34 @@ public final class TopicSetup {
                       TopicConfig.RETENTION_BYTES_CONFIG, "-1")));
     }
     createAll(admin, missing);
-    final TopicDescription predictions =
-        admin
-            .describeTopics(List.of(config.predictionsTopic()))
-            .allTopicNames()
-            .get()
-            .get(config.predictionsTopic());
-    return predictions.partitions().size();
+    final int partitions = partitionsOf(admin, config.predictionsTopic());
+    final String labelsTopic = config.labels().topic();
+    if (!existing.contains(labelsTopic)) {
+      // As many partitions as the predictions topic: a reading task reads one of each.
+      createAll(
+          admin, List.of(new NewTopic(labelsTopic, Optional.of(partitions), Optional.empty())));
+    }
+    final int labelPartitions = partitionsOf(admin, labelsTopic);
+    if (labelPartitions != partitions) {
+      throw new ConfigException(
+          "modelmon.topic.labels: topic "
+              + labelsTopic
+              + " has "
+              + labelPartitions
+              + " partitions, but the predictions topic "
+              + config.predictionsTopic()
+              + " has "
+              + partitions
+              + "; they must have as many (add partitions to the smaller one)");
+    }
+    return partitions;
+  }
+
+  private static int partitionsOf(final Admin admin, final String topic)
+      throws ExecutionException, InterruptedException {
+    final TopicDescription description =
+        admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+    return description.partitions().size();
   }
 
   /**

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.modelmon.config.Durations;
+import org.modelmon.config.LabelSettings;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.detector.DetectorSettings;
@@ -63,6 +64,7 @@ public final class TestConfigs {
         metricsMaxClasses,
         10,
         new DetectorSettings(specs.get(0).label(), 20, 60, 50, 0.5, 9),
+        new LabelSettings("labels", Duration.ofDays(1), Duration.ofMinutes(5)),
         "127.0.0.1",
         0,
         Map.of());
@@ -92,6 +94,37 @@ public final class TestConfigs {
         config.metricsMaxClasses(),
         config.calibrationBins(),
         detector,
+        config.labels(),
+        config.httpHost(),
+        config.httpPort(),
+        config.kafka());
+  }
+
+  /** {@code config} with the join bounds {@code modelmon.labels.horizon} and {@code early}. */
+  public static ModelmonConfig withLabelBounds(
+      final ModelmonConfig config, final Duration horizon, final Duration early) {
+    return new ModelmonConfig(
+        config.bootstrapServers(),
+        config.applicationId(),
+        config.stateDir(),
+        config.processingGuarantee(),
+        config.predictionsTopic(),
+        config.dlqTopic(),
+        config.referencesTopic(),
+        config.windowsTopic(),
+        config.alarmsTopic(),
+        config.windows(),
+        config.grace(),
+        config.idleClose(),
+        config.epsilon(),
+        config.probabilityTolerance(),
+        config.maxClasses(),
+        config.maxFutureSkew(),
+        config.maxModels(),
+        config.metricsMaxClasses(),
+        config.calibrationBins(),
+        config.detector(),
+        new LabelSettings(config.labels().topic(), horizon, early),
         config.httpHost(),
         config.httpPort(),
         config.kafka());

@@ -55,6 +55,9 @@ public final class ConfigLoader {
   private static final String TOPIC_REFERENCES = "modelmon.topic.references";
   private static final String TOPIC_WINDOWS = "modelmon.topic.windows";
   private static final String TOPIC_ALARMS = "modelmon.topic.alarms";
+  private static final String TOPIC_LABELS = "modelmon.topic.labels";
+  private static final String LABELS_HORIZON = "modelmon.labels.horizon";
+  private static final String LABELS_EARLY = "modelmon.labels.early";
   private static final String WINDOWS = "modelmon.windows";
   private static final String WINDOW_GRACE = "modelmon.window.grace";
   private static final String WINDOW_IDLE_CLOSE = "modelmon.window.idle.close";
@@ -156,6 +159,9 @@ public final class ConfigLoader {
     defaults.put(TOPIC_REFERENCES, "model-references");
     defaults.put(TOPIC_WINDOWS, "model-window-metrics");
     defaults.put(TOPIC_ALARMS, "model-drift-alarms");
+    defaults.put(TOPIC_LABELS, "labels");
+    defaults.put(LABELS_HORIZON, "1d");
+    defaults.put(LABELS_EARLY, "5m");
     defaults.put(WINDOWS, "1m,5m,1h");
     defaults.put(WINDOW_GRACE, "30s");
     defaults.put(WINDOW_IDLE_CLOSE, "1m");
@@ -334,8 +340,20 @@ public final class ConfigLoader {
       final String referencesTopic = topic(TOPIC_REFERENCES);
       final String windowsTopic = topic(TOPIC_WINDOWS);
       final String alarmsTopic = topic(TOPIC_ALARMS);
+      final String labelsTopic = topic(TOPIC_LABELS);
       distinctTopics(
-          List.of(TOPIC_PREDICTIONS, TOPIC_DLQ, TOPIC_REFERENCES, TOPIC_WINDOWS, TOPIC_ALARMS));
+          List.of(
+              TOPIC_PREDICTIONS,
+              TOPIC_LABELS,
+              TOPIC_DLQ,
+              TOPIC_REFERENCES,
+              TOPIC_WINDOWS,
+              TOPIC_ALARMS));
+      final LabelSettings labels =
+          new LabelSettings(
+              labelsTopic,
+              duration(LABELS_HORIZON, d -> !d.isNegative(), "≥ 0 (e.g. 1d, 12h, P1D)"),
+              duration(LABELS_EARLY, d -> !d.isNegative(), "≥ 0 " + SHORT_DURATION_EXAMPLES));
       final List<WindowSpec> windows = windows();
       final Duration grace =
           duration(WINDOW_GRACE, d -> !d.isNegative(), "≥ 0 " + SHORT_DURATION_EXAMPLES);
@@ -396,6 +414,7 @@ public final class ConfigLoader {
           metricsMaxClasses,
           calibrationBins,
           detector,
+          labels,
           httpHost,
           httpPort,
           kafka);

@@ -40,6 +40,7 @@ import org.modelmon.detector.DetectorSettings;
  * @param metricsMaxClasses {@code modelmon.metrics.max.classes}
  * @param calibrationBins {@code modelmon.calibration.bins}: B, the top-label confidence bins
  * @param detector the {@code modelmon.detector.*} settings
+ * @param labels the labels topic and the {@code modelmon.labels.*} join bounds
  * @param httpHost {@code modelmon.http.host}
  * @param httpPort {@code modelmon.http.port} (0 picks a free port)
  * @param kafka every {@code kafka.*} key, without the prefix, passed to the Kafka clients
@@ -65,6 +66,7 @@ public record ModelmonConfig(
     int metricsMaxClasses,
     int calibrationBins,
     DetectorSettings detector,
+    LabelSettings labels,
     String httpHost,
     int httpPort,
     Map<String, String> kafka) {
@@ -105,6 +107,7 @@ public record ModelmonConfig(
     out.add("modelmon.topic.references=" + referencesTopic);
     out.add("modelmon.topic.windows=" + windowsTopic);
     out.add("modelmon.topic.alarms=" + alarmsTopic);
+    out.add("modelmon.topic.labels=" + labels.topic());
     out.add(
         "modelmon.windows="
             + windows.stream().map(WindowSpec::label).collect(Collectors.joining(",")));
@@ -123,6 +126,8 @@ public record ModelmonConfig(
     out.add("modelmon.detector.min.bin=" + detector.minBin());
     out.add("modelmon.detector.k=" + detector.k());
     out.add("modelmon.detector.h=" + detector.h());
+    out.add("modelmon.labels.horizon=" + Durations.format(labels.horizon()));
+    out.add("modelmon.labels.early=" + Durations.format(labels.early()));
     out.add("modelmon.http.host=" + Texts.escape(httpHost));
     out.add("modelmon.http.port=" + httpPort);
     new TreeMap<>(kafka)

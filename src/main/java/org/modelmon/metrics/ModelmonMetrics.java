@@ -61,6 +61,7 @@ public final class ModelmonMetrics {
   private final Counter calibrationCorrect;
   private final List<String> binLabels;
   private final Map<ModelKey, ModelCounters> byModel = new ConcurrentHashMap<>();
+  private final LabelJoinMetrics labelJoin;
 
   private ModelmonMetrics(
       final PrometheusRegistry registry, final int maxClassSeries, final int calibrationBins) {
@@ -169,8 +170,16 @@ public final class ModelmonMetrics {
             "version",
             "bin");
     for (final InvalidReason reason : InvalidReason.values()) {
-      invalidEvents.labelValues(reason.name());
+      if (reason.appliesToPredictions()) {
+        invalidEvents.labelValues(reason.name());
+      }
     }
+    labelJoin = LabelJoinMetrics.register(registry);
+  }
+
+  /** The metrics of labels that arrive after their predictions. */
+  public LabelJoinMetrics labelJoin() {
+    return labelJoin;
   }
 
   /** The label of each bin: its upper edge (b + 1)/B, shortest decimal ("0.1" … "1"). */

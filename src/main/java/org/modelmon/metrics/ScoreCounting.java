@@ -30,15 +30,30 @@ public final class ScoreCounting {
    * an unlabelled one.
    */
   public void count(final ModelKey key, final ScoredPrediction scored, final String label) {
+    final Pending pending = pendingOf(key);
+    pending.tally().add(scored);
+    if (label != null) {
+      pending.counters().countLabel(label);
+    }
+  }
+
+  /**
+   * Counts the outcome side only of a prediction of {@code key} joined with its true label {@code
+   * label}, which came later; its prediction side was counted when it arrived.
+   */
+  public void countOutcome(final ModelKey key, final ScoredPrediction scored, final String label) {
+    final Pending pending = pendingOf(key);
+    pending.tally().addOutcome(scored);
+    pending.counters().countLabel(label);
+  }
+
+  private Pending pendingOf(final ModelKey key) {
     Pending pending = byModel.get(key);
     if (pending == null) {
       pending = new Pending(metrics.forModel(key), metrics.newTally());
       byModel.put(key, pending);
     }
-    pending.tally().add(scored);
-    if (label != null) {
-      pending.counters().countLabel(label);
-    }
+    return pending;
   }
 
   /** Adds every tally to the process counters and starts them afresh. */

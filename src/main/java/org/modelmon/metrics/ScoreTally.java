@@ -48,9 +48,16 @@ public final class ScoreTally {
       klDivergence += scored.klDivergence();
       referenceCrossEntropy += scored.referenceCrossEntropy();
     }
-    if (!scored.labelled()) {
-      return;
+    if (scored.labelled()) {
+      addOutcome(scored);
     }
+  }
+
+  /**
+   * Adds the outcome side only of a labelled prediction whose prediction side was added apart: a
+   * prediction joined with a label that came later.
+   */
+  public void addOutcome(final ScoredPrediction scored) {
     labelled++;
     labelledPredictionEntropy += scored.predictionEntropy();
     logLoss += scored.logLoss();
@@ -66,7 +73,7 @@ public final class ScoreTally {
 
   /** Whether nothing was added since the last {@link #clear()}. */
   public boolean isEmpty() {
-    return predictions == 0;
+    return predictions == 0 && labelled == 0;
   }
 
   /** Forgets everything added. */

@@ -12,6 +12,7 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.modelmon.event.InvalidEventException;
+import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,21 +41,29 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
   /** Config key under which the instance's {@link ModelmonMetrics} reaches the handler. */
   static final String METRICS_CONFIG = "modelmon.internal.metrics";
 
+  /** Config key of the labels topic, whose invalid records count as invalid labels. */
+  static final String LABELS_TOPIC_CONFIG = "modelmon.internal.labels.topic";
+
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandler.class);
 
   private String deadLetterTopic;
   private ModelmonMetrics metrics;
+  private String labelsTopic;
 
   @Override
   public void configure(final Map<String, ?> configs) {
-    deadLetterTopic = (String) configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
+    deadLetterTopic =
+        (String) configs.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG);
     metrics = (ModelmonMetrics) configs.get(METRICS_CONFIG);
-    if (deadLetterTopic == null || metrics == null) {
+    labelsTopic = (String) configs.get(LABELS_TOPIC_CONFIG);
+    if (deadLetterTopic == null || metrics == null || labelsTopic == null) {
       throw new IllegalStateException(
           "DeadLetterHandler needs "
               + StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG
+              + ", "
+              + METRICS_CONFIG
               + " and "
-              + METRICS_CONFIG);
+              + LABELS_TOPIC_CONFIG);
     }
   }
 
@@ -82,17 +91,23 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
           .log("Unexpected processing error; stopping");
       return Response.fail();
     }
-    metrics.invalidEvent(invalid.reason());
+    if (labelsTopic.equals(context.topic())) {
+      metrics.labelJoin().invalidLabel(invalid.reason());
+    } else {
+      metrics.invalidEvent(invalid.reason());
+    }
     LOG.atDebug()
         .addKeyValue("reason", invalid.reason())
         .addKeyValue("partition", context.partition())
         .addKeyValue("offset", context.offset())
         .log("Invalid event sent to the dead-letter topic");
-    final Headers headers = new RecordHeaders(context.headers().toArray());
-    headers.add(REASON_HEADER, utf8(invalid.reason().name()));
-    headers.add(TOPIC_HEADER, utf8(context.topic()));
-    headers.add(PARTITION_HEADER, utf8(Integer.toString(context.partition())));
-    headers.add(OFFSET_HEADER, utf8(Long.toString(context.offset())));
+    final Headers headers =
+        deadLetterHeaders(
+            new RecordHeaders(context.headers().toArray()),
+            invalid.reason(),
+            context.topic(),
+            context.partition(),
+            context.offset());
     return Response.resume(
         List.of(
             new ProducerRecord<>(
@@ -102,6 +117,25 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler {
                 context.sourceRawKey(),
                 context.sourceRawValue(),
                 headers)));
+  }
+
+  /**
+   * Adds to {@code headers}, an input record's own, the headers of its dead letter: the reason and
+   * the record's source coordinates.
+   *
+   * @return {@code headers}
+   */
+  static Headers deadLetterHeaders(
+      final Headers headers,
+      final InvalidReason reason,
+      final String topic,
+      final int partition,
+      final long offset) {
+    headers.add(REASON_HEADER, utf8(reason.name()));
+    headers.add(TOPIC_HEADER, utf8(topic));
+    headers.add(PARTITION_HEADER, utf8(Integer.toString(partition)));
+    headers.add(OFFSET_HEADER, utf8(Long.toString(offset)));
+    return headers;
   }
 
   private static byte[] utf8(final String text) {

@@ -15,31 +15,46 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.modelmon.admission.ModelAdmission;
 import org.modelmon.config.ModelmonConfig;
 import org.modelmon.config.WindowSpec;
 import org.modelmon.detector.DetectorSerdes;
 import org.modelmon.detector.DriftDetector;
+import org.modelmon.event.LabelParser;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionParser;
+import org.modelmon.join.JoinMessage;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.state.BoundedMemoryRocksDBConfig;
+import org.modelmon.window.AggregationMessage;
 import org.modelmon.window.ModelKey;
+import org.modelmon.window.OpenWindowKey;
+import org.modelmon.window.ScoredPrediction;
+import org.modelmon.window.WindowAggregate;
 import org.modelmon.window.WindowSerdes;
 
 /**
  * Builds modelmon's Kafka Streams topology from the configuration (see docs/architecture.md):
  *
  * <pre>
- * predictions ─► score ─► pre-aggregate ─► [aggregation repartition] ─► combine ─► windows topic
- *                  │ invalid: DeadLetterHandler ─► dead-letter topic
+ * predictions ─► score ─┬─ labelled, or no id ─► pre-aggregate ─► [aggregation] ──────────┐
+ *                       └─ id, no label ──┐                                               ├─► combine ─► windows topic
+ * labels ─► parse-labels ─────────────────┴─► [join] ─► join ─► [join-aggregation] ───────┘
+ *   invalid, at parsing: DeadLetterHandler; at the join: join-dead-letters ─► dead-letter topic
  * model-references ─► global references store: history by record timestamp (read by score and
  *                     combine, at the event's time and at the window's last millisecond)
  * </pre>
+ *
+ * <p>The join topic is partitioned by (model, id), so that a prediction and its label meet; the
+ * aggregation topics by (model, version). Stream times travel with the data: every predictions and
+ * labels partition's to every joining task, every pre-aggregating and joining task's watermark to
+ * every combining task.
  *
  * <p>{@link #build} is a pure function: no I/O, no threads. Tests run the very same topology.
  */
@@ -63,6 +78,27 @@ public final class ModelmonTopology {
   public static final String DETECTOR_STORE = "detector-store";
   public static final String AGGREGATION_TOPIC = "aggregation";
 
+  /** (model, id) → a prediction waiting for its label, or joined: {@code PendingPrediction}. */
+  public static final String AWAITING_LABEL_STORE = "awaiting-label-store";
+
+  /** (model, id) → a label that came before its prediction. */
+  public static final String EARLY_LABELS_STORE = "early-labels-store";
+
+  /**
+   * When each waiting prediction expires and each early label is unmatched: {@code JoinDeadline}.
+   */
+  public static final String JOIN_DEADLINES_STORE = "join-deadlines-store";
+
+  public static final String JOIN_WATERMARKS_STORE = "join-watermarks-store";
+  public static final String JOIN_PREDICTIONS_STORE = "join-predictions-partials-store";
+  public static final String JOIN_OUTCOMES_STORE = "join-outcomes-partials-store";
+
+  /** Predictions waiting for a label, and labels, partitioned by (model, id). */
+  public static final String JOIN_TOPIC = "join";
+
+  /** The join's partials and watermarks, to the combiners. */
+  public static final String JOIN_AGGREGATION_TOPIC = "join-aggregation";
+
   /** How often partials are sent on and final windows looked for (wall-clock). */
   public static final Duration FLUSH_INTERVAL = Duration.ofSeconds(1);
 
@@ -82,8 +118,8 @@ public final class ModelmonTopology {
    * The topology for {@code config}.
    *
    * @param config the instance's configuration
-   * @param inputPartitions the number of partitions of the predictions topic; until each has
-   *     reported (or fallen idle) no window is final
+   * @param inputPartitions N, the number of partitions of the predictions topic, which the labels
+   *     topic has too; until each has reported (or fallen idle) no window is final
    * @param metrics where scoring counts
    * @param watermarkGauge where combining tasks publish the watermark
    * @param admission which (model, version) pairs are scored ({@code modelmon.max.models})
@@ -94,12 +130,10 @@ public final class ModelmonTopology {
       final ModelmonMetrics metrics,
       final WatermarkGauge watermarkGauge,
       final ModelAdmission admission) {
-    final PredictionParser parser =
-        new PredictionParser(
-            new ParserLimits(
-                config.maxClasses(),
-                config.probabilityTolerance(),
-                config.maxFutureSkew().toMillis()));
+    final ParserLimits parserLimits =
+        new ParserLimits(
+            config.maxClasses(), config.probabilityTolerance(), config.maxFutureSkew().toMillis());
+    final PredictionParser parser = new PredictionParser(parserLimits);
     final ReferenceParser referenceParser =
         new ReferenceParser(config.probabilityTolerance(), config.maxClasses());
     final ReferenceGeneration referenceGeneration = new ReferenceGeneration();
@@ -117,18 +151,8 @@ public final class ModelmonTopology {
         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("references-source"),
         () -> new ReferenceUpdater(referenceParser, referenceGeneration, metrics));
 
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(PARTIALS_STORE),
-                WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate(config.maxClasses(), config.calibrationBins()))
-            .withCachingEnabled());
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore(OPEN_WINDOWS_STORE),
-                WindowSerdes.openWindowKey(),
-                WindowSerdes.windowAggregate(config.maxClasses(), config.calibrationBins()))
-            .withCachingEnabled());
+    builder.addStateStore(cachedAggregates(PARTIALS_STORE, config));
+    builder.addStateStore(cachedAggregates(OPEN_WINDOWS_STORE, config));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(WATERMARKS_STORE),
@@ -149,6 +173,29 @@ public final class ModelmonTopology {
             Stores.inMemoryKeyValueStore(DETECTOR_STORE),
             WindowSerdes.modelKey(),
             DetectorSerdes.detectorStatus()));
+    builder.addStateStore(cachedAggregates(JOIN_PREDICTIONS_STORE, config));
+    builder.addStateStore(cachedAggregates(JOIN_OUTCOMES_STORE, config));
+    // Persistent: they hold events per second × horizon entries (docs/BENCHMARKS.md).
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(AWAITING_LABEL_STORE),
+            Serdes.String(),
+            Serdes.ByteArray()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(EARLY_LABELS_STORE),
+            Serdes.String(),
+            Serdes.ByteArray()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(JOIN_DEADLINES_STORE),
+            Serdes.Bytes(),
+            Serdes.ByteArray()));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(JOIN_WATERMARKS_STORE),
+            Serdes.Integer(),
+            WindowSerdes.partitionWatermark()));
     final Duration largestWindow =
         config.windows().stream().map(WindowSpec::size).max(Duration::compareTo).orElseThrow();
     final Duration retention =
@@ -159,7 +206,11 @@ public final class ModelmonTopology {
             Serdes.String(),
             Serdes.ByteArray()));
 
-    final KStream<String, FinalWindow> finalWindows =
+    // The scoring processor sends two kinds of records, each to its named child (ScoringProcessor
+    // .PRE_AGGREGATE and .TO_JOIN), rather than through a branch evaluated per event; the DSL types
+    // a processor's output once, so each child's stream is that output under its own type. So does
+    // the joining processor (LabelJoiner.TO_AGGREGATION and .TO_DEAD_LETTERS).
+    final KStream<Object, Object> scored =
         builder.stream(
                 config.predictionsTopic(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -173,7 +224,16 @@ public final class ModelmonTopology {
                         admission,
                         metrics,
                         config.epsilon()),
-                Named.as("score"))
+                Named.as("score"));
+    final KStream<String, JoinMessage> labels =
+        builder.stream(
+                config.labels().topic(),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("labels-source"))
+            .process(
+                () -> new LabelIntake(new LabelParser(parserLimits), inputPartitions),
+                Named.as("parse-labels"));
+    final KStream<ModelKey, AggregationMessage> directPartials =
+        as(scored, ModelKey.class, ScoredPrediction.class)
             .process(
                 () ->
                     new PartialAggregator(
@@ -181,7 +241,7 @@ public final class ModelmonTopology {
                         config.maxClasses(),
                         config.calibrationBins(),
                         FLUSH_INTERVAL),
-                Named.as("pre-aggregate"),
+                Named.as(ScoringProcessor.PRE_AGGREGATE),
                 PARTIALS_STORE)
             .repartition(
                 Repartitioned.with(
@@ -189,13 +249,55 @@ public final class ModelmonTopology {
                         WindowSerdes.aggregationMessage(
                             config.maxClasses(), config.calibrationBins()))
                     .withName(AGGREGATION_TOPIC)
-                    .withStreamPartitioner(new AggregationPartitioner()))
+                    .withStreamPartitioner(new AggregationPartitioner()));
+    final KStream<Object, Object> joined =
+        as(scored, String.class, JoinMessage.class)
+            .merge(labels, Named.as(ScoringProcessor.TO_JOIN))
+            .repartition(
+                Repartitioned.with(Serdes.String(), JoinSerdes.joinMessage())
+                    .withName(JOIN_TOPIC)
+                    .withNumberOfPartitions(inputPartitions)
+                    .withStreamPartitioner(new JoinPartitioner()))
+            .process(
+                () ->
+                    new LabelJoiner(
+                        config,
+                        inputPartitions,
+                        bucketMillis(config),
+                        reportTimeout(config),
+                        FLUSH_INTERVAL,
+                        metrics),
+                Named.as("join"),
+                AWAITING_LABEL_STORE,
+                EARLY_LABELS_STORE,
+                JOIN_DEADLINES_STORE,
+                JOIN_WATERMARKS_STORE,
+                JOIN_PREDICTIONS_STORE,
+                JOIN_OUTCOMES_STORE);
+    as(joined, byte[].class, byte[].class)
+        .to(
+            config.dlqTopic(),
+            Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                .withName(LabelJoiner.TO_DEAD_LETTERS));
+    final KStream<ModelKey, AggregationMessage> joinPartials =
+        as(joined, ModelKey.class, AggregationMessage.class)
+            .filter((key, message) -> true, Named.as(LabelJoiner.TO_AGGREGATION))
+            .repartition(
+                Repartitioned.with(
+                        WindowSerdes.modelKey(),
+                        WindowSerdes.aggregationMessage(
+                            config.maxClasses(), config.calibrationBins()))
+                    .withName(JOIN_AGGREGATION_TOPIC)
+                    .withStreamPartitioner(new AggregationPartitioner()));
+    final KStream<String, FinalWindow> finalWindows =
+        directPartials
+            .merge(joinPartials, Named.as("all-partials"))
             .process(
                 () ->
                     new WindowCombiner(
                         config,
                         reportTimeout(config),
-                        inputPartitions,
+                        2 * inputPartitions,
                         FLUSH_INTERVAL,
                         referenceParser,
                         referenceGeneration,
@@ -240,6 +342,7 @@ public final class ModelmonTopology {
         StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, WriteFailureHandler.class);
     properties.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.dlqTopic());
     properties.put(DeadLetterHandler.METRICS_CONFIG, metrics);
+    properties.put(DeadLetterHandler.LABELS_TOPIC_CONFIG, config.labels().topic());
     // The global references processor never throws; opting in now silences the 5.0 warning.
     properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     return properties;
@@ -303,6 +406,26 @@ public final class ModelmonTopology {
       gcd = gcd.gcd(BigInteger.valueOf(window.sizeMillis()));
     }
     return gcd.longValueExact();
+  }
+
+  /** An in-memory, cached and changelogged store of window aggregates by {@link OpenWindowKey}. */
+  private static StoreBuilder<KeyValueStore<OpenWindowKey, WindowAggregate>> cachedAggregates(
+      final String name, final ModelmonConfig config) {
+    return Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(name),
+            WindowSerdes.openWindowKey(),
+            WindowSerdes.windowAggregate(config.maxClasses(), config.calibrationBins()))
+        .withCachingEnabled();
+  }
+
+  /**
+   * {@code stream} under the key and value types of the records its processor forwards to the child
+   * attached to the result: see the comment in {@link #build}.
+   */
+  @SuppressWarnings("unchecked")
+  private static <K, V> KStream<K, V> as(
+      final KStream<Object, Object> stream, final Class<K> keyType, final Class<V> valueType) {
+    return (KStream<K, V>) (KStream<?, ?>) stream;
   }
 
   private static Duration max(final Duration a, final Duration b) {

@@ -10,6 +10,9 @@ import org.modelmon.event.InvalidEventException;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
+import org.modelmon.join.AwaitingPrediction;
+import org.modelmon.join.JoinKey;
+import org.modelmon.join.JoinMessage;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.ScoreCounting;
 import org.modelmon.reference.ReferenceCache;
@@ -17,16 +20,27 @@ import org.modelmon.reference.ReferenceGeneration;
 import org.modelmon.reference.ReferenceParser;
 import org.modelmon.window.ModelKey;
 import org.modelmon.window.ScoredPrediction;
+import org.modelmon.window.WatermarkTracker;
 
 /**
- * Step 1 and 2 of the pipeline: parses and validates each input record and scores it.
+ * Step 1 and 2 of the pipeline: parses and validates each input record and scores it. An event with
+ * its label, or without an id, goes on to the pre-aggregation ({@link #PRE_AGGREGATE}); one without
+ * a label but with an id goes to the join ({@link #TO_JOIN}), which scores its prediction side
+ * unless another prediction of the same (model, id) already waits ({@code DUPLICATE_ID}). Every
+ * flush interval the partition's stream time goes to every joining task as well.
  *
  * <p>An invalid record is rejected by throwing {@link InvalidEventException}; the processing
  * exception handler ({@link DeadLetterHandler}) counts it and sends its original bytes to the
  * dead-letter topic, and the stream goes on. Nothing is counted for a record before it has passed
  * every rule.
  */
-final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, ScoredPrediction> {
+final class ScoringProcessor implements Processor<byte[], byte[], Object, Object> {
+
+  /** The child that pre-aggregates: records of {@link ModelKey} and {@link ScoredPrediction}. */
+  static final String PRE_AGGREGATE = "pre-aggregate";
+
+  /** The child towards the join topic: records of {@link JoinKey} and {@link JoinMessage}. */
+  static final String TO_JOIN = "to-join";
 
   private final PredictionParser parser;
   private final ReferenceParser referenceParser;
@@ -34,8 +48,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
   private final ModelAdmission admission;
   private final PredictionScorer scorer;
   private final ScoreCounting counting;
-  private ProcessorContext<ModelKey, ScoredPrediction> context;
+  private ProcessorContext<Object, Object> context;
   private ReferenceCache references;
+  private long streamTimeMillis = WatermarkTracker.NONE;
 
   ScoringProcessor(
       final PredictionParser parser,
@@ -53,13 +68,13 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
   }
 
   @Override
-  public void init(final ProcessorContext<ModelKey, ScoredPrediction> context) {
+  public void init(final ProcessorContext<Object, Object> context) {
     this.context = context;
+    streamTimeMillis = WatermarkTracker.NONE;
     final ReadOnlyKeyValueStore<String, byte[]> store =
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
     this.references = new ReferenceCache(store, referenceParser, referenceGeneration);
-    context.schedule(
-        ModelmonTopology.FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, now -> counting.flush());
+    context.schedule(ModelmonTopology.FLUSH_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::flush);
   }
 
   @Override
@@ -72,12 +87,40 @@ final class ScoringProcessor implements Processor<byte[], byte[], ModelKey, Scor
           InvalidReason.TOO_MANY_MODELS, "model limit reached; not admitting " + key);
     }
     final ScoredPrediction scored = scorer.score(event);
-    counting.count(key, scored, event.label());
+    // As in PartialAggregator: an event ahead of the clock advances the stream time only to now.
+    streamTimeMillis =
+        Math.max(
+            streamTimeMillis, Math.min(event.eventTimeMillis(), context.currentSystemTimeMs()));
     // Stamped no later than the input record, which the broker accepted: an event time ahead of
     // the clock (within modelmon.max.future.skew) may be further ahead than the broker accepts for
-    // the records written on its behalf (partials changelog, aggregation topic).
+    // the records written on its behalf (partials changelog, aggregation and join topics).
+    final long timestamp = Math.min(event.eventTimeMillis(), record.timestamp());
+    if (event.labelled() || event.id() == null) {
+      counting.count(key, scored, event.label());
+      context.forward(new Record<>(key, scored, timestamp), PRE_AGGREGATE);
+      return;
+    }
+    // Counted by the join, once it knows the event is no DUPLICATE_ID.
     context.forward(
-        new Record<>(key, scored, Math.min(event.eventTimeMillis(), record.timestamp())));
+        new Record<>(
+            JoinKey.of(event.model(), event.id()),
+            new JoinMessage.Prediction(
+                event.model(),
+                event.id(),
+                AwaitingPrediction.of(event.version(), event.form(), scored),
+                SourceRecords.of(record, context)),
+            timestamp),
+        TO_JOIN);
+  }
+
+  private void flush(final long nowMillis) {
+    counting.flush();
+    context.forward(
+        new Record<>(
+            JoinKey.STREAM_TIME,
+            new JoinMessage.StreamTime(context.taskId().partition(), streamTimeMillis),
+            nowMillis),
+        TO_JOIN);
   }
 
   @Override

@@ -81,7 +81,8 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
   /**
    * @param config windows, grace, idle close, class and bin bounds, epsilon
    * @param reportTimeout silence after which a partition's task is taken as not running
-   * @param inputPartitions the input partitions whose reports make the watermark
+   * @param inputPartitions the partitions whose reports make the watermark: 2N, the N predictions
+   *     partitions' pre-aggregating tasks, then the N joining tasks
    * @param checkInterval how often the watermark is checked against the wall clock
    */
   WindowCombiner(
@@ -119,9 +120,15 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
     final ReadOnlyKeyValueStore<String, byte[]> referenceStore =
         context.getStateStore(ModelmonTopology.REFERENCES_STORE);
     references = new ReferenceCache(referenceStore, referenceParser, referenceGeneration);
+    // The join's partitions (N and up) report a watermark that leaves out idle input partitions
+    // already, held back while a label waits for its prediction: they are never idle here.
     tracker =
         new WatermarkTracker(
-            inputPartitions, idleCloseMillis, reportTimeoutMillis, context.currentSystemTimeMs());
+            inputPartitions,
+            inputPartitions / 2,
+            idleCloseMillis,
+            reportTimeoutMillis,
+            context.currentSystemTimeMs());
     // A revived task initialises this same instance again (see PartialAggregator.init): the
     // watermark of an aborted transaction must not outlive it, or redone partials count as late,
     // nor must its sums, or they count twice.
@@ -188,7 +195,9 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
       openWindowsStore.put(windowKey, combined);
     }
     if (late) {
-      metrics.lateEvents(key, sums.count());
+      // A partial of the join's outcome sides has labels but no predictions: those are what is
+      // late.
+      metrics.lateEvents(key, sums.count() > 0 ? sums.count() : sums.labelled());
     }
   }
 

@@ -134,7 +134,7 @@ public final class WindowAggregate {
     predictionEntropy.add(prediction.predictionEntropy());
     confidence.add(prediction.confidence());
     if (prediction.labelled()) {
-      addOutcome(prediction);
+      addOutcomeScores(prediction);
     }
     final List<String> eventClasses = prediction.classes();
     final double[] q = prediction.probabilities();
@@ -152,7 +152,27 @@ public final class WindowAggregate {
     }
   }
 
-  private void addOutcome(final ScoredPrediction prediction) {
+  /**
+   * Adds the outcome side only of a labelled prediction whose prediction side was added apart: a
+   * prediction joined with a label that came later, at the label's outcome time ({@link
+   * ScoredPrediction#eventTimeMillis()}).
+   *
+   * @throws IllegalArgumentException for an unlabelled prediction
+   */
+  public void addOutcome(final ScoredPrediction prediction) {
+    if (!prediction.labelled()) {
+      throw new IllegalArgumentException("an unlabelled prediction has no outcome side");
+    }
+    maxEventTimeMillis = Math.max(maxEventTimeMillis, prediction.eventTimeMillis());
+    addOutcomeScores(prediction);
+    final int index = track(prediction.classes().get(prediction.labelIndex()));
+    if (index != UNTRACKED) {
+      labelCounts[index]++;
+      classLogLossSums[index].add(prediction.logLoss());
+    }
+  }
+
+  private void addOutcomeScores(final ScoredPrediction prediction) {
     labelled++;
     logLoss.add(prediction.logLoss());
     final double excess = prediction.excessLogLoss();

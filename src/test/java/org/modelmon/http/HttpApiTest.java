@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.modelmon.TestConfigs;
 import org.modelmon.event.InvalidReason;
 import org.modelmon.metrics.HealthGauges;
+import org.modelmon.metrics.LabelJoinMetrics;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.metrics.WindowMetricsCollector;
@@ -422,9 +423,20 @@ class HttpApiTest {
         .isEmpty();
 
     for (final InvalidReason reason : InvalidReason.values()) {
-      assertThat(metrics.value(ModelmonMetrics.INVALID_EVENTS, "reason", reason.name()))
-          .as(reason.name())
-          .hasValue(reason == InvalidReason.MALFORMED_JSON ? 1.0 : 0.0);
+      if (reason.appliesToPredictions()) {
+        assertThat(metrics.value(ModelmonMetrics.INVALID_EVENTS, "reason", reason.name()))
+            .as(reason.name())
+            .hasValue(reason == InvalidReason.MALFORMED_JSON ? 1.0 : 0.0);
+      } else {
+        assertThat(metrics.value(ModelmonMetrics.INVALID_EVENTS, "reason", reason.name()))
+            .as("a reason of labels only: " + reason.name())
+            .isEmpty();
+      }
+      if (reason.appliesToLabels()) {
+        assertThat(metrics.value(LabelJoinMetrics.INVALID_LABELS, "reason", reason.name()))
+            .as(reason.name())
+            .hasValue(0.0);
+      }
     }
     assertThat(metrics.value(ModelmonMetrics.INVALID_REFERENCES)).hasValue(0.0);
   }
@@ -533,7 +545,9 @@ class HttpApiTest {
             "modelmon_correct_predictions_total",
             "modelmon_calibration_labelled_total",
             "modelmon_calibration_confidence_total",
-            "modelmon_calibration_correct_total");
+            "modelmon_calibration_correct_total",
+            // Of labels that come later, every reason at 0 from the start.
+            LabelJoinMetrics.INVALID_LABELS);
     final List<String> gauges =
         List.of(
             WindowMetricsCollector.WINDOW_PREDICTIONS,

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -644,6 +645,7 @@ class ModelmonTopologyTest {
             TestConfigs.config("1m", Duration.ofSeconds(10), Duration.ofMinutes(1), 1));
     fixture.publishReference("churn", REFERENCE);
     fixture.send("{\"model\": \"m\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
+    fixture.send("{\"model\": \"m\", \"id\": \"r1\", \"probabilities\": [0.5, 0.5]}");
     final Map<InvalidReason, String> inputs = new EnumMap<>(InvalidReason.class);
     inputs.put(InvalidReason.MALFORMED_JSON, "{\"model\": \"m\", ");
     inputs.put(InvalidReason.MISSING_FIELD, "{\"probabilities\": [0.5, 0.5], \"label\": 0}");
@@ -675,9 +677,16 @@ class ModelmonTopologyTest {
         "{\"model\": \"m\", \"timestamp\": \"yesterday\", \"probabilities\": [0.5, 0.5], \"label\":"
             + " 0}");
     inputs.put(
+        InvalidReason.DUPLICATE_ID,
+        "{\"model\": \"m\", \"id\": \"r1\", \"probabilities\": [0.6, 0.4]}");
+    inputs.put(
         InvalidReason.TOO_MANY_MODELS,
         "{\"model\": \"second\", \"probabilities\": [0.5, 0.5], \"label\": 0}");
-    assertThat(inputs.keySet()).containsExactly(InvalidReason.values());
+    assertThat(inputs.keySet())
+        .containsExactlyElementsOf(
+            Arrays.stream(InvalidReason.values())
+                .filter(InvalidReason::appliesToPredictions)
+                .toList());
 
     for (final Map.Entry<InvalidReason, String> input : inputs.entrySet()) {
       final byte[] key = input.getKey().name().getBytes(StandardCharsets.UTF_8);
@@ -695,6 +704,10 @@ class ModelmonTopologyTest {
       assertThat(header(deadLetter, DeadLetterHandler.REASON_HEADER)).isEqualTo(reason.name());
       assertThat(header(deadLetter, "origin")).isEqualTo(reason.name());
       assertThat(deadLetter.value()).isEqualTo(inputs.get(reason).getBytes(StandardCharsets.UTF_8));
+      assertThat(header(deadLetter, DeadLetterHandler.TOPIC_HEADER))
+          .as("the input's own coordinates, also for a reason found at the join")
+          .isEqualTo(fixture.config.predictionsTopic());
+      assertThat(deadLetter.timestamp()).isEqualTo(T0.toEpochMilli());
       assertThat(fixture.counter(ModelmonMetrics.INVALID_EVENTS, "reason", reason.name()))
           .as(reason.name())
           .isEqualTo(1.0);
@@ -702,7 +715,7 @@ class ModelmonTopologyTest {
     fixture.awaitCounters();
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "m", "version", ""))
         .as("nothing invalid is scored")
-        .isEqualTo(1.0);
+        .isEqualTo(2.0);
   }
 
   /** The event count of every open window, by {@code model@version@size@+start}, start from t0. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
@@ -61,6 +63,7 @@ public final class TopologyFixture implements AutoCloseable {
   public final TopologyTestDriver driver;
   final TestInputTopic<byte[], byte[]> predictions;
   final TestInputTopic<String, byte[]> references;
+  final TestInputTopic<byte[], byte[]> labels;
   final TestOutputTopic<String, String> windows;
   final TestOutputTopic<byte[], byte[]> deadLetters;
   final TestOutputTopic<String, String> alarms;
@@ -83,7 +86,7 @@ public final class TopologyFixture implements AutoCloseable {
             ModelmonTopology.build(
                 config, 1, metrics, watermarkGauge, new FirstComeAdmission(config.maxModels())),
             properties,
-            WALL_CLOCK_START);
+            WALL_CLOCK_START.minus(idleSeconds(config)));
     predictions =
         driver.createInputTopic(
             config.predictionsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -105,6 +108,18 @@ public final class TopologyFixture implements AutoCloseable {
     alarms =
         driver.createOutputTopic(
             config.alarmsTopic(), new StringDeserializer(), new StringDeserializer());
+    labels =
+        driver.createInputTopic(
+            config.labels().topic(), new ByteArraySerializer(), new ByteArraySerializer());
+    // Every task has reported since before the tests start, and the labels partition has read
+    // nothing for the idle-close period: it is idle, as an unused labels topic is in a live run,
+    // so that windows close on the predictions alone.
+    final Duration step = Duration.ofSeconds(5); // within the report timeout
+    for (Duration passed = Duration.ZERO;
+        passed.compareTo(idleSeconds(config)) < 0;
+        passed = passed.plus(step)) {
+      driver.advanceWallClockTime(step);
+    }
   }
 
   /** Pipes one event JSON with the given record timestamp. */
@@ -134,6 +149,17 @@ public final class TopologyFixture implements AutoCloseable {
     probabilities.forEach(classes::put);
     event.put("label", label);
     return event.toString();
+  }
+
+  /** The wall-clock time the fixture lets pass before a test starts, in whole 5 s steps. */
+  private static Duration idleSeconds(final ModelmonConfig config) {
+    final long steps = config.idleClose().plusSeconds(2).toSeconds() / 5 + 1;
+    return Duration.ofSeconds(steps * 5);
+  }
+
+  /** Pipes one label event JSON with the given record timestamp. */
+  void sendLabel(final String json, final Instant recordTime) {
+    labels.pipeInput(new TestRecord<>(null, json.getBytes(StandardCharsets.UTF_8), recordTime));
   }
 
   /** Pipes one event JSON whose own timestamp field carries the event time. */
@@ -201,6 +227,38 @@ public final class TopologyFixture implements AutoCloseable {
       if (snapshot.getMetadata().getPrometheusName().equals(baseName)
           && snapshot instanceof CounterSnapshot counters) {
         for (final CounterSnapshot.CounterDataPointSnapshot point : counters.getDataPoints()) {
+          if (point.getLabels().equals(Labels.of(labels))) {
+            return point;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The value of a gauge data point, or {@code null} when absent. */
+  public Double gauge(final String name, final String... labels) {
+    for (final MetricSnapshot snapshot : registry.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)
+          && snapshot instanceof GaugeSnapshot gauges) {
+        for (final GaugeSnapshot.GaugeDataPointSnapshot point : gauges.getDataPoints()) {
+          if (point.getLabels().equals(Labels.of(labels))) {
+            return point.getValue();
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The data point of a histogram, or {@code null} when absent. */
+  public HistogramSnapshot.HistogramDataPointSnapshot histogram(
+      final String name, final String... labels) {
+    for (final MetricSnapshot snapshot : registry.scrape()) {
+      if (snapshot.getMetadata().getPrometheusName().equals(name)
+          && snapshot instanceof HistogramSnapshot histograms) {
+        for (final HistogramSnapshot.HistogramDataPointSnapshot point :
+            histograms.getDataPoints()) {
           if (point.getLabels().equals(Labels.of(labels))) {
             return point;
           }

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.modelmon.window.WatermarkTracker.PartitionWatermark;
 
 /**
- * The watermark rules, with explicit wall-clock times. Running tasks report every flush
- * interval; {@link #reportEverySecond} stands for that where a test needs a task to stay running.
+ * The watermark rules, with explicit wall-clock times. Running tasks report every flush interval;
+ * {@link #reportEverySecond} stands for that where a test needs a task to stay running.
  */
 class WatermarkTrackerTest {
 
@@ -207,5 +207,21 @@ class WatermarkTrackerTest {
     reportEverySecond(restarted, 0, 100_000, 601_000, 900_000);
     // Partition 0 falls idle a minute after the restart; 1 never reports and holds.
     assertThat(restarted.watermark(900_000)).isEqualTo(90_000);
+  }
+
+  @Test
+  void shouldNeverLeaveOutAPartitionAtOrAboveMayIdleHoweverLongItsWatermarkStands() {
+    // Partition 1 stands for a joining task: its watermark stood still while a label waited for
+    // its prediction, which must keep the label's window open however long that takes.
+    final WatermarkTracker tracker = new WatermarkTracker(2, 1, IDLE, REPORT_TIMEOUT, 0);
+    reportEverySecond(tracker, 0, 500_000, 1_000, 200_000);
+    reportEverySecond(tracker, 1, 55_000, 1_000, 200_000);
+    assertThat(tracker.watermark(200_000)).isEqualTo(55_000);
+
+    // Partition 0, below mayIdle, is left out as before once it stands still as long.
+    final WatermarkTracker plain = tracker(2, 0);
+    reportEverySecond(plain, 0, 500_000, 1_000, 200_000);
+    reportEverySecond(plain, 1, 55_000, 1_000, 200_000);
+    assertThat(plain.watermark(200_000)).isEqualTo(500_000 + 199_000);
   }
 }
