@@ -93,6 +93,7 @@ final class ModelmonUnderTest implements AutoCloseable {
     config.put("modelmon.application.id", applicationId);
     config.put("modelmon.processing.guarantee", guarantee);
     config.put("modelmon.topic.predictions", predictionsTopic);
+    config.put("modelmon.topic.labels", predictionsTopic + "-labels");
     config.put("modelmon.topic.references", referencesTopic);
     config.put("modelmon.topic.windows", windowsTopic(applicationId));
     config.put("modelmon.topic.dlq", applicationId + "-dlq");

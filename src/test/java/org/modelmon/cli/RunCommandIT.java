@@ -59,6 +59,7 @@ class RunCommandIT {
             "modelmon.application.id=modelmon-run-" + suffix,
             "modelmon.state.dir=" + workDir.resolve("state"),
             "modelmon.topic.predictions=predictions-" + suffix,
+            "modelmon.topic.labels=labels-" + suffix,
             "modelmon.topic.dlq=dlq-" + suffix,
             "modelmon.topic.references=references-" + suffix,
             "modelmon.topic.windows=windows-" + suffix,

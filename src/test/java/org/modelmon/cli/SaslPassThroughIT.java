@@ -191,6 +191,7 @@ class SaslPassThroughIT {
             "modelmon.application.id=modelmon-sasl-" + suffix,
             "modelmon.state.dir=" + workDir.resolve("state"),
             "modelmon.topic.predictions=" + topic("predictions"),
+            "modelmon.topic.labels=" + topic("labels"),
             "modelmon.topic.dlq=" + topic("dlq"),
             "modelmon.topic.references=" + topic("references"),
             "modelmon.topic.windows=" + topic("windows"),

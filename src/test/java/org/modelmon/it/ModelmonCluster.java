@@ -214,6 +214,7 @@ final class ModelmonCluster implements AutoCloseable {
     properties.setProperty("modelmon.application.id", applicationId());
     properties.setProperty("modelmon.state.dir", stateDir(index).toString());
     properties.setProperty("modelmon.topic.predictions", topic("predictions"));
+    properties.setProperty("modelmon.topic.labels", topic("labels"));
     properties.setProperty("modelmon.topic.dlq", topic("predictions-dlq"));
     properties.setProperty("modelmon.topic.references", topic("model-references"));
     properties.setProperty("modelmon.topic.windows", topic("model-window-metrics"));

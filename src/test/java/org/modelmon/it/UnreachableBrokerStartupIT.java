@@ -197,6 +197,7 @@ class UnreachableBrokerStartupIT {
             "modelmon.application.id=modelmon-no-broker-" + suffix,
             "modelmon.state.dir=" + workDir.resolve("state"),
             "modelmon.topic.predictions=predictions-" + suffix,
+            "modelmon.topic.labels=labels-" + suffix,
             "modelmon.topic.dlq=dlq-" + suffix,
             "modelmon.topic.references=references-" + suffix,
             "modelmon.topic.windows=windows-" + suffix,
