@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code fraud v1} and {@code fraud v2}: binary, 3% positives, score form; v2 is the sharper
- *       model. Both stay stable.
+ *       model. Both stay stable. Their labels come later, as chargebacks do: a label event on the
+ *       labels topic 20 seconds to 3 minutes after the prediction.
  *   <li>{@code digits v1}: ten classes with MNIST's training label mix, array form. At the drift it
  *       starts to see another population: more 1s and 7s, noisier inputs, and strokes that look
  *       like 7s. Its log loss, KL, label drift and prediction drift rise.
@@ -29,6 +31,9 @@ public final class DemoModels {
   };
 
   private static final double[] FRAUD_MIX = {0.97, 0.03};
+
+  private static final LabelDelay FRAUD_LABEL_DELAY =
+      new LabelDelay(Duration.ofSeconds(20), Duration.ofMinutes(3));
 
   private static final JsonFactory JSON = new JsonFactory();
 
@@ -50,8 +55,10 @@ public final class DemoModels {
     looksLikeSeven[7] = 1.0;
     final Regime driftedDigits = new Regime(driftedMix, 2.5, 1.6, looksLikeSeven);
     return List.of(
-        SyntheticModel.stable("fraud", "v1", EventForm.SCORE, 0.4, fraudV1),
-        SyntheticModel.stable("fraud", "v2", EventForm.SCORE, 0.3, fraudV2),
+        SyntheticModel.stable("fraud", "v1", EventForm.SCORE, 0.4, fraudV1)
+            .withLabelsLater(FRAUD_LABEL_DELAY),
+        SyntheticModel.stable("fraud", "v2", EventForm.SCORE, 0.3, fraudV2)
+            .withLabelsLater(FRAUD_LABEL_DELAY),
         new SyntheticModel("digits", "v1", EventForm.ARRAY, 0.3, digits, driftedDigits));
   }
 

@@ -242,6 +242,7 @@ public final class DemoRunner implements AutoCloseable {
                 TrafficProducer.start(
                     bootstrapServers,
                     config.predictionsTopic(),
+                    config.labels().topic(),
                     new TrafficGenerator(models, options.invalidRate(), options.seed()),
                     options.rate(),
                     options.driftAfter()));

@@ -19,9 +19,28 @@ import java.util.stream.IntStream;
  * @param share this model's weight in the traffic, {@code > 0}; shares are relative to each other
  * @param before the regime until the drift, and the model's own belief
  * @param after the regime from the drift on; equal to {@code before} for a model that stays stable
+ * @param labelDelay how much later than its predictions its labels come, on the labels topic;
+ *     {@code null} for a model whose predictions carry their label inline
  */
 public record SyntheticModel(
-    String name, String version, EventForm form, double share, Regime before, Regime after) {
+    String name,
+    String version,
+    EventForm form,
+    double share,
+    Regime before,
+    Regime after,
+    LabelDelay labelDelay) {
+
+  /** A model whose predictions carry their label inline. */
+  public SyntheticModel(
+      final String name,
+      final String version,
+      final EventForm form,
+      final double share,
+      final Regime before,
+      final Regime after) {
+    this(name, version, form, share, before, after, null);
+  }
 
   /** Checks that the regimes have the same classes and the form fits them. */
   public SyntheticModel {
@@ -56,6 +75,11 @@ public record SyntheticModel(
       final double share,
       final Regime regime) {
     return new SyntheticModel(name, version, form, share, regime, regime);
+  }
+
+  /** This model with its labels coming {@code delay} after its predictions. */
+  public SyntheticModel withLabelsLater(final LabelDelay delay) {
+    return new SyntheticModel(name, version, form, share, before, after, delay);
   }
 
   /** Whether its traffic changes at the drift. */

@@ -22,6 +22,9 @@ import org.modelmon.demo.DemoEvent.Kind;
  * posterior under its own, pre-drift regime. A share {@code invalidRate} of events is then broken
  * in one of three ways ({@link Kind}), in equal parts.
  *
+ * <p>A valid event of a model whose labels come later ({@link SyntheticModel#labelDelay()}) carries
+ * no label; its {@link DemoEvent#laterLabel()} is the label event, stamped a random delay later.
+ *
  * <p>Not thread-safe: one generator per producing thread.
  */
 public final class TrafficGenerator {
@@ -83,12 +86,40 @@ public final class TrafficGenerator {
         random.nextDouble() < invalidRate
             ? BROKEN_KINDS[random.nextInt(BROKEN_KINDS.length)]
             : Kind.VALID;
-    byte[] value = json(sampler.model, id, eventTimeMillis, prediction, kind);
+    final boolean labelLater = kind == Kind.VALID && sampler.model.labelDelay() != null;
+    byte[] value = json(sampler.model, id, eventTimeMillis, prediction, kind, !labelLater);
     if (kind == Kind.TRUNCATED_JSON) {
       // Every proper prefix of one JSON object lacks its closing brace, so none is valid.
       value = Arrays.copyOf(value, 1 + random.nextInt(value.length - 1));
     }
-    return new DemoEvent(sampler.model, kind, id.getBytes(StandardCharsets.UTF_8), value);
+    final byte[] key = id.getBytes(StandardCharsets.UTF_8);
+    final DemoEvent.LaterLabel laterLabel =
+        labelLater ? laterLabel(sampler.model, id, key, eventTimeMillis, prediction.label()) : null;
+    return new DemoEvent(sampler.model, kind, key, value, laterLabel);
+  }
+
+  private DemoEvent.LaterLabel laterLabel(
+      final SyntheticModel model,
+      final String id,
+      final byte[] key,
+      final long predictionTimeMillis,
+      final int label) {
+    final long min = model.labelDelay().min().toMillis();
+    final long max = model.labelDelay().max().toMillis();
+    final long outcomeTime =
+        predictionTimeMillis + min + (long) (random.nextDouble() * (max - min));
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+    try (JsonGenerator json = JSON.createGenerator(bytes)) {
+      json.writeStartObject();
+      json.writeStringField("model", model.name());
+      json.writeStringField("id", id);
+      json.writeNumberField("label", label);
+      json.writeStringField("timestamp", Instant.ofEpochMilli(outcomeTime).toString());
+      json.writeEndObject();
+    } catch (final IOException e) {
+      throw new UncheckedIOException("cannot write a label event to memory", e);
+    }
+    return new DemoEvent.LaterLabel(outcomeTime, key, bytes.toByteArray());
   }
 
   private static byte[] json(
@@ -96,7 +127,8 @@ public final class TrafficGenerator {
       final String id,
       final long eventTimeMillis,
       final Prediction prediction,
-      final Kind kind) {
+      final Kind kind,
+      final boolean withLabel) {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (JsonGenerator json = JSON.createGenerator(bytes)) {
       json.writeStartObject();
@@ -123,7 +155,7 @@ public final class TrafficGenerator {
       }
       if (kind == Kind.UNKNOWN_LABEL) {
         json.writeStringField("label", UNKNOWN_LABEL);
-      } else {
+      } else if (withLabel) {
         json.writeNumberField("label", prediction.label());
       }
       json.writeEndObject();

@@ -1,6 +1,8 @@
 package org.modelmon.demo;
 
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -9,13 +11,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends a {@link TrafficGenerator}'s events to the predictions topic at a steady rate, on a thread
- * of its own, until {@link #close()}.
+ * of its own, until {@link #close()}; the label events of models whose labels come later go to the
+ * labels topic when their outcome time has come (those not yet due at close are dropped).
  *
  * <p>The pace is kept against {@link System#nanoTime()}: the thread sends whatever is due, then
  * sleeps until the next event is (at least a millisecond, so that high rates send small bursts
@@ -30,11 +34,15 @@ public final class TrafficProducer implements AutoCloseable {
 
   private final Producer<byte[], byte[]> producer;
   private final String topic;
+  private final String labelsTopic;
+  private final PriorityQueue<DemoEvent.LaterLabel> laterLabels =
+      new PriorityQueue<>(Comparator.comparingLong(DemoEvent.LaterLabel::outcomeTimeMillis));
   private final TrafficGenerator generator;
   private final double ratePerSecond;
   private final long driftAfterNanos;
   private final CountDownLatch stop = new CountDownLatch(1);
   private final AtomicLong sent = new AtomicLong();
+  private final AtomicLong labelsSent = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final Thread thread;
   private volatile long startNanos;
@@ -44,6 +52,7 @@ public final class TrafficProducer implements AutoCloseable {
   private TrafficProducer(
       final Producer<byte[], byte[]> producer,
       final String topic,
+      final String labelsTopic,
       final TrafficGenerator generator,
       final double ratePerSecond,
       final Duration driftAfter) {
@@ -52,6 +61,7 @@ public final class TrafficProducer implements AutoCloseable {
     }
     this.producer = producer;
     this.topic = topic;
+    this.labelsTopic = labelsTopic;
     this.generator = generator;
     this.ratePerSecond = ratePerSecond;
     this.driftAfterNanos = driftAfter.toNanos();
@@ -60,7 +70,8 @@ public final class TrafficProducer implements AutoCloseable {
   }
 
   /**
-   * Starts sending to {@code topic} on {@code bootstrapServers} with an idempotent producer.
+   * Starts sending to {@code topic}, and label events to {@code labelsTopic}, on {@code
+   * bootstrapServers} with an idempotent producer.
    *
    * @param ratePerSecond events per second, over all models
    * @param driftAfter how long after the start the drifting models change
@@ -68,6 +79,7 @@ public final class TrafficProducer implements AutoCloseable {
   public static TrafficProducer start(
       final String bootstrapServers,
       final String topic,
+      final String labelsTopic,
       final TrafficGenerator generator,
       final double ratePerSecond,
       final Duration driftAfter) {
@@ -82,6 +94,7 @@ public final class TrafficProducer implements AutoCloseable {
     return start(
         new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer()),
         topic,
+        labelsTopic,
         generator,
         ratePerSecond,
         driftAfter);
@@ -91,11 +104,12 @@ public final class TrafficProducer implements AutoCloseable {
   static TrafficProducer start(
       final Producer<byte[], byte[]> producer,
       final String topic,
+      final String labelsTopic,
       final TrafficGenerator generator,
       final double ratePerSecond,
       final Duration driftAfter) {
     final TrafficProducer traffic =
-        new TrafficProducer(producer, topic, generator, ratePerSecond, driftAfter);
+        new TrafficProducer(producer, topic, labelsTopic, generator, ratePerSecond, driftAfter);
     traffic.startNanos = System.nanoTime();
     traffic.startMillis = System.currentTimeMillis();
     traffic.thread.start();
@@ -105,6 +119,11 @@ public final class TrafficProducer implements AutoCloseable {
   /** Events handed to the producer so far. */
   public long sent() {
     return sent.get();
+  }
+
+  /** Label events handed to the producer so far. */
+  public long labelsSent() {
+    return labelsSent.get();
   }
 
   /** Events the broker did not acknowledge. */
@@ -144,6 +163,7 @@ public final class TrafficProducer implements AutoCloseable {
           send(generator.next(System.currentTimeMillis(), drifting));
           count++;
         }
+        sendDueLabels(System.currentTimeMillis());
         final long nextDue = startNanos + (long) Math.ceil((count + 1) * 1e9 / ratePerSecond);
         final long sleep = Math.max(nextDue - System.nanoTime(), MIN_SLEEP_NANOS);
         if (stop.await(sleep, TimeUnit.NANOSECONDS)) {
@@ -158,15 +178,29 @@ public final class TrafficProducer implements AutoCloseable {
   }
 
   private void send(final DemoEvent event) {
-    producer.send(
-        new ProducerRecord<>(topic, event.key(), event.value()),
-        (metadata, exception) -> {
-          if (exception != null && failed.getAndIncrement() == 0) {
-            // Once: a broker that is gone would otherwise log every event.
-            LOG.atWarn().addKeyValue("error", exception.toString()).log("Demo event not sent");
-          }
-        });
+    producer.send(new ProducerRecord<>(topic, event.key(), event.value()), this::onSent);
     sent.incrementAndGet();
+    if (event.laterLabel() != null) {
+      laterLabels.add(event.laterLabel());
+    }
+  }
+
+  private void sendDueLabels(final long nowMillis) {
+    while (!laterLabels.isEmpty() && laterLabels.peek().outcomeTimeMillis() <= nowMillis) {
+      final DemoEvent.LaterLabel label = laterLabels.poll();
+      producer.send(
+          new ProducerRecord<>(
+              labelsTopic, null, label.outcomeTimeMillis(), label.key(), label.value()),
+          this::onSent);
+      labelsSent.incrementAndGet();
+    }
+  }
+
+  private void onSent(final RecordMetadata metadata, final Exception exception) {
+    if (exception != null && failed.getAndIncrement() == 0) {
+      // Once: a broker that is gone would otherwise log every event.
+      LOG.atWarn().addKeyValue("error", exception.toString()).log("Demo event not sent");
+    }
   }
 
   /** Stops sending, waits for the thread, and closes the producer. Idempotent. */

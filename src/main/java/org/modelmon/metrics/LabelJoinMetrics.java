@@ -22,6 +22,10 @@ public final class LabelJoinMetrics {
   public static final String INVALID_LABELS = "modelmon_invalid_labels_total";
   public static final String PREDICTIONS_EXPIRED = "modelmon_predictions_expired_total";
   public static final String LABEL_DELAY = "modelmon_label_delay_seconds";
+
+  /** The histogram's bucket series, which dashboards read quantiles from. */
+  public static final String LABEL_DELAY_BUCKET = LABEL_DELAY + "_bucket";
+
   public static final String AWAITING = "modelmon_predictions_awaiting_label";
 
   /** Upper bounds of the label delay buckets: 1s, 10s, 1m, 10m, 1h, 6h, 1d, 3d, 7d, 30d. */

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.modelmon.demo.DemoEvent.Kind;
 import org.modelmon.event.InvalidEventException;
 import org.modelmon.event.InvalidReason;
+import org.modelmon.event.LabelEvent;
+import org.modelmon.event.LabelParser;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
@@ -208,9 +210,52 @@ class TrafficGeneratorTest {
     return means;
   }
 
+  /**
+   * The event as modelmon reads it; for a model whose labels come later, with the label of its
+   * label event, read by modelmon's label parser and resolved by the prediction's form as the join
+   * does.
+   */
   private PredictionEvent parse(final DemoEvent event) {
     assertThat(event.kind()).isEqualTo(Kind.VALID);
-    return parser.parse(event.value(), T0, T0, references);
+    final PredictionEvent prediction = parser.parse(event.value(), T0, T0, references);
+    if (event.laterLabel() == null) {
+      assertThat(prediction.labelled()).isTrue();
+      return prediction;
+    }
+    assertThat(prediction.labelled()).as("its label comes later").isFalse();
+    final LabelEvent label =
+        new LabelParser(ParserLimits.DEFAULTS)
+            .parse(event.laterLabel().value(), T0, event.laterLabel().outcomeTimeMillis());
+    assertThat(label.id()).isEqualTo(prediction.id());
+    assertThat(label.outcomeTimeMillis()).isEqualTo(event.laterLabel().outcomeTimeMillis());
+    return new PredictionEvent(
+        prediction.model(),
+        prediction.version(),
+        prediction.id(),
+        prediction.eventTimeMillis(),
+        prediction.form(),
+        prediction.classes(),
+        prediction.probabilities(),
+        label.label().indexIn(prediction.classes(), prediction.form()),
+        prediction.reference(),
+        prediction.referenceIndexes());
+  }
+
+  @Test
+  void shouldSendTheFraudLabelsLaterWithinTheirDelayAndTheOthersInline() {
+    final TrafficGenerator generator = new TrafficGenerator(DemoModels.defaults(), 0, 13);
+    long later = 0;
+    for (int i = 0; i < EVENTS; i++) {
+      final DemoEvent event = generator.next(T0 + i, false);
+      if (event.model().name().equals("fraud")) {
+        final long delay = event.laterLabel().outcomeTimeMillis() - (T0 + i);
+        assertThat(delay).isBetween(20_000L, 180_000L);
+        later++;
+      } else {
+        assertThat(event.laterLabel()).isNull();
+      }
+    }
+    assertThat(later).isGreaterThan(EVENTS / 2);
   }
 
   private static SyntheticModel model(

@@ -4,12 +4,18 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.modelmon.event.LabelEvent;
+import org.modelmon.event.LabelParser;
 import org.modelmon.event.ParserLimits;
 import org.modelmon.event.PredictionEvent;
 import org.modelmon.event.PredictionParser;
@@ -40,7 +46,8 @@ class TrafficProducerTest {
     final MockProducer<byte[], byte[]> producer = mockProducer();
     final double rate = 500;
     final TrafficProducer traffic =
-        TrafficProducer.start(producer, "predictions", generator(), rate, Duration.ofHours(1));
+        TrafficProducer.start(
+            producer, "predictions", "labels", generator(), rate, Duration.ofHours(1));
     try {
       awaitCondition(() -> traffic.sent() >= 200, "200 events sent");
 
@@ -63,10 +70,54 @@ class TrafficProducerTest {
   }
 
   @Test
+  void shouldSendEachLaterLabelToTheLabelsTopicOnceItsOutcomeTimeHasCome() {
+    final SyntheticModel fraud =
+        DemoModels.defaults().stream()
+            .filter(m -> m.name().equals("fraud"))
+            .findFirst()
+            .orElseThrow()
+            .withLabelsLater(new LabelDelay(Duration.ofMillis(200), Duration.ofMillis(400)));
+    final MockProducer<byte[], byte[]> producer = mockProducer();
+    final TrafficProducer traffic =
+        TrafficProducer.start(
+            producer,
+            "predictions",
+            "labels",
+            new TrafficGenerator(List.of(fraud), 0, 3),
+            200,
+            Duration.ofHours(1));
+    try {
+      awaitCondition(() -> traffic.labelsSent() >= 50, "50 labels sent");
+    } finally {
+      traffic.close();
+    }
+
+    final Set<String> predictionIds = new HashSet<>();
+    final List<ProducerRecord<byte[], byte[]>> labels = new ArrayList<>();
+    for (final ProducerRecord<byte[], byte[]> record : producer.history()) {
+      if (record.topic().equals("predictions")) {
+        predictionIds.add(new String(record.key(), UTF_8));
+      } else {
+        assertThat(record.topic()).isEqualTo("labels");
+        labels.add(record);
+      }
+    }
+    assertThat(labels).hasSize((int) traffic.labelsSent());
+    final LabelParser parser = new LabelParser(ParserLimits.DEFAULTS);
+    for (final ProducerRecord<byte[], byte[]> record : labels) {
+      final LabelEvent label = parser.parse(record.value(), 0, System.currentTimeMillis());
+      assertThat(label.id()).isEqualTo(new String(record.key(), UTF_8));
+      assertThat(record.timestamp()).isEqualTo(label.outcomeTimeMillis());
+      assertThat(predictionIds).as("sent after its prediction").contains(label.id());
+    }
+  }
+
+  @Test
   void shouldSendValidEventsToTheTopicEachWithItsOwnId() {
     final MockProducer<byte[], byte[]> producer = mockProducer();
     final TrafficProducer traffic =
-        TrafficProducer.start(producer, "predictions", generator(), 1000, Duration.ofHours(1));
+        TrafficProducer.start(
+            producer, "predictions", "labels", generator(), 1000, Duration.ofHours(1));
     try {
       awaitCondition(() -> traffic.sent() >= 100, "100 events sent");
     } finally {
@@ -90,7 +141,8 @@ class TrafficProducerTest {
   void shouldDriftOnlyOnceTheDriftTimeHasPassed() {
     final Duration driftAfter = Duration.ofMillis(300);
     final TrafficProducer traffic =
-        TrafficProducer.start(mockProducer(), "predictions", generator(), 200, driftAfter);
+        TrafficProducer.start(
+            mockProducer(), "predictions", "labels", generator(), 200, driftAfter);
     try {
       // Every observation of drifting() is checked against the time read just after it.
       awaitCondition(
@@ -112,7 +164,8 @@ class TrafficProducerTest {
   @Test
   void shouldDriftFromTheFirstEventWhenTheDriftTimeIsZero() {
     final TrafficProducer traffic =
-        TrafficProducer.start(mockProducer(), "predictions", generator(), 200, Duration.ZERO);
+        TrafficProducer.start(
+            mockProducer(), "predictions", "labels", generator(), 200, Duration.ZERO);
     try {
       awaitCondition(() -> traffic.sent() >= 1, "an event sent");
 
@@ -126,7 +179,7 @@ class TrafficProducerTest {
   void shouldStopPromptlyOnClose() {
     final MockProducer<byte[], byte[]> producer = mockProducer();
     final TrafficProducer traffic =
-        TrafficProducer.start(producer, "predictions", generator(), 0.1, Duration.ZERO);
+        TrafficProducer.start(producer, "predictions", "labels", generator(), 0.1, Duration.ZERO);
 
     final long start = System.nanoTime();
     traffic.close();

@@ -123,7 +123,7 @@ class StatusPageIT {
       }
       assertThat(team.rows().get("1m")).endsWith("—", "—", "—", "—");
       // Accuracy of churn's latest 1m window (minute 29), counted from the events sent.
-      assertThat(churn.rows().get("1m").get(4))
+      assertThat(churn.rows().get("1m").get(5))
           .isEqualTo(js(LAST_MINUTE_CORRECT.get("churn") / (double) EVENTS_PER_MINUTE));
 
       // The detector's state on each card, as its store holds it; a banner line per ALARM, and
@@ -473,6 +473,13 @@ class StatusPageIT {
         w.window(),
         w.start().replace("T", " ").replace("Z", ""),
         String.format(Locale.US, "%,d", w.predictions()),
+        w.predictions() > 0
+            ? String.format(
+                Locale.US,
+                "%,d (%d%%)",
+                w.labelled(),
+                Math.round(100.0 * w.labelled() / w.predictions()))
+            : String.format(Locale.US, "%,d", w.labelled()),
         js(w.logLossMean()),
         js(w.accuracy()),
         js(w.brierScoreMean()),

@@ -1,5 +1,6 @@
 package org.modelmon.it;
 
+import static java.util.Map.entry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -12,10 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -96,18 +99,33 @@ class PrometheusEndToEndIT {
       "compares with the model's own history (a day or a week earlier), which a run of minutes"
           + " has not got; modelmon-rules.test.yml covers it";
 
+  private static final String INLINE_LABELS =
+      "the drifting model's labels come inline: none of its labels comes later (fraud's do)";
+  private static final String WAITING_PANEL =
+      "panel \"Predictions waiting for their label, joined, expired, invalid labels\"";
+
   /**
    * Dashboard queries allowed to return nothing here, and why. Every other one must return data.
    */
   private static final Map<String, String> NO_DATA_EXPECTED =
-      Map.of(
-          "panel \"Log loss vs the same hours a day and a week earlier\" query C", NEEDS_HISTORY,
-          "panel \"Log loss vs the same hours a day and a week earlier\" query D", NEEDS_HISTORY,
-          "panel \"Log loss vs the same hours a day and a week earlier\" query F", NEEDS_HISTORY,
-          "panel \"Label drift and prediction drift\" query C", NEEDS_HISTORY,
-          "panel \"Label drift and prediction drift\" query D", NEEDS_HISTORY,
-          "annotation modelmon alerts",
-          "firing pipeline alerts only: none fires in a healthy setup within minutes");
+      Map.ofEntries(
+          entry("panel \"Log loss vs the same hours a day and a week earlier\" query C",
+              NEEDS_HISTORY),
+          entry("panel \"Log loss vs the same hours a day and a week earlier\" query D",
+              NEEDS_HISTORY),
+          entry("panel \"Log loss vs the same hours a day and a week earlier\" query F",
+              NEEDS_HISTORY),
+          entry("panel \"Label drift and prediction drift\" query C", NEEDS_HISTORY),
+          entry("panel \"Label drift and prediction drift\" query D", NEEDS_HISTORY),
+          entry("annotation modelmon alerts",
+              "firing pipeline alerts only: none fires in a healthy setup within minutes"),
+          entry("panel \"Label delay: outcome time − prediction time\" query A", INLINE_LABELS),
+          entry("panel \"Label delay: outcome time − prediction time\" query B", INLINE_LABELS),
+          entry("panel \"Label delay: outcome time − prediction time\" query C", INLINE_LABELS),
+          entry(WAITING_PANEL + " query A", INLINE_LABELS),
+          entry(WAITING_PANEL + " query B", INLINE_LABELS),
+          entry(WAITING_PANEL + " query C",
+              INLINE_LABELS + "; and within minutes no prediction waits past a day"));
 
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusEndToEndIT.class);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -199,7 +217,8 @@ class PrometheusEndToEndIT {
     final Path rules = Files.copy(RULES, prometheus.directory().resolve("modelmon-rules.yml"));
     prometheus.start(config(modelmon.httpPort(), rules));
     final Instant prometheusStart = Instant.now();
-    traffic = new LiveTraffic(cluster.producer(), cluster.topic("predictions"), models);
+    traffic = new LiveTraffic(
+        cluster.producer(), cluster.topic("predictions"), cluster.topic("labels"), models);
     final Instant trafficStart = Instant.now();
     LOG.atInfo().addKeyValue("url", prometheus.url()).log("Prometheus and traffic started");
 
@@ -493,6 +512,9 @@ class PrometheusEndToEndIT {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
+    private final String labelsTopic;
+    private final PriorityQueue<DemoEvent.LaterLabel> laterLabels =
+        new PriorityQueue<>(Comparator.comparingLong(DemoEvent.LaterLabel::outcomeTimeMillis));
     private final TrafficGenerator generator;
     private final Thread thread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -502,9 +524,11 @@ class PrometheusEndToEndIT {
     LiveTraffic(
         final KafkaProducer<byte[], byte[]> producer,
         final String topic,
+        final String labelsTopic,
         final List<SyntheticModel> models) {
       this.producer = producer;
       this.topic = topic;
+      this.labelsTopic = labelsTopic;
       this.generator = new TrafficGenerator(models, INVALID_RATE, SEED);
       this.thread = new Thread(this::run, "live-traffic");
       this.thread.setDaemon(true);
@@ -525,14 +549,18 @@ class PrometheusEndToEndIT {
           sent = Math.max(sent, due - (long) LIVE_RATE);
           while (sent < due) {
             final DemoEvent event = generator.next(System.currentTimeMillis(), drifted);
-            producer.send(
-                new ProducerRecord<>(topic, event.key(), event.value()),
-                (metadata, e) -> {
-                  if (e != null) {
-                    failure.compareAndSet(null, e);
-                  }
-                });
+            send(new ProducerRecord<>(topic, event.key(), event.value()));
+            if (event.laterLabel() != null) {
+              laterLabels.add(event.laterLabel());
+            }
             sent++;
+          }
+          // Fraud's labels, as the demo sends them: on the labels topic once they are due.
+          while (!laterLabels.isEmpty()
+              && laterLabels.peek().outcomeTimeMillis() <= System.currentTimeMillis()) {
+            final DemoEvent.LaterLabel label = laterLabels.poll();
+            send(new ProducerRecord<>(
+                labelsTopic, null, label.outcomeTimeMillis(), label.key(), label.value()));
           }
           Thread.sleep(10);
         }
@@ -541,6 +569,14 @@ class PrometheusEndToEndIT {
       } catch (RuntimeException e) {
         failure.compareAndSet(null, e);
       }
+    }
+
+    private void send(final ProducerRecord<byte[], byte[]> record) {
+      producer.send(record, (metadata, e) -> {
+        if (e != null) {
+          failure.compareAndSet(null, e);
+        }
+      });
     }
 
     void assertHealthy() {

@@ -378,6 +378,11 @@
     ["window", ""],
     ["start (UTC)", ""],
     ["predictions", ""],
+    [
+      "labelled",
+      "labelled events (the outcome side), and the label coverage: their share of the window's " +
+        "predictions. A label that comes later counts in the window of its outcome time",
+    ],
     ["log loss", "mean −ln q(y) per labelled event"],
     ["accuracy", "share of labelled events whose top class is the label"],
     ["Brier", "mean Σ_c (q(c) − [c = y])² per labelled event"],
@@ -386,6 +391,14 @@
     ["prediction drift", "D(p‖q̄), q̄ the window's mean prediction"],
     ["H(p)", "entropy of the reference"],
   ];
+
+  /** The labelled events of window w, with their share of its predictions (label coverage). */
+  function labelledText(w) {
+    const labelled = Number(w.labelled).toLocaleString("en-US");
+    return w.predictions > 0
+      ? labelled + " (" + Math.round((100 * w.labelled) / w.predictions) + "%)"
+      : labelled;
+  }
 
   function createCard(series) {
     const summary = el("span", { className: "summary muted" });
@@ -469,6 +482,7 @@
         el("td", {}, w.window),
         el("td", {}, formatTime(w.start)),
         el("td", {}, Number(w.predictions).toLocaleString("en-US")),
+        el("td", {}, labelledText(w)),
         el("td", {}, fmt(w.logLossMean)),
         el("td", {}, fmt(w.accuracy)),
         el("td", {}, fmt(w.brierScoreMean)),
