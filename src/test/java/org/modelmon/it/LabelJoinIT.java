@@ -47,7 +47,8 @@ import org.modelmon.testing.PrometheusText;
  * labels topic with outcome times from {@code early} before their prediction to two hours after it,
  * against a horizon of one hour; some predictions never get one, some labels name ids no prediction
  * has or predictions labelled inline, some are duplicates with another class and a later outcome
- * time. The ids of the two models overlap, so a join by id alone would mix them.
+ * time. The ids of the two models overlap, so a join by id alone would mix them. A third model's
+ * few predictions never get a label: its windows have a prediction side only.
  *
  * <p>Each labels partition is written in outcome-time order, each predictions partition in
  * prediction-time order (within 2 s, less than grace), all labels before all predictions and with
@@ -69,6 +70,8 @@ class LabelJoinIT {
 
   private static final String CHURN = "churn";
   private static final String TRIAGE = "triage";
+  private static final String SILENT = "silent";
+  private static final int SILENT_PREDICTIONS = 12;
   private static final List<String> TRIAGE_CLASSES = List.of("low", "mid", "high");
 
   private final EmbeddedKafkaBroker broker;
@@ -159,8 +162,9 @@ class LabelJoinIT {
       ExpectedWindows.assertMatches(entry.getKey(), windows.get(entry.getKey()), entry.getValue());
     }
     assertThat(windows.values())
-        .as("windows with outcomes only")
-        .anySatisfy(w -> assertThat(w.get("predictions").asLong()).isZero());
+        .as("windows with outcomes only, and with predictions only")
+        .anySatisfy(w -> assertThat(w.get("predictions").asLong()).isZero())
+        .anySatisfy(w -> assertThat(w.get("labelled").asLong()).isZero());
 
     // Dead letters: exactly the unmatched and duplicate labels, byte for byte, from where they
     // were produced.
@@ -272,6 +276,22 @@ class LabelJoinIT {
       }
     }
     assertThat(edgeDelays).as("every edge case used").isEmpty();
+    // A model whose predictions all wait in vain: windows with a prediction side only.
+    for (int i = 0; i < SILENT_PREDICTIONS; i++) {
+      final double stay = 0.05 + 0.9 * random.nextDouble();
+      backlog.predictions.add(
+          new Prediction(
+              new ExpectedWindows.Event(
+                  SILENT,
+                  "",
+                  start + (SPAN_MILLIS * i) / SILENT_PREDICTIONS + random.nextInt(2000),
+                  ModelmonCluster.CHURN_CLASSES,
+                  new double[] {stay, 1 - stay},
+                  0),
+              "r" + i,
+              false,
+              i % PARTITIONS));
+    }
     for (int g = 0; g < GHOST_LABELS; g++) {
       final String model = random.nextBoolean() ? CHURN : TRIAGE;
       backlog.labels.add(
@@ -440,12 +460,13 @@ class LabelJoinIT {
     final ExpectedWindows.Event event = prediction.event();
     final String id = prediction.id() == null ? "" : ",\"id\":\"" + prediction.id() + "\"";
     final String text;
-    if (event.model().equals(CHURN)) {
+    if (!event.model().equals(TRIAGE)) {
       text =
           String.format(
               Locale.ROOT,
-              "{\"model\":\"churn\"%s,\"timestamp\":%d,"
+              "{\"model\":\"%s\"%s,\"timestamp\":%d,"
                   + "\"probabilities\":{\"stay\":%s,\"leave\":%s}%s}",
+              event.model(),
               id,
               event.timeMillis(),
               event.q()[0],
@@ -554,7 +575,7 @@ class LabelJoinIT {
   private static void assertCounters(final PrometheusText scrape, final Backlog backlog) {
     final Map<String, Long> predictionsByModel = new TreeMap<>();
     backlog.predictions.forEach(p -> predictionsByModel.merge(p.event().model(), 1L, Long::sum));
-    for (final String model : List.of(CHURN, TRIAGE)) {
+    for (final String model : List.of(CHURN, TRIAGE, SILENT)) {
       final String[] labels = {"model", model, "version", ""};
       final double predictions = counter(scrape, "modelmon_predictions_total", labels);
       final double labelled = counter(scrape, "modelmon_labelled_predictions_total", labels);
@@ -563,6 +584,7 @@ class LabelJoinIT {
       final double awaiting =
           scrape.value("modelmon_predictions_awaiting_label", labels).orElse(0.0);
       final long inline = backlog.inline.getOrDefault(model, 0L);
+      final long joinedPairs = backlog.joined.getOrDefault(model, 0L);
       assertThat(predictions)
           .as("%s predictions", model)
           .isEqualTo((double) predictionsByModel.get(model));
@@ -572,18 +594,16 @@ class LabelJoinIT {
       assertThat(predictions - inline)
           .as("%s id'd predictions without a label = joined + awaiting + expired", model)
           .isEqualTo(joined + awaiting + expired);
-      assertThat(labelled)
-          .as("%s labelled", model)
-          .isEqualTo((double) (inline + backlog.joined.get(model)));
-      assertThat(joined).as("%s joined", model).isEqualTo((double) backlog.joined.get(model));
+      assertThat(labelled).as("%s labelled", model).isEqualTo((double) (inline + joinedPairs));
+      assertThat(joined).as("%s joined", model).isEqualTo((double) joinedPairs);
       assertThat(awaiting).as("%s awaiting", model).isZero();
       assertThat(expired).as("%s expired", model).isEqualTo((double) backlog.expired.get(model));
       assertThat(counter(scrape, "modelmon_label_delay_seconds_count", labels))
           .as("%s delays", model)
-          .isEqualTo((double) backlog.joined.get(model));
+          .isEqualTo((double) joinedPairs);
       assertThat(counter(scrape, "modelmon_label_delay_seconds_sum", labels))
           .as("%s Σ delay", model)
-          .isCloseTo(backlog.delaySeconds.get(model), within(1e-6));
+          .isCloseTo(backlog.delaySeconds.getOrDefault(model, 0.0), within(1e-6));
     }
     final Map<String, Double> invalidLabels = new TreeMap<>();
     for (final PrometheusText.Sample sample : scrape.samples("modelmon_invalid_labels_total")) {
