@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,23 +42,33 @@ final class ExpectedWindows {
     final String window;
     final long startMillis;
     final long endMillis;
+    // The prediction side, over every prediction of the window's time.
     long predictions;
     long referenced;
-    double logLossSum;
     double klDivergenceSum;
     double crossEntropySum;
     double predictionEntropySum;
     double confidenceSum;
+    // The outcome side, over the labelled events of the window's time (a joined pair counts at
+    // its outcome time).
+    long labelled;
+    double logLossSum;
+    double labelledEntropySum;
     double nullVarianceSum;
     double brierScoreSum;
     long correct;
+
     /** Per top-label confidence bin b = min(⌊confidence·10⌋, 9). */
     final long[] binLabelled = new long[BINS];
+
     final double[] binConfidence = new double[BINS];
     final long[] binCorrect = new long[BINS];
     final double[] binExcess = new double[BINS];
 
-    /** Every class an event of the window listed, in first-seen order, labelled or not. */
+    /**
+     * The classes the window tracked: every class a prediction of the window listed, and the label
+     * of every labelled event, labelled or not.
+     */
     final Map<String, Long> labelCounts = new LinkedHashMap<>();
 
     final Map<String, Double> predictionSums = new LinkedHashMap<>();
@@ -90,22 +101,23 @@ final class ExpectedWindows {
       record.put("predictions", predictions);
       record.put("referencedPredictions", referenced);
       record.put("logLossSum", logLossSum);
-      record.put("logLossMean", logLossSum / predictions);
-      // What the model expects of itself, and its calibration: every event is labelled.
+      putMean(record, "logLossMean", logLossSum, labelled);
       record.put("predictionEntropySum", predictionEntropySum);
-      record.put("predictionEntropyMean", predictionEntropySum / predictions);
-      record.put("meanConfidence", confidenceSum / predictions);
-      record.put("labelled", predictions);
-      final double excess = logLossSum - predictionEntropySum;
+      putMean(record, "predictionEntropyMean", predictionEntropySum, predictions);
+      putMean(record, "meanConfidence", confidenceSum, predictions);
+      record.put("labelled", labelled);
+      // Excess log loss ℓ − H(q) over the labelled events, whose H(q) is summed apart: a joined
+      // pair's prediction entropy counts on its prediction side in another window.
+      final double excess = logLossSum - labelledEntropySum;
       record.put("excessLogLossSum", excess);
-      record.put("excessLogLossMean", excess / predictions);
+      putMean(record, "excessLogLossMean", excess, labelled);
       if (nullVarianceSum > 0) {
         record.put("calibrationZ", excess / Math.sqrt(nullVarianceSum));
       }
       record.put("brierScoreSum", brierScoreSum);
-      record.put("brierScoreMean", brierScoreSum / predictions);
+      putMean(record, "brierScoreMean", brierScoreSum, labelled);
       record.put("correct", correct);
-      record.put("accuracy", (double) correct / predictions);
+      putMean(record, "accuracy", correct, labelled);
       double gaps = 0;
       final ArrayNode bins = record.putArray("calibrationBins");
       for (int b = 0; b < BINS; b++) {
@@ -118,16 +130,18 @@ final class ExpectedWindows {
             .put("excessLogLossSum", binExcess[b]);
       }
       // ECE = Σ_b (n_b/n)·|correct_b/n_b − Σconfidence_b/n_b| = Σ_b |correct_b − Σconfidence_b| / n
-      record.put("calibrationError", gaps / predictions);
+      putMean(record, "calibrationError", gaps, labelled);
       final ObjectNode counts = record.putObject("labelCounts");
       final ObjectNode meanPrediction = record.putObject("meanPrediction");
       final ObjectNode classLogLoss = record.putObject("classLogLoss");
-      for (final Map.Entry<String, Long> labelled : labelCounts.entrySet()) {
-        final String className = labelled.getKey();
-        counts.put(className, labelled.getValue());
-        meanPrediction.put(className, predictionSums.get(className) / predictions);
-        if (labelled.getValue() > 0) {
-          classLogLoss.put(className, classLogLossSums.get(className) / labelled.getValue());
+      for (final Map.Entry<String, Long> labelledClass : labelCounts.entrySet()) {
+        final String className = labelledClass.getKey();
+        counts.put(className, labelledClass.getValue());
+        if (predictions > 0) {
+          meanPrediction.put(className, predictionSums.get(className) / predictions);
+        }
+        if (labelledClass.getValue() > 0) {
+          classLogLoss.put(className, classLogLossSums.get(className) / labelledClass.getValue());
         }
       }
       if (referenced > 0) {
@@ -150,11 +164,22 @@ final class ExpectedWindows {
           observed[c] = (labelCounts.getOrDefault(className, 0L) + 0.5) / (n + 0.5 * k);
           mean[c] = predictionSums.getOrDefault(className, 0.0) / predictions;
         }
-        record.put("labelDrift", reference.divergenceTo(observed));
+        // An outcome-side value: no labels, no label drift.
+        if (labelled > 0) {
+          record.put("labelDrift", reference.divergenceTo(observed));
+        }
         // Prediction drift D(p ‖ q̄), q̄ the window's mean prediction.
         record.put("predictionDrift", reference.divergenceTo(mean));
       }
       return record;
+    }
+
+    /** Puts {@code sum / count}, or leaves the mean out when its count is 0. */
+    private static void putMean(
+        final ObjectNode record, final String field, final double sum, final long count) {
+      if (count > 0) {
+        record.put(field, sum / count);
+      }
     }
   }
 
@@ -184,7 +209,10 @@ final class ExpectedWindows {
     }
   }
 
-  /** One generated event, as the test knows it. */
+  /**
+   * One generated event, as the test knows it: {@code label} is the index of its true class in
+   * {@code classes}, which {@link #addPrediction} does not look at.
+   */
   record Event(
       String model, String version, long timeMillis, List<String> classes, double[] q, int label) {}
 
@@ -202,17 +230,66 @@ final class ExpectedWindows {
     references.put(model, new Reference(List.copyOf(classes), p.clone()));
   }
 
+  /** An event with its label inline: both sides, in the window of its event time. */
   void add(final Event event) {
+    addPrediction(event);
+    addOutcome(event, event.timeMillis());
+  }
+
+  /**
+   * The prediction side only of {@code event} (its label, if any, is not looked at), in the window
+   * of its event time: a prediction without a label, that may be joined later.
+   */
+  void addPrediction(final Event event) {
     predictionsByModel.merge(event.model() + "@" + event.version(), 1L, Long::sum);
-    // modelmon renormalises every prediction to sum to 1 before scoring it.
-    double total = 0;
-    for (final double qc : event.q()) {
-      total += qc;
-    }
-    final double[] q = new double[event.q().length];
+    final double[] q = renormalised(event);
+    double entropy = 0;
+    int top = 0;
     for (int c = 0; c < q.length; c++) {
-      q[c] = event.q()[c] / total;
+      if (q[c] > 0) {
+        entropy -= q[c] * Math.log(q[c]);
+      }
+      if (q[c] > q[top]) {
+        top = c;
+      }
     }
+    final double confidence = q[top];
+    final Reference reference = references.get(event.model());
+    double kl = 0;
+    double crossEntropy = 0;
+    if (reference != null) {
+      for (int c = 0; c < reference.p().length; c++) {
+        final double p = reference.p()[c];
+        final double qc = q[event.classes().indexOf(reference.classes().get(c))];
+        kl += p * Math.log(p / qc);
+        crossEntropy -= p * Math.log(qc);
+      }
+    }
+    for (final Expected expected : windowsOf(event, event.timeMillis())) {
+      expected.predictions++;
+      expected.predictionEntropySum += entropy;
+      expected.confidenceSum += confidence;
+      if (reference != null) {
+        expected.referenced++;
+        expected.klDivergenceSum += kl;
+        expected.crossEntropySum += crossEntropy;
+        expected.reference = reference;
+      }
+      for (int c = 0; c < q.length; c++) {
+        final String className = event.classes().get(c);
+        expected.labelCounts.merge(className, 0L, Long::sum);
+        expected.predictionSums.merge(className, q[c], Double::sum);
+      }
+    }
+  }
+
+  /**
+   * The outcome side only of {@code event} with its label, in the window of {@code
+   * outcomeTimeMillis}: a prediction joined with a label that came later, whose prediction side was
+   * added apart.
+   */
+  void addOutcome(final Event event, final long outcomeTimeMillis) {
+    final double[] q = renormalised(event);
     final double logLoss = -Math.log(q[event.label()]);
     // H(q), V(q) = Σ q (ln q)² − H(q)², Brier Σ (q − onehot)², confidence, first argmax.
     double entropy = 0;
@@ -234,29 +311,11 @@ final class ExpectedWindows {
     final double confidence = q[top];
     final boolean correct = top == event.label();
     final int bin = Math.min((int) (confidence * BINS), BINS - 1);
-    final Reference reference = references.get(event.model());
-    double kl = 0;
-    double crossEntropy = 0;
-    if (reference != null) {
-      for (int c = 0; c < reference.p().length; c++) {
-        final double p = reference.p()[c];
-        final double qc = q[event.classes().indexOf(reference.classes().get(c))];
-        kl += p * Math.log(p / qc);
-        crossEntropy -= p * Math.log(qc);
-      }
-    }
-    for (final Map.Entry<String, Long> window : windowSizes.entrySet()) {
-      final long size = window.getValue();
-      final long start = Math.floorDiv(event.timeMillis(), size) * size;
-      final String key =
-          event.model() + "@" + event.version() + "@" + window.getKey() + "@" + start;
-      final Expected expected =
-          byKey.computeIfAbsent(
-              key, k -> new Expected(event.model(), event.version(), window.getKey(), start, size));
-      expected.predictions++;
+    final String labelClass = event.classes().get(event.label());
+    for (final Expected expected : windowsOf(event, outcomeTimeMillis)) {
+      expected.labelled++;
       expected.logLossSum += logLoss;
-      expected.predictionEntropySum += entropy;
-      expected.confidenceSum += confidence;
+      expected.labelledEntropySum += entropy;
       expected.nullVarianceSum += variance;
       expected.brierScoreSum += brier;
       expected.correct += correct ? 1 : 0;
@@ -264,21 +323,40 @@ final class ExpectedWindows {
       expected.binConfidence[bin] += confidence;
       expected.binCorrect[bin] += correct ? 1 : 0;
       expected.binExcess[bin] += logLoss - entropy;
-      if (reference != null) {
-        expected.referenced++;
-        expected.klDivergenceSum += kl;
-        expected.crossEntropySum += crossEntropy;
-        expected.reference = reference;
-      }
-      for (int c = 0; c < q.length; c++) {
-        final String className = event.classes().get(c);
-        expected.labelCounts.merge(className, c == event.label() ? 1L : 0L, Long::sum);
-        expected.predictionSums.merge(className, q[c], Double::sum);
-        if (c == event.label()) {
-          expected.classLogLossSums.merge(className, logLoss, Double::sum);
-        }
-      }
+      // Only the label's class: the outcome side brings no prediction of the other classes.
+      expected.labelCounts.merge(labelClass, 1L, Long::sum);
+      expected.predictionSums.merge(labelClass, 0.0, Double::sum);
+      expected.classLogLossSums.merge(labelClass, logLoss, Double::sum);
     }
+  }
+
+  /** q of {@code event} divided by its sum, as modelmon renormalises before scoring. */
+  private static double[] renormalised(final Event event) {
+    double total = 0;
+    for (final double qc : event.q()) {
+      total += qc;
+    }
+    final double[] q = new double[event.q().length];
+    for (int c = 0; c < q.length; c++) {
+      q[c] = event.q()[c] / total;
+    }
+    return q;
+  }
+
+  /** The expected window of every size that holds {@code timeMillis}, for {@code event}'s model. */
+  private List<Expected> windowsOf(final Event event, final long timeMillis) {
+    final List<Expected> windows = new ArrayList<>();
+    for (final Map.Entry<String, Long> window : windowSizes.entrySet()) {
+      final long size = window.getValue();
+      final long start = Math.floorDiv(timeMillis, size) * size;
+      final String key =
+          event.model() + "@" + event.version() + "@" + window.getKey() + "@" + start;
+      windows.add(
+          byKey.computeIfAbsent(
+              key,
+              k -> new Expected(event.model(), event.version(), window.getKey(), start, size)));
+    }
+    return windows;
   }
 
   /** Expected windows by topic key {@code model@version@window@startMillis}. */
@@ -355,7 +433,8 @@ final class ExpectedWindows {
                       assertThat(v)
                           .isCloseTo(
                               expected,
-                              within(Math.max(1e-12, WindowRecords.RELATIVE * Math.abs(expected)))));
+                              within(
+                                  Math.max(1e-12, WindowRecords.RELATIVE * Math.abs(expected)))));
         } else {
           assertThat(value).as("%s %s", where, gauge.getKey()).isEmpty();
         }

@@ -62,6 +62,54 @@ class ExpectedWindowsTest {
   }
 
   @Test
+  void shouldComputeBothSidesApartAsScikitLearnAndSciPyDo() {
+    // Predictions that are never labelled, labels inline, and labels joined later at an outcome
+    // time in another window, before the prediction's too: windows with outcomes only and with
+    // predictions only among them.
+    final JsonNode sides = WindowRecords.fixtures().get("expectedWindowsSidesTest");
+    final ExpectedWindows expected = new ExpectedWindows(Map.of("1m", 60_000L, "5m", 300_000L));
+    final JsonNode reference = sides.get("reference");
+    expected.reference("churn", strings(reference.get("classes")), doubles(reference.get("p")));
+    sides
+        .get("events")
+        .fields()
+        .forEachRemaining(
+            model -> {
+              for (final JsonNode event : model.getValue()) {
+                final boolean labelled = !event.get("label").isNull();
+                final ExpectedWindows.Event prediction =
+                    new ExpectedWindows.Event(
+                        model.getKey(),
+                        "",
+                        T0 + event.get("offsetMillis").asLong(),
+                        strings(event.get("classes")),
+                        doubles(event.get("q")),
+                        labelled ? event.get("label").asInt() : -1);
+                if (!labelled) {
+                  expected.addPrediction(prediction);
+                } else if (event.get("outcomeOffsetMillis").isNull()) {
+                  expected.add(prediction);
+                } else {
+                  expected.addPrediction(prediction);
+                  expected.addOutcome(prediction, T0 + event.get("outcomeOffsetMillis").asLong());
+                }
+              }
+            });
+    final JsonNode windows = sides.get("windows");
+
+    final List<String> keys = new ArrayList<>();
+    windows.fieldNames().forEachRemaining(keys::add);
+    assertThat(expected.byKey().keySet()).containsExactlyInAnyOrderElementsOf(keys);
+    for (final String key : keys) {
+      ExpectedWindows.assertMatches(key, windows.get(key), expected.byKey().get(key));
+    }
+    // Both kinds of one-sided window are among them.
+    assertThat(keys)
+        .anySatisfy(key -> assertThat(windows.get(key).get("predictions").asLong()).isZero())
+        .anySatisfy(key -> assertThat(windows.get(key).get("labelled").asLong()).isZero());
+  }
+
+  @Test
   void shouldFailOnAFieldTheExpectedRecordDoesNotKnow() {
     final ExpectedWindows.Expected churn = fromFixtureEvents().byKey().get("churn@@1m@" + T0);
     final ObjectNode actual = churn.record();

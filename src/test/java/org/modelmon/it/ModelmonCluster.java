@@ -89,7 +89,10 @@ final class ModelmonCluster implements AutoCloseable {
     return name + "-" + suffix;
   }
 
-  /** Creates the predictions topic with {@code partitions} and the compacted references topic. */
+  /**
+   * Creates the predictions and labels topics with {@code partitions} each and the compacted
+   * references topic.
+   */
   void createTopics(final int partitions) throws ExecutionException, InterruptedException {
     createTopics(partitions, Map.of());
   }
@@ -108,6 +111,7 @@ final class ModelmonCluster implements AutoCloseable {
           .createTopics(
               List.of(
                   new NewTopic(topic("predictions"), partitions, (short) 1),
+                  new NewTopic(topic("labels"), partitions, (short) 1),
                   new NewTopic(topic("model-references"), 1, (short) 1).configs(configs)))
           .all()
           .get();
@@ -214,6 +218,8 @@ final class ModelmonCluster implements AutoCloseable {
     properties.setProperty("modelmon.application.id", applicationId());
     properties.setProperty("modelmon.state.dir", stateDir(index).toString());
     properties.setProperty("modelmon.topic.predictions", topic("predictions"));
+    // Each cluster its own labels topic: one shared by clusters of different partition counts
+    // would stop every instance whose predictions topic has another count.
     properties.setProperty("modelmon.topic.labels", topic("labels"));
     properties.setProperty("modelmon.topic.dlq", topic("predictions-dlq"));
     properties.setProperty("modelmon.topic.references", topic("model-references"));
