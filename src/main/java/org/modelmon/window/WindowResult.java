@@ -173,19 +173,27 @@ public record WindowResult(
       klMean = klSum / referenced;
       crossEntropySum = aggregate.referenceCrossEntropySum();
       crossEntropyMean = crossEntropySum / referenced;
-      referenceEntropy = reference.entropy();
-      final double[] p = reference.distribution();
-      final long[] referenceLabelCounts = new long[p.length];
-      final double[] referenceMeanPrediction = new double[p.length];
-      for (int c = 0; c < p.length; c++) {
-        final String className = reference.classes().get(c);
-        referenceLabelCounts[c] = aggregate.labelCount(className);
-        referenceMeanPrediction[c] = aggregate.predictionSum(className) / count;
+      final double[] referenceMeanPrediction = new double[reference.size()];
+      for (int c = 0; c < referenceMeanPrediction.length; c++) {
+        referenceMeanPrediction[c] = aggregate.predictionSum(reference.classes().get(c)) / count;
       }
-      // An outcome-side value: no labels, no label drift (smoothing would make one up).
+      predictionDrift =
+          InformationTheory.predictionDrift(
+              reference.distribution(), referenceMeanPrediction, epsilon);
+    }
+    // An outcome-side value, of the labels the window holds: of labels that came later too, in
+    // a window without the predictions they label. No labels, no label drift (smoothing would
+    // make one up).
+    if (reference != null && labelled > 0) {
+      final long[] referenceLabelCounts = new long[reference.size()];
+      for (int c = 0; c < referenceLabelCounts.length; c++) {
+        referenceLabelCounts[c] = aggregate.labelCount(reference.classes().get(c));
+      }
       labelDrift =
-          labelled > 0 ? InformationTheory.labelDrift(p, referenceLabelCounts, epsilon) : null;
-      predictionDrift = InformationTheory.predictionDrift(p, referenceMeanPrediction, epsilon);
+          InformationTheory.labelDrift(reference.distribution(), referenceLabelCounts, epsilon);
+    }
+    if (reference != null && (referenced > 0 || labelled > 0)) {
+      referenceEntropy = reference.entropy();
     }
     final double nullVarianceSum = aggregate.nullVarianceSum();
     final double calibrationError = aggregate.expectedCalibrationError();

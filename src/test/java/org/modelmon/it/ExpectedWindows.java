@@ -149,7 +149,20 @@ final class ExpectedWindows {
         record.put("klDivergenceMean", klDivergenceSum / referenced);
         record.put("referenceCrossEntropySum", crossEntropySum);
         record.put("referenceCrossEntropyMean", crossEntropySum / referenced);
+        // Prediction drift D(p ‖ q̄), q̄ the window's mean prediction.
+        final double[] mean = new double[reference.classes().size()];
+        for (int c = 0; c < mean.length; c++) {
+          mean[c] = predictionSums.getOrDefault(reference.classes().get(c), 0.0) / predictions;
+        }
+        record.put("predictionDrift", reference.divergenceTo(mean));
+      }
+      // The reference's fields of the outcome side: of the labels the window holds, also when
+      // they came later than the predictions they label, which are in other windows. No labels,
+      // no label drift.
+      if (reference != null && (referenced > 0 || labelled > 0)) {
         record.put("referenceEntropy", reference.entropy());
+      }
+      if (reference != null && labelled > 0) {
         // Label drift D(p ‖ p̂), p̂(c) = (n_c + 0.5) / (n + 0.5·K) over the K reference
         // classes.
         final int k = reference.classes().size();
@@ -158,18 +171,11 @@ final class ExpectedWindows {
           n += labelCounts.getOrDefault(className, 0L);
         }
         final double[] observed = new double[k];
-        final double[] mean = new double[k];
         for (int c = 0; c < k; c++) {
-          final String className = reference.classes().get(c);
-          observed[c] = (labelCounts.getOrDefault(className, 0L) + 0.5) / (n + 0.5 * k);
-          mean[c] = predictionSums.getOrDefault(className, 0.0) / predictions;
+          observed[c] =
+              (labelCounts.getOrDefault(reference.classes().get(c), 0L) + 0.5) / (n + 0.5 * k);
         }
-        // An outcome-side value: no labels, no label drift.
-        if (labelled > 0) {
-          record.put("labelDrift", reference.divergenceTo(observed));
-        }
-        // Prediction drift D(p ‖ q̄), q̄ the window's mean prediction.
-        record.put("predictionDrift", reference.divergenceTo(mean));
+        record.put("labelDrift", reference.divergenceTo(observed));
       }
       return record;
     }
@@ -312,7 +318,11 @@ final class ExpectedWindows {
     final boolean correct = top == event.label();
     final int bin = Math.min((int) (confidence * BINS), BINS - 1);
     final String labelClass = event.classes().get(event.label());
+    final Reference reference = references.get(event.model());
     for (final Expected expected : windowsOf(event, outcomeTimeMillis)) {
+      if (reference != null) {
+        expected.reference = reference; // its label drift and H(p), for outcomes alone too
+      }
       expected.labelled++;
       expected.logLossSum += logLoss;
       expected.labelledEntropySum += entropy;

@@ -132,6 +132,8 @@ class LabelJoinTest {
 
   @Test
   void shouldAddALaterLabelToTheOutcomeSideOfTheWindowOfItsOutcomeTime() {
+    fixture.publishReference(
+        "churn", "{\"model\": \"churn\", \"distribution\": {\"no\": 0.9, \"yes\": 0.1}}");
     fixture.send(prediction("a", T0.plusSeconds(5), null));
     fixture.awaitCounters();
     assertThat(awaiting()).isEqualTo(1.0);
@@ -156,6 +158,17 @@ class LabelJoinTest {
     assertThat(outcomeWindow.get("brierScoreSum").asDouble()).isCloseTo(1.28, within(EXACT));
     assertThat(outcomeWindow.get("correct").asLong()).isZero();
     assertThat(outcomeWindow.get("labelCounts").get("yes").asLong()).isEqualTo(1);
+    // With the model's reference: label drift and H(p) of the labels it holds, no prediction-side
+    // values of predictions it does not hold. H(p) = −0.9 ln 0.9 − 0.1 ln 0.1 by hand.
+    assertThat(outcomeWindow.has("labelDrift")).isTrue();
+    assertThat(outcomeWindow.get("referenceEntropy").asDouble())
+        .isCloseTo(0.3250829733914482, within(EXACT));
+    for (final String predictionSide :
+        List.of("klDivergenceSum", "predictionDrift", "meanConfidence", "predictionEntropyMean")) {
+      assertThat(outcomeWindow.has(predictionSide)).as(predictionSide).isFalse();
+    }
+    assertThat(predictionWindow.has("labelDrift")).isFalse();
+    assertThat(predictionWindow.has("klDivergenceSum")).isTrue();
 
     assertThat(fixture.counter(ModelmonMetrics.PREDICTIONS, "model", "churn", "version", ""))
         .isEqualTo(1.0);
