@@ -133,6 +133,8 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
     tracker =
         new WatermarkTracker(
             2 * predictionPartitions,
+            2 * predictionPartitions,
+            predictionPartitions, // a labels partition that never held a label holds nothing up
             idleCloseMillis,
             reportTimeoutMillis,
             context.currentSystemTimeMs());

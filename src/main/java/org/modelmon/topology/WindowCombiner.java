@@ -126,6 +126,7 @@ final class WindowCombiner implements Processor<ModelKey, AggregationMessage, St
         new WatermarkTracker(
             inputPartitions,
             inputPartitions / 2,
+            inputPartitions / 2,
             idleCloseMillis,
             reportTimeoutMillis,
             context.currentSystemTimeMs());

@@ -43,6 +43,7 @@ public final class WatermarkTracker {
 
   private final int inputPartitions;
   private final int mayIdle;
+  private final int idleUntilDataFrom;
   private final long idleCloseMillis;
   private final long reportTimeoutMillis;
   private final long startedAtMillis;
@@ -68,7 +69,13 @@ public final class WatermarkTracker {
       final long idleCloseMillis,
       final long reportTimeoutMillis,
       final long startedAtMillis) {
-    this(inputPartitions, inputPartitions, idleCloseMillis, reportTimeoutMillis, startedAtMillis);
+    this(
+        inputPartitions,
+        inputPartitions,
+        inputPartitions,
+        idleCloseMillis,
+        reportTimeoutMillis,
+        startedAtMillis);
   }
 
   /**
@@ -79,6 +86,10 @@ public final class WatermarkTracker {
    *
    * @param inputPartitions number of input partitions known when the topology was built
    * @param mayIdle the partitions below this one may be left out as idle
+   * @param idleUntilDataFrom the partitions from this one on (below {@code mayIdle}) are left out
+   *     at once while their running task has read nothing ever, rather than after the idle-close
+   *     period: the labels topic's, which many applications never use, and whose first label would
+   *     otherwise hold every window for that period after each start
    * @param idleCloseMillis see {@link #WatermarkTracker(int, long, long, long)}
    * @param reportTimeoutMillis see {@link #WatermarkTracker(int, long, long, long)}
    * @param startedAtMillis wall-clock time this tracker started
@@ -86,11 +97,13 @@ public final class WatermarkTracker {
   public WatermarkTracker(
       final int inputPartitions,
       final int mayIdle,
+      final int idleUntilDataFrom,
       final long idleCloseMillis,
       final long reportTimeoutMillis,
       final long startedAtMillis) {
     this.inputPartitions = inputPartitions;
     this.mayIdle = mayIdle;
+    this.idleUntilDataFrom = idleUntilDataFrom;
     this.idleCloseMillis = idleCloseMillis;
     this.reportTimeoutMillis = reportTimeoutMillis;
     this.startedAtMillis = startedAtMillis;
@@ -157,7 +170,7 @@ public final class WatermarkTracker {
       final long advancedAt = known == null ? startedAtMillis : known.advancedAtMillis();
       maxStreamTime = Math.max(maxStreamTime, streamTime);
       lastMove = Math.max(lastMove, advancedAt);
-      if (!isIdle(partition, advancedAt, nowMillis)) {
+      if (!isIdle(partition, streamTime, advancedAt, nowMillis)) {
         anyHolding = true;
         minHolding = Math.min(minHolding, streamTime);
       }
@@ -171,13 +184,20 @@ public final class WatermarkTracker {
     return maxStreamTime + (nowMillis - lastMove);
   }
 
-  private boolean isIdle(final int partition, final long advancedAtMillis, final long nowMillis) {
+  private boolean isIdle(
+      final int partition,
+      final long streamTimeMillis,
+      final long advancedAtMillis,
+      final long nowMillis) {
     if (partition >= mayIdle) {
       return false;
     }
     final Reports known = reports.get(partition);
     if (known == null || nowMillis - known.lastMillis() > reportTimeoutMillis) {
       return false; // not running: holds the watermark
+    }
+    if (partition >= idleUntilDataFrom && streamTimeMillis == NONE) {
+      return true;
     }
     final long quietSince = Math.max(advancedAtMillis, known.sinceMillis());
     return known.lastMillis() - quietSince >= idleCloseMillis;

@@ -213,7 +213,7 @@ class WatermarkTrackerTest {
   void shouldNeverLeaveOutAPartitionAtOrAboveMayIdleHoweverLongItsWatermarkStands() {
     // Partition 1 stands for a joining task: its watermark stood still while a label waited for
     // its prediction, which must keep the label's window open however long that takes.
-    final WatermarkTracker tracker = new WatermarkTracker(2, 1, IDLE, REPORT_TIMEOUT, 0);
+    final WatermarkTracker tracker = new WatermarkTracker(2, 1, 1, IDLE, REPORT_TIMEOUT, 0);
     reportEverySecond(tracker, 0, 500_000, 1_000, 200_000);
     reportEverySecond(tracker, 1, 55_000, 1_000, 200_000);
     assertThat(tracker.watermark(200_000)).isEqualTo(55_000);
@@ -223,5 +223,22 @@ class WatermarkTrackerTest {
     reportEverySecond(plain, 0, 500_000, 1_000, 200_000);
     reportEverySecond(plain, 1, 55_000, 1_000, 200_000);
     assertThat(plain.watermark(200_000)).isEqualTo(500_000 + 199_000);
+  }
+
+  @Test
+  void shouldLeaveOutAtOnceAPartitionFromIdleUntilDataFromThatHasReadNothingYet() {
+    // Partition 1 stands for a labels partition: while its running task has read nothing it
+    // holds nothing up; once it has, it holds the watermark as any other.
+    final WatermarkTracker tracker = new WatermarkTracker(2, 2, 1, IDLE, REPORT_TIMEOUT, 0);
+    tracker.report(0, 50_000, 1_000, 1_000);
+    tracker.report(1, WatermarkTracker.NONE, 1_000, 1_000);
+    assertThat(tracker.watermark(1_000)).isEqualTo(50_000);
+    tracker.report(1, 20_000, 2_000, 2_000);
+    assertThat(tracker.watermark(2_000)).isEqualTo(20_000);
+
+    // Silence is still not idleness: a partition whose task never reported holds.
+    final WatermarkTracker silent = new WatermarkTracker(2, 2, 1, IDLE, REPORT_TIMEOUT, 0);
+    silent.report(0, 50_000, 1_000, 1_000);
+    assertThat(silent.watermark(1_000)).isEqualTo(WatermarkTracker.NONE);
   }
 }
