@@ -45,8 +45,8 @@ final class ModelmonUnderTest implements AutoCloseable {
   }
 
   /**
-   * Starts modelmon with {@code settings} ({@code modelmon.*} and {@code kafka.*} keys) on top of
-   * a fresh state directory and HTTP port under {@code workDir}.
+   * Starts modelmon with {@code settings} ({@code modelmon.*} and {@code kafka.*} keys) on top of a
+   * fresh state directory and HTTP port under {@code workDir}.
    */
   static ModelmonUnderTest start(
       final Path workDir, final Map<String, String> settings, final List<String> jvmOptions)
@@ -78,8 +78,8 @@ final class ModelmonUnderTest implements AutoCloseable {
   }
 
   /**
-   * The settings of one benchmark run: its own application id, so no run reuses another's
-   * offsets or internal topics, and its own windows and dead-letter topics.
+   * The settings of one benchmark run: its own application id, so no run reuses another's offsets
+   * or internal topics, and its own windows and dead-letter topics.
    */
   static Map<String, String> settings(
       final String bootstrapServers,
@@ -147,7 +147,23 @@ final class ModelmonUnderTest implements AutoCloseable {
 
   /** Size of the state directory (RocksDB, checkpoints), in bytes. */
   long stateDirBytes() throws IOException {
-    try (Stream<Path> files = Files.walk(stateDir)) {
+    return bytesUnder(stateDir);
+  }
+
+  /** Size on disk of the persistent store {@code name}, over all its tasks, in bytes. */
+  long storeBytes(final String name) throws IOException {
+    try (Stream<Path> paths = Files.walk(stateDir)) {
+      long total = 0;
+      for (final Path store :
+          paths.filter(path -> path.getFileName().toString().equals(name)).toList()) {
+        total += bytesUnder(store);
+      }
+      return total;
+    }
+  }
+
+  private static long bytesUnder(final Path directory) throws IOException {
+    try (Stream<Path> files = Files.walk(directory)) {
       return files
           .filter(Files::isRegularFile)
           .mapToLong(
@@ -264,5 +280,4 @@ final class ModelmonUnderTest implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
 }
