@@ -122,6 +122,15 @@ class StatusPageIT {
         }
       }
       assertThat(team.rows().get("1m")).endsWith("—", "—", "—", "—");
+      // The label join's figures of this instance: two predictions still waiting, and every
+      // delay 90 s, in the bucket (60 s, 600 s]: interpolated as histogram_quantile does,
+      // p50 = 60 + 540 · 0.5 = 330 s, p90 = 60 + 540 · 0.9 = 546 s.
+      assertThat(team.html())
+          .contains(
+              NEVER_LABELLED
+                  + " waiting for their label · label delay p50 5.5 min, p90 9.1 min (this"
+                  + " instance)");
+      assertThat(churn.html()).doesNotContain("waiting for their label");
       // Accuracy of churn's latest 1m window (minute 29), counted from the events sent.
       assertThat(churn.rows().get("1m").get(5))
           .isEqualTo(js(LAST_MINUTE_CORRECT.get("churn") / (double) EVENTS_PER_MINUTE));
@@ -414,12 +423,52 @@ class StatusPageIT {
         fixture.send(churn(random, minute, time));
         fixture.send(teamFraud(random, minute, time));
       }
+      sendLabelLater(fixture, minute);
     }
     fixture.advanceWallClock(Duration.ofSeconds(1));
     // Stream time t0+31m: every window ending by t0+30m50s is final, so all thirty 1m and six 5m
     // windows; this event's own windows stay open.
     fixture.send(churn(random, MINUTES, T0.plus(Duration.ofMinutes(MINUTES + 1))));
     fixture.advanceWallClock(Duration.ofSeconds(1));
+  }
+
+  /** Predictions of team/fraud whose label comes later, joined 90 s after them. */
+  private static final Duration LABEL_DELAY = Duration.ofSeconds(90);
+
+  /** Predictions of team/fraud that never get their label. */
+  private static final int NEVER_LABELLED = 2;
+
+  /**
+   * One prediction of team/fraud without its label, in minute {@code minute}, and its label a
+   * {@link #LABEL_DELAY} later, in time with the traffic; in minute 3 also the predictions that
+   * never get one. The label delay histogram then has every delay in (60 s, 600 s].
+   */
+  private static void sendLabelLater(final TopologyFixture fixture, final int minute) {
+    final Instant time = T0.plusSeconds(60L * minute + 30);
+    fixture.send(laterLabelled("late-" + minute, time));
+    final Instant outcome = time.plus(LABEL_DELAY);
+    fixture.sendLabel(
+        "{\"model\": \"team/fraud\", \"id\": \"late-"
+            + minute
+            + "\", \"label\": \"ok\", \"timestamp\": \""
+            + outcome
+            + "\"}",
+        NOW);
+    // Its outcome side counts in the minute of the outcome: q(fraud) = 0.1, label ok, correct.
+    record("team/fraud", (int) Duration.between(T0, outcome).toMinutes(), 0.1, false);
+    if (minute == 3) {
+      for (int i = 0; i < NEVER_LABELLED; i++) {
+        fixture.send(laterLabelled("never-" + i, time.plusSeconds(1 + i)));
+      }
+    }
+  }
+
+  private static String laterLabelled(final String id, final Instant time) {
+    return "{\"model\": \"team/fraud\", \"id\": \""
+        + id
+        + "\", \"timestamp\": \""
+        + time
+        + "\", \"probabilities\": {\"fraud\": 0.1, \"ok\": 0.9}}";
   }
 
   /** Calibrated at first; the label mix moves from minute 12, overconfidence from minute 18. */

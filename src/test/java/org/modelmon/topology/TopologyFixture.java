@@ -158,7 +158,7 @@ public final class TopologyFixture implements AutoCloseable {
   }
 
   /** Pipes one label event JSON with the given record timestamp. */
-  void sendLabel(final String json, final Instant recordTime) {
+  public void sendLabel(final String json, final Instant recordTime) {
     labels.pipeInput(new TestRecord<>(null, json.getBytes(StandardCharsets.UTF_8), recordTime));
   }
 

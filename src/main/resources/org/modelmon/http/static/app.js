@@ -115,6 +115,8 @@
     // "model\u0000version" -> the drift detector's status, as GET /api/v1/alarms last answered;
     // kept through answers that are errors, as the windows are.
     alarms: new Map(),
+    // "model\u0000version" -> this instance's label join figures, from /metrics.
+    labelJoin: new Map(),
   };
 
   class ApiError extends Error {
@@ -217,6 +219,114 @@
     document.body.dataset.alarms = "current";
   }
 
+  /**
+   * Reads the label join's figures of this instance from its /metrics: per (model, version), the
+   * predictions waiting for their label and the label delay histogram. Only this instance's
+   * joining tasks: with several instances each shows its share. A failure keeps what was read.
+   */
+  async function loadLabelJoin() {
+    let text;
+    try {
+      const response = await fetch("metrics", { cache: "no-store" });
+      if (!response.ok) {
+        return;
+      }
+      text = await response.text();
+    } catch (e) {
+      return;
+    }
+    state.labelJoin = parseLabelJoin(text);
+  }
+
+  /** Per "model\0version": {awaiting, buckets: [[le, cumulative count]]}, from Prometheus text. */
+  function parseLabelJoin(text) {
+    const figures = new Map();
+    const line = /^(modelmon_predictions_awaiting_label|modelmon_label_delay_seconds_bucket)\{([^}]*)\} (\S+)/;
+    const labelPair = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+    for (const row of text.split("\n")) {
+      const match = line.exec(row);
+      if (!match) {
+        continue;
+      }
+      const labels = {};
+      for (const pair of match[2].matchAll(labelPair)) {
+        labels[pair[1]] = pair[2].replace(/\\(.)/g, (all, c) => (c === "n" ? "\n" : c));
+      }
+      const key = labels.model + "\u0000" + labels.version;
+      const entry = figures.get(key) || { awaiting: null, buckets: [] };
+      if (match[1] === "modelmon_predictions_awaiting_label") {
+        entry.awaiting = Number(match[3]);
+      } else {
+        entry.buckets.push([labels.le === "+Inf" ? Infinity : Number(labels.le), Number(match[3])]);
+      }
+      figures.set(key, entry);
+    }
+    return figures;
+  }
+
+  /**
+   * The q-quantile of a cumulative histogram, interpolated linearly within its bucket as
+   * Prometheus' histogram_quantile does; null without observations.
+   */
+  function histogramQuantile(q, buckets) {
+    const sorted = buckets.slice().sort((a, b) => a[0] - b[0]);
+    if (sorted.length === 0 || sorted[sorted.length - 1][1] === 0) {
+      return null;
+    }
+    const rank = q * sorted[sorted.length - 1][1];
+    let lower = 0;
+    let below = 0;
+    for (const [le, count] of sorted) {
+      if (count >= rank) {
+        if (le === Infinity) {
+          return lower;
+        }
+        return lower + ((le - lower) * (rank - below)) / Math.max(count - below, 1e-300);
+      }
+      lower = le;
+      below = count;
+    }
+    return lower;
+  }
+
+  function formatDelay(seconds) {
+    if (seconds === null) {
+      return "—";
+    }
+    if (seconds < 60) {
+      return seconds.toFixed(1) + " s";
+    }
+    if (seconds < 3600) {
+      return (seconds / 60).toFixed(1) + " min";
+    }
+    if (seconds < 86400) {
+      return (seconds / 3600).toFixed(1) + " h";
+    }
+    return (seconds / 86400).toFixed(1) + " d";
+  }
+
+  /** The card's words on labels that come later, or "" for a model whose labels come inline. */
+  function labelJoinText(series) {
+    const figures = state.labelJoin.get(series.model + "\u0000" + series.version);
+    if (!figures) {
+      return "";
+    }
+    const parts = [];
+    if (figures.awaiting !== null) {
+      parts.push(figures.awaiting.toLocaleString("en-US") + " waiting for their label");
+    }
+    const p50 = histogramQuantile(0.5, figures.buckets);
+    if (p50 !== null) {
+      parts.push(
+        "label delay p50 " +
+          formatDelay(p50) +
+          ", p90 " +
+          formatDelay(histogramQuantile(0.9, figures.buckets))
+      );
+    }
+    return parts.length === 0 ? "" : " · " + parts.join(" · ") + " (this instance)";
+  }
+
   function syncModels(models) {
     const seen = new Set();
     state.order = [];
@@ -256,7 +366,7 @@
         await Promise.all(
           shownSeries()
             .map((series) => loadWindows(series, full || !series.fetched))
-            .concat([loadAlarms()])
+            .concat([loadAlarms(), loadLabelJoin()])
         );
         render();
         setBanner(null);
@@ -467,7 +577,8 @@
     card.summary.textContent =
       Number(item.predictions).toLocaleString("en-US") +
       " predictions · last event " +
-      formatTime(item.lastEventTime);
+      formatTime(item.lastEventTime) +
+      labelJoinText(series);
 
     const rows = [];
     for (const size of sizes) {
