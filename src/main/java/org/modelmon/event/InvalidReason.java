@@ -6,7 +6,8 @@ package org.modelmon.event;
  *
  * <p>An invalid event carries the reason of the first rule that fails; its name is the value of the
  * {@code modelmon.error.reason} header on the dead-letter record and of the {@code reason} label of
- * {@code modelmon_invalid_events_total}.
+ * {@code modelmon_invalid_events_total} (prediction events) or {@code
+ * modelmon_invalid_labels_total} (label events).
  */
 public enum InvalidReason {
   MALFORMED_JSON,
@@ -22,7 +23,10 @@ public enum InvalidReason {
   /** A prediction without a label whose (model, id) already waits for one: found at the join. */
   DUPLICATE_ID,
   TOO_MANY_MODELS,
-  /** A label for a prediction that already has one, inline or joined: the first label wins. */
+  /**
+   * A label for a prediction that a label already joined, or that arrives while an earlier label of
+   * its (model, id) waits for the prediction: the first label to arrive wins.
+   */
   DUPLICATE_LABEL,
   /** A label that no prediction joined by the end of its join window. */
   UNMATCHED_LABEL;

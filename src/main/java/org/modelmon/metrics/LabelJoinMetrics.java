@@ -90,10 +90,14 @@ public final class LabelJoinMetrics {
     return new LabelJoinMetrics(registry);
   }
 
-  /** Counts a label joined to a prediction of {@code key}, {@code delayMillis} after it. */
+  /**
+   * Counts a label joined to a prediction of {@code key}, {@code delayMillis} after it; a label
+   * whose outcome time is before its prediction's (within {@code modelmon.labels.early}) counts as
+   * a delay of 0, so that the histogram's sum never decreases.
+   */
   public void joined(final ModelKey key, final long delayMillis) {
     joined.labelValues(key.model(), key.version()).inc();
-    delay.labelValues(key.model(), key.version()).observe(delayMillis / 1000.0);
+    delay.labelValues(key.model(), key.version()).observe(Math.max(0L, delayMillis) / 1000.0);
   }
 
   /** Counts one invalid label event. */

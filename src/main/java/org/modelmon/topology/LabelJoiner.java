@@ -1,5 +1,6 @@
 package org.modelmon.topology;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -155,7 +156,7 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
       while (restored.hasNext()) {
         final KeyValue<String, byte[]> entry = restored.next();
         if (PendingPrediction.fromBytes(entry.value) instanceof PendingPrediction.Awaiting a) {
-          awaitingByModel.merge(modelKey(entry.key, a.prediction()), 1L, Long::sum);
+          countAwaiting(modelKey(entry.key, a.prediction()), 1);
         }
       }
     }
@@ -175,6 +176,7 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
         watermarks.put(streamTime.source(), advanced);
         // Passed on at once rather than at the next flush, so that the join adds no second to
         // when a window is final.
+        // Only when the least of the reports moved, which one report a second does.
         if (advanceWatermark(now) > reportedWatermark) {
           flush(now);
         }
@@ -208,7 +210,8 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
           return;
         }
       }
-      // A label outside this prediction's bounds waits on for another until its own deadline.
+      // A label outside this prediction's bounds stays until its own deadline, then is
+      // unmatched: no other prediction of this (model, id) can come while this one waits.
     }
     await(key, modelKey, prediction);
   }
@@ -219,10 +222,13 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
       final PendingPrediction prediction = PendingPrediction.fromBytes(known);
       if (prediction instanceof PendingPrediction.Awaiting awaiting) {
         final AwaitingPrediction waiting = awaiting.prediction();
-        if (!labels.joins(waiting.predictionTimeMillis(), label.outcomeTimeMillis())) {
+        // The reasons in their documented order: the class before the bounds.
+        if (label.label().indexIn(waiting.classes(), waiting.form()) < 0) {
+          reject(label, InvalidReason.UNKNOWN_LABEL);
+        } else if (!labels.joins(waiting.predictionTimeMillis(), label.outcomeTimeMillis())) {
           reject(label, InvalidReason.UNMATCHED_LABEL);
         } else if (join(key, modelKey(key, waiting), waiting, label)) {
-          awaitingByModel.merge(modelKey(key, waiting), -1L, Long::sum);
+          countAwaiting(modelKey(key, waiting), -1);
         }
       } else {
         reject(label, InvalidReason.DUPLICATE_LABEL);
@@ -239,7 +245,8 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
       return;
     }
     earlyLabels.put(key, JoinMessage.toBytes(label));
-    deadlines.put(deadlineKey(JoinDeadline.Kind.LABEL, deadline, key), new byte[0]);
+    deadlines.put(
+        deadlineKey(JoinDeadline.Kind.LABEL, deadline, key), timeBytes(label.outcomeTimeMillis()));
   }
 
   /**
@@ -271,7 +278,7 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
     if (!deadlineExists(key, prediction)) {
       deadlines.put(
           deadlineKey(JoinDeadline.Kind.PREDICTION, predictionDeadline(prediction), key),
-          new byte[0]);
+          timeBytes(prediction.predictionTimeMillis()));
     }
     return true;
   }
@@ -281,8 +288,16 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
     pending.put(key, PendingPrediction.toBytes(new PendingPrediction.Awaiting(prediction)));
     deadlines.put(
         deadlineKey(JoinDeadline.Kind.PREDICTION, predictionDeadline(prediction), key),
-        new byte[0]);
-    awaitingByModel.merge(modelKey, 1L, Long::sum);
+        timeBytes(prediction.predictionTimeMillis()));
+    countAwaiting(modelKey, 1);
+  }
+
+  /**
+   * Adds {@code change} to the predictions of {@code key} waiting here. A model that has had some
+   * keeps its series at 0 when none waits, while this task runs.
+   */
+  private void countAwaiting(final ModelKey key, final long change) {
+    awaitingByModel.merge(key, change, Long::sum);
   }
 
   private boolean deadlineExists(final String key, final AwaitingPrediction prediction) {
@@ -340,53 +355,58 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
         deadlines.range(
             Bytes.wrap(JoinDeadline.lowerBound(JoinDeadline.Kind.LABEL, Long.MIN_VALUE)),
             Bytes.wrap(JoinDeadline.lowerBound(JoinDeadline.Kind.LABEL, Long.MAX_VALUE)))) {
-      if (!waiting.hasNext()) {
+      if (!waiting.hasNext() || watermark == WatermarkTracker.NONE) {
         return watermark;
       }
-      final long earliest =
-          JoinDeadline.fromBytes(waiting.next().key.get()).deadlineMillis() - labels.earlyMillis();
-      return watermark == WatermarkTracker.NONE ? watermark : Math.min(watermark, earliest);
+      // The earliest deadline is the earliest outcome time while modelmon.labels.early stays as
+      // it was when the labels were stored.
+      return Math.min(watermark, timeOf(waiting.next().value));
     }
   }
 
   private void expirePredictions(final long watermark) {
-    for (final JoinDeadline deadline : passed(JoinDeadline.Kind.PREDICTION, watermark)) {
-      final String key = deadline.joinKey();
+    for (final KeyValue<JoinDeadline, Long> passed :
+        passed(JoinDeadline.Kind.PREDICTION, watermark)) {
+      final String key = passed.key.joinKey();
       final byte[] known = pending.get(key);
       if (known != null) {
         final PendingPrediction prediction = PendingPrediction.fromBytes(known);
-        // Only the entry this deadline was set for: the key may since hold a later prediction.
-        if (prediction.predictionTimeMillis() + labels.horizonMillis()
-            == deadline.deadlineMillis()) {
+        // Only the prediction this deadline was set for, by its time rather than by the horizon
+        // now configured: the key may since hold a later prediction, or the horizon be another.
+        if (prediction.predictionTimeMillis() == passed.value) {
           pending.delete(key);
           if (prediction instanceof PendingPrediction.Awaiting awaiting) {
             final ModelKey modelKey = modelKey(key, awaiting.prediction());
             joinMetrics.expired(modelKey);
-            awaitingByModel.merge(modelKey, -1L, Long::sum);
+            countAwaiting(modelKey, -1);
           }
         }
       }
-      deadlines.delete(Bytes.wrap(deadline.toBytes()));
+      deadlines.delete(Bytes.wrap(passed.key.toBytes()));
     }
   }
 
   private void expireLabels(final long watermark) {
-    for (final JoinDeadline deadline : passed(JoinDeadline.Kind.LABEL, watermark)) {
-      final byte[] early = earlyLabels.get(deadline.joinKey());
+    for (final KeyValue<JoinDeadline, Long> passed : passed(JoinDeadline.Kind.LABEL, watermark)) {
+      final byte[] early = earlyLabels.get(passed.key.joinKey());
       if (early != null) {
         final JoinMessage.Label label = (JoinMessage.Label) JoinMessage.fromBytes(early);
-        if (label.outcomeTimeMillis() + labels.earlyMillis() == deadline.deadlineMillis()) {
-          earlyLabels.delete(deadline.joinKey());
+        if (label.outcomeTimeMillis() == passed.value) {
+          earlyLabels.delete(passed.key.joinKey());
           reject(label, InvalidReason.UNMATCHED_LABEL);
         }
       }
-      deadlines.delete(Bytes.wrap(deadline.toBytes()));
+      deadlines.delete(Bytes.wrap(passed.key.toBytes()));
     }
   }
 
-  /** The deadlines of {@code kind} that have passed by {@code watermark}, earliest first. */
-  private List<JoinDeadline> passed(final JoinDeadline.Kind kind, final long watermark) {
-    final List<JoinDeadline> passed = new ArrayList<>();
+  /**
+   * The deadlines of {@code kind} that have passed by {@code watermark}, earliest first, each with
+   * the time of what it was set for: the prediction's, or the label's outcome time.
+   */
+  private List<KeyValue<JoinDeadline, Long>> passed(
+      final JoinDeadline.Kind kind, final long watermark) {
+    final List<KeyValue<JoinDeadline, Long>> passed = new ArrayList<>();
     if (watermark == WatermarkTracker.NONE) {
       return passed;
     }
@@ -395,19 +415,21 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
             Bytes.wrap(JoinDeadline.lowerBound(kind, Long.MIN_VALUE)),
             Bytes.wrap(JoinDeadline.lowerBound(kind, Long.MAX_VALUE)))) {
       while (entries.hasNext()) {
-        final JoinDeadline deadline = JoinDeadline.fromBytes(entries.next().key.get());
+        final KeyValue<Bytes, byte[]> entry = entries.next();
+        final JoinDeadline deadline = JoinDeadline.fromBytes(entry.key.get());
         if (!hasPassed(deadline.deadlineMillis(), watermark)) {
           break;
         }
-        passed.add(deadline);
+        passed.add(KeyValue.pair(deadline, timeOf(entry.value)));
       }
     }
     return passed;
   }
 
   /**
-   * Whether nothing at or before {@code deadlineMillis} can arrive any more without being late: the
-   * watermark is past it by more than the grace period, as for a window's end.
+   * Whether the watermark is past {@code deadlineMillis} by more than the grace period, as a window
+   * end is when the window becomes final: what arrives for an earlier time is out of order by more
+   * than the grace, and late in the windows of the smallest size.
    */
   private boolean hasPassed(final long deadlineMillis, final long watermark) {
     return watermark != WatermarkTracker.NONE && deadlineMillis + graceMillis < watermark;
@@ -436,6 +458,14 @@ final class LabelJoiner implements Processor<String, JoinMessage, Object, Object
 
   private void toAggregation(final Record<ModelKey, AggregationMessage> record) {
     context.forward(record, TO_AGGREGATION);
+  }
+
+  private static byte[] timeBytes(final long millis) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(millis).array();
+  }
+
+  private static long timeOf(final byte[] bytes) {
+    return ByteBuffer.wrap(bytes).getLong();
   }
 
   private static Bytes deadlineKey(

@@ -119,7 +119,8 @@ public final class ModelmonTopology {
    *
    * @param config the instance's configuration
    * @param inputPartitions N, the number of partitions of the predictions topic, which the labels
-   *     topic has too; until each has reported (or fallen idle) no window is final
+   *     topic has too; until each predictions partition has reported (or fallen idle) no window is
+   *     final, and a labels partition holds windows back once it has read a label
    * @param metrics where scoring counts
    * @param watermarkGauge where combining tasks publish the watermark
    * @param admission which (model, version) pairs are scored ({@code modelmon.max.models})

@@ -55,6 +55,11 @@ final class PartialAggregator
 
   @Override
   public void process(final Record<ModelKey, ScoredPrediction> record) {
+    if (record.value() == null) {
+      // An event that went to the label join: only its time, which the record carries.
+      advanceStreamTime(record.timestamp());
+      return;
+    }
     partials.add(record.key(), record.value());
     advanceStreamTime(record.value().eventTimeMillis());
   }

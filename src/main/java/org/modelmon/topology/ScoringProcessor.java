@@ -36,7 +36,11 @@ import org.modelmon.window.WatermarkTracker;
  */
 final class ScoringProcessor implements Processor<byte[], byte[], Object, Object> {
 
-  /** The child that pre-aggregates: records of {@link ModelKey} and {@link ScoredPrediction}. */
+  /**
+   * The child that pre-aggregates: records of {@link ModelKey} and {@link ScoredPrediction}, or of
+   * {@link ModelKey#WATERMARK} and no value for an event that went to the join, whose time the
+   * partition's stream time must still cover.
+   */
   static final String PRE_AGGREGATE = "pre-aggregate";
 
   /** The child towards the join topic: records of {@link JoinKey} and {@link JoinMessage}. */
@@ -100,6 +104,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], Object, Object
       context.forward(new Record<>(key, scored, timestamp), PRE_AGGREGATE);
       return;
     }
+    // The pre-aggregation's report of this partition's stream time covers every event read from
+    // it, also those that go to the join, or a partition of mostly such events would hold the
+    // windows back at its last one with a label.
+    context.forward(new Record<>(ModelKey.WATERMARK, null, timestamp), PRE_AGGREGATE);
     // Counted by the join, once it knows the event is no DUPLICATE_ID.
     context.forward(
         new Record<>(

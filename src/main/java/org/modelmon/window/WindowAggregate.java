@@ -165,10 +165,15 @@ public final class WindowAggregate {
     }
     maxEventTimeMillis = Math.max(maxEventTimeMillis, prediction.eventTimeMillis());
     addOutcomeScores(prediction);
-    final int index = track(prediction.classes().get(prediction.labelIndex()));
-    if (index != UNTRACKED) {
-      labelCounts[index]++;
-      classLogLossSums[index].add(prediction.logLoss());
+    // Every class of the prediction, in its order, as its prediction side tracks them: the
+    // window's class order then does not depend on which side's partial reaches it first.
+    final List<String> eventClasses = prediction.classes();
+    for (int c = 0; c < eventClasses.size(); c++) {
+      final int index = track(eventClasses.get(c));
+      if (index != UNTRACKED && c == prediction.labelIndex()) {
+        labelCounts[index]++;
+        classLogLossSums[index].add(prediction.logLoss());
+      }
     }
   }
 

@@ -135,7 +135,8 @@ public record WindowResult(
    *
    * @param key the window
    * @param windowLabel the window size as configured
-   * @param aggregate its sums, at least one prediction
+   * @param aggregate its sums: at least one prediction, or one labelled event of a prediction whose
+   *     label came later
    * @param reference the model's reference in force at the window's end, or {@code null}
    * @param epsilon the clipping floor for logarithms
    */

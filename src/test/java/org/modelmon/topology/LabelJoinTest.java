@@ -232,6 +232,13 @@ class LabelJoinTest {
     assertThat(deadLetterReasons()).containsExactly("UNMATCHED_LABEL", "UNMATCHED_LABEL");
     assertThat(invalidLabels(InvalidReason.UNMATCHED_LABEL)).isEqualTo(2.0);
     assertThat(awaiting()).isEqualTo(2.0);
+    // Delays: the horizon's 120 s, and the early edge's −30 s counted as 0, so that the
+    // histogram's sum never decreases.
+    assertThat(
+            fixture
+                .histogram(LabelJoinMetrics.LABEL_DELAY, "model", "churn", "version", "")
+                .getSum())
+        .isCloseTo(120.0, within(EXACT));
   }
 
   @Test
@@ -402,6 +409,29 @@ class LabelJoinTest {
     // Its label, now, finds no prediction waiting.
     sendLabel(label("churn", "never", T0.plusSeconds(20)));
     assertThat(deadLetterReasons()).containsExactly("UNMATCHED_LABEL");
+  }
+
+  @Test
+  void shouldCloseAWindowOnPredictionsThatWaitForTheirLabelAsOnAnyOther() {
+    // One prediction with its label, then only predictions that wait for theirs: the partition's
+    // stream time is theirs too, so the first window closes without waiting for idle close.
+    fixture.send(prediction("inline", T0.plusSeconds(5), "no"));
+    fixture.send(prediction("a", T0.plusSeconds(75), null));
+    fixture.awaitCounters();
+    final JsonNode window = windowAt(windows(), T0);
+    assertThat(window.get("predictions").asLong()).isEqualTo(1);
+  }
+
+  @Test
+  void shouldTrackEveryClassOfAJoinedPredictionInItsOrderWhateverSideComesFirst() {
+    // The outcome side alone in a window: its classes in the prediction's order, not the label's.
+    fixture.send(prediction("a", T0.plusSeconds(5), null));
+    sendLabel(label("churn", "a", T0.plusSeconds(70)));
+    quiet(Duration.ofSeconds(80));
+    final JsonNode outcomeOnly = windowAt(windows(), T0.plusSeconds(60));
+    final List<String> classes = new ArrayList<>();
+    outcomeOnly.get("labelCounts").fieldNames().forEachRemaining(classes::add);
+    assertThat(classes).containsExactly("no", "yes");
   }
 
   @Test

@@ -3,6 +3,9 @@ package org.modelmon.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +21,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 import org.modelmon.TestConfigs;
+import org.modelmon.config.ModelmonConfig;
+import org.modelmon.event.PredictionForm;
+import org.modelmon.join.AwaitingPrediction;
+import org.modelmon.join.JoinMessage;
+import org.modelmon.join.SourceRecord;
 import org.modelmon.metrics.ModelmonMetrics;
 import org.modelmon.metrics.WatermarkGauge;
 import org.modelmon.reference.ReferenceGeneration;
@@ -173,6 +181,110 @@ class TaskReviveTest {
   }
 
   /** Runs the pre-aggregator's flush punctuator, as the wall clock would every second. */
+  @Test
+  void labelJoinerExpiresAWaitingPredictionAtItsOwnDeadlineAfterARestartWithAnotherHorizon() {
+    // Given a joining task, horizon 2 minutes, holding a prediction of t0 that waits for its label,
+    final ModelmonConfig twoMinutes = joinConfig(Duration.ofMinutes(2));
+    final PrometheusRegistry registry = new PrometheusRegistry();
+    final ModelmonMetrics metrics = ModelmonMetrics.register(registry, MAX_CLASSES, BINS);
+    final MockProcessorContext<Object, Object> first = joinContext();
+    final LabelJoiner joiner = new LabelJoiner(twoMinutes, 1, 60_000L, FLUSH, FLUSH, metrics);
+    joiner.init(first);
+    joiner.process(
+        new Record<>(
+            "churn@a",
+            new JoinMessage.Prediction(
+                "churn",
+                "a",
+                new AwaitingPrediction(
+                    "",
+                    T0,
+                    PredictionForm.OBJECT,
+                    List.of("no", "yes"),
+                    new double[] {0.8, 0.2},
+                    false,
+                    Double.NaN,
+                    Double.NaN,
+                    0.5004024235381879,
+                    0.3),
+                new SourceRecord(null, new byte[] {'{', '}'}, List.of(), T0, "predictions", 0, 7L)),
+            T0));
+    joiner.close();
+
+    // when it restarts on its stores with a horizon of 6 minutes, and both input partitions have
+    // passed the old deadline (t0 + 2m) by more than the grace (5 s), not the new one,
+    final MockProcessorContext<Object, Object> restarted = joinContext();
+    for (final String store :
+        List.of(
+            ModelmonTopology.AWAITING_LABEL_STORE,
+            ModelmonTopology.EARLY_LABELS_STORE,
+            ModelmonTopology.JOIN_DEADLINES_STORE)) {
+      copyStore(first, restarted, store);
+    }
+    final LabelJoiner longer =
+        new LabelJoiner(joinConfig(Duration.ofMinutes(6)), 1, 60_000L, FLUSH, FLUSH, metrics);
+    longer.init(restarted);
+    final long now = restarted.currentSystemTimeMs();
+    longer.process(new Record<>("", new JoinMessage.StreamTime(0, T0 + 130_000L), now));
+    longer.process(new Record<>("", new JoinMessage.StreamTime(1, T0 + 130_000L), now));
+    flush(restarted);
+
+    // then the prediction expires at the deadline it got, and its (model, id) is free.
+    final KeyValueStore<String, byte[]> pending =
+        restarted.getStateStore(ModelmonTopology.AWAITING_LABEL_STORE);
+    assertThat(pending.get("churn@a")).isNull();
+    assertThat(expired(registry)).isEqualTo(1.0);
+  }
+
+  private static ModelmonConfig joinConfig(final Duration horizon) {
+    return TestConfigs.withLabelBounds(
+        TestConfigs.config(
+            "1m", Duration.ofSeconds(5), Duration.ofMinutes(10), 1000, MAX_CLASSES, MAX_CLASSES),
+        horizon,
+        Duration.ofSeconds(30));
+  }
+
+  /** modelmon_predictions_expired_total of churn, 0 when absent. */
+  private static double expired(final PrometheusRegistry registry) {
+    for (final MetricSnapshot snapshot : registry.scrape()) {
+      if (snapshot instanceof CounterSnapshot counters
+          && snapshot.getMetadata().getPrometheusName().equals("modelmon_predictions_expired")) {
+        for (final CounterSnapshot.CounterDataPointSnapshot point : counters.getDataPoints()) {
+          if (point.getLabels().equals(Labels.of("model", "churn", "version", ""))) {
+            return point.getValue();
+          }
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static MockProcessorContext<Object, Object> joinContext() {
+    final MockProcessorContext<Object, Object> context = context();
+    addKeyValueStore(
+        context, ModelmonTopology.AWAITING_LABEL_STORE, Serdes.String(), Serdes.ByteArray());
+    addKeyValueStore(
+        context, ModelmonTopology.EARLY_LABELS_STORE, Serdes.String(), Serdes.ByteArray());
+    addKeyValueStore(
+        context, ModelmonTopology.JOIN_DEADLINES_STORE, Serdes.Bytes(), Serdes.ByteArray());
+    addKeyValueStore(
+        context,
+        ModelmonTopology.JOIN_WATERMARKS_STORE,
+        Serdes.Integer(),
+        WindowSerdes.partitionWatermark());
+    addKeyValueStore(
+        context,
+        ModelmonTopology.JOIN_PREDICTIONS_STORE,
+        WindowSerdes.openWindowKey(),
+        WindowSerdes.windowAggregate(MAX_CLASSES, BINS));
+    addKeyValueStore(
+        context,
+        ModelmonTopology.JOIN_OUTCOMES_STORE,
+        WindowSerdes.openWindowKey(),
+        WindowSerdes.windowAggregate(MAX_CLASSES, BINS));
+    return context;
+  }
+
   private static void flush(final MockProcessorContext<?, ?> context) {
     final List<MockProcessorContext.CapturedPunctuator> punctuators =
         context.scheduledPunctuators();
