@@ -73,6 +73,18 @@ public final class TestConfigs {
   /** {@code config} with the drift detector's settings {@code detector}. */
   public static ModelmonConfig withDetector(
       final ModelmonConfig config, final DetectorSettings detector) {
+    return with(config, detector, config.labels());
+  }
+
+  /** {@code config} with the join bounds {@code modelmon.labels.horizon} and {@code early}. */
+  public static ModelmonConfig withLabelBounds(
+      final ModelmonConfig config, final Duration horizon, final Duration early) {
+    return with(
+        config, config.detector(), new LabelSettings(config.labels().topic(), horizon, early));
+  }
+
+  private static ModelmonConfig with(
+      final ModelmonConfig config, final DetectorSettings detector, final LabelSettings labels) {
     return new ModelmonConfig(
         config.bootstrapServers(),
         config.applicationId(),
@@ -94,37 +106,7 @@ public final class TestConfigs {
         config.metricsMaxClasses(),
         config.calibrationBins(),
         detector,
-        config.labels(),
-        config.httpHost(),
-        config.httpPort(),
-        config.kafka());
-  }
-
-  /** {@code config} with the join bounds {@code modelmon.labels.horizon} and {@code early}. */
-  public static ModelmonConfig withLabelBounds(
-      final ModelmonConfig config, final Duration horizon, final Duration early) {
-    return new ModelmonConfig(
-        config.bootstrapServers(),
-        config.applicationId(),
-        config.stateDir(),
-        config.processingGuarantee(),
-        config.predictionsTopic(),
-        config.dlqTopic(),
-        config.referencesTopic(),
-        config.windowsTopic(),
-        config.alarmsTopic(),
-        config.windows(),
-        config.grace(),
-        config.idleClose(),
-        config.epsilon(),
-        config.probabilityTolerance(),
-        config.maxClasses(),
-        config.maxFutureSkew(),
-        config.maxModels(),
-        config.metricsMaxClasses(),
-        config.calibrationBins(),
-        config.detector(),
-        new LabelSettings(config.labels().topic(), horizon, early),
+        labels,
         config.httpHost(),
         config.httpPort(),
         config.kafka());
