@@ -333,9 +333,13 @@ final class ExpectedWindows {
       expected.binConfidence[bin] += confidence;
       expected.binCorrect[bin] += correct ? 1 : 0;
       expected.binExcess[bin] += logLoss - entropy;
-      // Only the label's class: the outcome side brings no prediction of the other classes.
+      // Every class of the prediction, in its order, as modelmon tracks an outcome side; it
+      // brings no prediction of any of them.
+      for (final String className : event.classes()) {
+        expected.labelCounts.merge(className, 0L, Long::sum);
+        expected.predictionSums.merge(className, 0.0, Double::sum);
+      }
       expected.labelCounts.merge(labelClass, 1L, Long::sum);
-      expected.predictionSums.merge(labelClass, 0.0, Double::sum);
       expected.classLogLossSums.merge(labelClass, logLoss, Double::sum);
     }
   }
