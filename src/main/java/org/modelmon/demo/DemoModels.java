@@ -17,7 +17,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code fraud v1} and {@code fraud v2}: binary, 3% positives, score form; v2 is the sharper
  *       model. Both stay stable. Their labels come later, as chargebacks do: a label event on the
- *       labels topic 20 seconds to 3 minutes after the prediction.
+ *       labels topic 10 seconds to a minute after the prediction (short enough that their
+ *       detectors, which learn from labelled windows, finish the demo's two-minute warm-up before
+ *       the drift).
  *   <li>{@code digits v1}: ten classes with MNIST's training label mix, array form. At the drift it
  *       starts to see another population: more 1s and 7s, noisier inputs, and strokes that look
  *       like 7s. Its log loss, KL, label drift and prediction drift rise.
@@ -33,7 +35,7 @@ public final class DemoModels {
   private static final double[] FRAUD_MIX = {0.97, 0.03};
 
   private static final LabelDelay FRAUD_LABEL_DELAY =
-      new LabelDelay(Duration.ofSeconds(20), Duration.ofMinutes(3));
+      new LabelDelay(Duration.ofSeconds(10), Duration.ofMinutes(1));
 
   private static final JsonFactory JSON = new JsonFactory();
 

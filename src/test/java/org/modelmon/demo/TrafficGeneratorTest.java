@@ -249,7 +249,7 @@ class TrafficGeneratorTest {
       final DemoEvent event = generator.next(T0 + i, false);
       if (event.model().name().equals("fraud")) {
         final long delay = event.laterLabel().outcomeTimeMillis() - (T0 + i);
-        assertThat(delay).isBetween(20_000L, 180_000L);
+        assertThat(delay).isBetween(10_000L, 60_000L);
         later++;
       } else {
         assertThat(event.laterLabel()).isNull();
